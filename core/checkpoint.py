@@ -1,0 +1,133 @@
+"""Checkpoints: one ``.npz`` holding everything needed to continue a run bit for bit.
+
+Keys: ``format`` (``"rnn-tui-checkpoint"``), ``version``, ``config`` (JSON),
+``meta`` (JSON: iteration, RNG states, data position, moving averages, vocabulary,
+optimizer step count), ``param/<name>``, ``opt/<slot>/<name>``, ``hprev``,
+``history/<field>``.  Loaded with ``allow_pickle=False``; written to a temporary file
+in the same folder and renamed over the target, so a crash never leaves a half file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from core.config import Config, ConfigError
+
+FORMAT = "rnn-tui-checkpoint"
+VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """The file is not a usable checkpoint; the message says why."""
+
+
+def save(trainer, path: str | os.PathLike) -> Path:
+    """Write ``trainer``'s full state to ``path`` atomically; returns the path."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        path = path.with_name(path.name + ".npz")
+    meta = {"iteration": trainer.iteration, "rng": trainer.rng.bit_generator.state,
+            "sample_rng": trainer.sample_rng.bit_generator.state,
+            "position": trainer.task.get_position(), "ema_raw": trainer.ema_raw,
+            "smooth_loss": trainer.smooth_loss, "opt_t": trainer.opt.t,
+            "vocab": getattr(trainer.task, "vocab", ""), "sample_text": trainer.sample_text,
+            "sample_iteration": trainer.sample_iteration}
+    arrays = {"format": np.array(FORMAT), "version": np.array(VERSION),
+              "config": np.array(json.dumps(dataclasses.asdict(trainer.config))),
+              "meta": np.array(json.dumps(meta)), "hprev": trainer.hprev}
+    arrays.update({f"param/{k}": v for k, v in trainer.params.items()})
+    arrays.update({f"opt/{k}": v for k, v in trainer.opt.state.items()})
+    arrays.update({f"history/{k}": v for k, v in trainer.history.state().items()})
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise CheckpointError(f"cannot save checkpoint: folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """All arrays of a checkpoint file, or :class:`CheckpointError`."""
+    p = Path(path)
+    if not p.is_file():
+        raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as e:
+        raise CheckpointError(f"{path} is not a readable checkpoint (truncated or corrupt: {e})") from None
+    if not isinstance(data, dict) or str(data.get("format", "")) != FORMAT:
+        raise CheckpointError(f"{path} is not an rnn-tui checkpoint")
+    if int(data["version"]) != VERSION:
+        raise CheckpointError(f"{path} has checkpoint version {int(data['version'])}; this rnn-tui reads {VERSION}")
+    return data
+
+
+def load(path: str | os.PathLike, text: str | None = None, expect_task: str | None = None):
+    """Rebuild a :class:`~core.trainer.Trainer` from a checkpoint.
+
+    Args:
+        text: use this corpus instead of the one recorded (its vocabulary must match).
+        expect_task: refuse the file unless it was saved for this task.
+    """
+    from core.trainer import Trainer
+
+    data = read(path)
+    try:
+        cfgd = json.loads(str(data["config"]))
+        meta = json.loads(str(data["meta"]))
+        cfg = Config(**cfgd)
+    except (json.JSONDecodeError, TypeError, KeyError) as e:
+        raise CheckpointError(f"{path} has a damaged header: {e}") from None
+    if expect_task and cfg.task != expect_task:
+        raise CheckpointError(f"{path} was saved for task {cfg.task!r}, not {expect_task!r}")
+    if text:
+        cfg = dataclasses.replace(cfg, text=text)
+    try:
+        trainer = Trainer(cfg)
+    except ConfigError as e:
+        raise CheckpointError(f"cannot resume {path}: {e}") from None
+    vocab = getattr(trainer.task, "vocab", "")
+    if vocab != meta.get("vocab", ""):
+        raise CheckpointError(f"{path} was trained on a different vocabulary "
+                              f"({len(meta.get('vocab', ''))} symbols, this text has {len(vocab)})")
+    for k, v in trainer.params.items():
+        _assign(v, data, f"param/{k}", path)
+    for k, v in trainer.opt.state.items():
+        _assign(v, data, f"opt/{k}", path)
+    _assign(trainer.hprev, data, "hprev", path)
+    trainer.opt.t = int(meta["opt_t"])
+    trainer.iteration = int(meta["iteration"])
+    trainer.rng.bit_generator.state = meta["rng"]
+    trainer.sample_rng.bit_generator.state = meta["sample_rng"]
+    trainer.task.set_position(meta["position"])
+    trainer.ema_raw, trainer.smooth_loss = float(meta["ema_raw"]), float(meta["smooth_loss"])
+    trainer.sample_text = meta.get("sample_text", "")
+    trainer.sample_iteration = int(meta.get("sample_iteration", -1))
+    trainer.history.load({k.split("/", 1)[1]: v for k, v in data.items() if k.startswith("history/")})
+    trainer._backup = trainer._state_copy()
+    return trainer
+
+
+def _assign(dst: np.ndarray, data: dict, key: str, path) -> None:
+    if key not in data:
+        raise CheckpointError(f"{path} lacks {key}: it does not match this model")
+    src = data[key]
+    if src.shape != dst.shape:
+        raise CheckpointError(f"{path}: {key} has shape {src.shape}, the model needs {dst.shape}")
+    dst[...] = src

@@ -1,0 +1,61 @@
+"""Sampling text from a character-level model, one symbol at a time.
+
+Dimensions: L layers, H hidden, V vocabulary.  Sampling runs a single stream
+(``B = 1``), so states are ``(L, H)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.model import Spec, _act, layer_names
+
+
+def sample(spec: Spec, params: dict[str, np.ndarray], h: np.ndarray, seed_ix: int, n: int,
+           rng: np.random.Generator, temperature: float = 1.0, top_k: int = 0,
+           greedy: bool = False, prime: list[int] | None = None) -> tuple[list[int], np.ndarray]:
+    """Generate ``n`` symbol indices.
+
+    Args:
+        h: ``(L, H)`` starting state (not modified).
+        seed_ix: the symbol fed first.
+        temperature: logits are divided by it (lower = more conservative).
+        top_k: if > 0, sample only among the ``k`` most likely symbols.
+        greedy: take the most likely symbol instead of sampling.
+        prime: symbols fed (and not returned) before sampling starts; the last one
+            replaces ``seed_ix``.
+
+    Returns:
+        The sampled indices and the hidden states ``(n, L, H)`` that produced them.
+    """
+    f = _act(spec)
+    names = layer_names(spec.layers)
+    h = np.array(h, dtype=np.float64)
+    feed = list(prime or []) or [seed_ix]
+    Why, by = params["Why"], params["by"]
+
+    def advance(ix: int) -> None:
+        inp = None
+        for l, (wxh, whh, bh) in enumerate(names):
+            a = params[wxh][:, ix] if l == 0 else params[wxh] @ inp
+            h[l] = f(a + params[whh] @ h[l] + params[bh])
+            inp = h[l]
+
+    for ix in feed:
+        advance(ix)
+    out, states = [], np.empty((n, spec.layers, spec.hidden_size))
+    for i in range(n):
+        y = (Why @ h[-1] + by) / max(temperature, 1e-6)           # (V,)
+        if greedy:
+            ix = int(y.argmax())
+        else:
+            if 0 < top_k < y.size:
+                cut = np.partition(y, -top_k)[-top_k]
+                y = np.where(y >= cut, y, -np.inf)
+            p = np.exp(y - y.max())
+            p /= p.sum()
+            ix = int(rng.choice(y.size, p=p))
+        out.append(ix)
+        advance(ix)
+        states[i] = h
+    return out, states

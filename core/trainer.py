@@ -1,0 +1,318 @@
+"""The trainer: owns params, optimizer state, data position and one RNG, runs one
+iteration per :meth:`Trainer.step`, and hands out read-only :class:`Snapshot` s.
+
+Dimensions: L layers, T time, B batch, H hidden, V output width.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+
+from core.config import Config, build_task
+from core.model import BPTT, Cache, Spec, backward, forward, init_params
+from core.optim import clip_grads, make_optimizer
+from core.sampling import sample
+
+
+class DivergenceError(RuntimeError):
+    """Training produced a non-finite value; the message names where."""
+
+
+class History:
+    """Loss history with flat memory: at most ``cap`` points, ever.
+
+    Each point is the mean raw loss over a bucket of consecutive iterations, the
+    iteration that closed the bucket, and the smoothed loss there.  The smoothed
+    curve is an exponential moving average of *every* raw loss (never of the stored
+    points), so downsampling cannot distort it.  When the buffer fills, pairs of
+    points merge and the bucket size doubles.
+    """
+
+    def __init__(self, cap: int = 2048):
+        self.cap = cap - cap % 2
+        self.it = np.zeros(self.cap, dtype=np.int64)
+        self.raw = np.zeros(self.cap)
+        self.ema = np.zeros(self.cap)
+        self.n = 0
+        self.bucket = 1
+        self._sum, self._count = 0.0, 0
+
+    def add(self, it: int, loss: float, ema: float) -> None:
+        self._sum += loss
+        self._count += 1
+        if self._count < self.bucket:
+            return
+        if self.n == self.cap:
+            half = self.cap // 2
+            self.raw[:half] = self.raw.reshape(half, 2).mean(axis=1)
+            self.it[:half] = self.it[1::2]
+            self.ema[:half] = self.ema[1::2]
+            self.n = half
+            self.bucket *= 2
+        self.it[self.n], self.raw[self.n], self.ema[self.n] = it, self._sum / self._count, ema
+        self.n += 1
+        self._sum, self._count = 0.0, 0
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Copies of ``(iteration, raw, smoothed)`` for the stored points."""
+        return self.it[:self.n].copy(), self.raw[:self.n].copy(), self.ema[:self.n].copy()
+
+    def state(self) -> dict[str, np.ndarray]:
+        return {"it": self.it[:self.n], "raw": self.raw[:self.n], "ema": self.ema[:self.n],
+                "meta": np.array([self.bucket, self._count, self.cap], dtype=np.int64),
+                "sum": np.array([self._sum])}
+
+    def load(self, st: dict[str, np.ndarray]) -> None:
+        self.bucket, self._count, cap = (int(v) for v in st["meta"])
+        self.__init__(cap)
+        self.bucket, self._count = int(st["meta"][0]), int(st["meta"][1])
+        n = len(st["it"])
+        self.it[:n], self.raw[:n], self.ema[:n] = st["it"], st["raw"], st["ema"]
+        self.n = n
+        self._sum = float(st["sum"][0])
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, copy=True)
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Immutable copy of what a view needs; safe to hand to another thread.
+
+    Attributes:
+        iteration: iterations done.
+        task: task name; ``config``: the resolved config as a dict.
+        metrics: the last step's metrics (read-only mapping).
+        history: ``(iteration, raw loss, smoothed loss)`` arrays.
+        labels / targets: input and target symbol of each timestep of example 0.
+        h: hidden states of example 0, ``(L, T, H)``; ``h0`` its starting state ``(L, H)``.
+        probs: head outputs of example 0, ``(T, V)``; ``step_loss``: ``(T,)``.
+        dh_norm: ‖dh_t‖ per layer and timestep from the last BPTT, ``(L, T)``.
+        info: task extras for example 0 (a, b, c of a subtraction).
+        sample: latest generated text (language models), ``sample_iteration`` when made.
+    """
+
+    iteration: int
+    task: str
+    config: dict
+    metrics: MappingProxyType
+    history: tuple
+    labels: tuple
+    targets: tuple
+    h: np.ndarray
+    h0: np.ndarray
+    probs: np.ndarray
+    step_loss: np.ndarray
+    dh_norm: np.ndarray
+    info: MappingProxyType
+    sample: str = ""
+    sample_iteration: int = -1
+    activation: str = "tanh"
+    vocab: str = ""
+
+
+@dataclass
+class _Last:
+    batch: object
+    cache: Cache
+    bptt: BPTT
+
+
+class Trainer:
+    """One training run.  ``Trainer(config)``; ``step()`` runs one iteration.
+
+    The same config (same seed) gives the same run, bit for bit.  Sampling for the
+    text panel uses its own RNG, so asking for samples never changes training.
+    """
+
+    BACKUP_EVERY = 50
+
+    def __init__(self, config: Config):
+        self.config = cfg = config.resolved()
+        self.task = build_task(cfg)
+        self.spec = Spec(hidden_size=cfg.hidden, layers=cfg.layers, activation=cfg.activation,
+                         dtype=cfg.dtype, **self.task.spec_fields())
+        self.rng = np.random.default_rng(cfg.seed)
+        self.sample_rng = np.random.default_rng([cfg.seed, 1])
+        self.params = init_params(self.spec, self.rng, cfg.init, cfg.init_scale)
+        self.opt = make_optimizer(cfg.optimizer, cfg.lr, self.params)
+        L, B, H = cfg.layers, cfg.batch, cfg.hidden
+        self.hprev = np.full((L, B, H), cfg.h0, dtype=cfg.dtype)
+        self.iteration = 0
+        self.ema_raw = 0.0
+        V = self.spec.output_size
+        self.smooth_loss = -math.log(1.0 / V) * cfg.seq_len if self.spec.head == "softmax_ce" else float("nan")
+        self.history = History(cfg.history_cap)
+        self.metrics: dict = {}
+        self.last: _Last | None = None
+        self.sample_text = ""
+        self.sample_iteration = -1
+        self._backup = self._state_copy()
+
+    # ---- training -------------------------------------------------------------
+
+    @property
+    def is_language_model(self) -> bool:
+        return self.config.task in ("charlm", "hello")
+
+    def step(self) -> dict:
+        """Run one iteration and return its metrics.
+
+        Raises:
+            DivergenceError: the loss, a gradient or a parameter went non-finite.
+                Nothing is updated in the first two cases; :meth:`rollback` restores
+                the last finite state in every case.
+        """
+        cfg = self.config
+        batch = self.task.next_batch(self.rng, cfg.batch)
+        if batch.reset or not self.task.carries_state:
+            self.hprev[...] = cfg.h0
+        x = batch.x if self.spec.index_input else batch.x.astype(cfg.dtype)
+        y = batch.y if self.spec.head == "softmax_ce" else batch.y.astype(cfg.dtype)
+        cache = forward(self.spec, self.params, x, y, self.hprev, batch.mask)
+        if not math.isfinite(cache.loss):
+            bad = self._bad_param()
+            raise DivergenceError(f"loss became {cache.loss} at iteration {self.iteration + 1}"
+                                  + (f" (parameter {bad} is non-finite)" if bad else ""))
+        bptt = backward(self.spec, self.params, cache)
+        grads = bptt.grads
+        norms = {k: float(np.sqrt(np.vdot(g, g))) for k, g in grads.items()}
+        for k, v in norms.items():
+            if not math.isfinite(v):
+                raise DivergenceError(f"gradient of {k} became non-finite at iteration {self.iteration + 1}")
+        total = clip_grads(grads, cfg.clip_mode, cfg.clip)
+        self.opt.step(self.params, grads)
+        bad = self._bad_param()
+        if bad:
+            raise DivergenceError(f"parameter {bad} became non-finite at iteration {self.iteration + 1}")
+        if self.task.carries_state:
+            self.hprev[...] = cache.hlast
+        self.iteration += 1
+        self.last = _Last(batch, cache, bptt)
+        self.metrics = self._metrics(batch, cache, norms, total)
+        self.history.add(self.iteration, cache.loss, self.metrics["ema"])
+        if self.is_language_model and (self.iteration - 1) % cfg.sample_every == 0:
+            self.resample()
+        if self.iteration % self.BACKUP_EVERY == 0:
+            self._backup = self._state_copy()
+        return self.metrics
+
+    def _bad_param(self) -> str | None:
+        for k, p in self.params.items():
+            if not np.isfinite(p).all():
+                return k
+        return None
+
+    def _metrics(self, batch, cache: Cache, norms: dict, total: float) -> dict:
+        cfg = self.config
+        beta = cfg.ema_beta
+        self.ema_raw = beta * self.ema_raw + (1 - beta) * cache.loss
+        ema = self.ema_raw / (1 - beta ** self.iteration)            # bias-corrected
+        if math.isnan(self.smooth_loss):
+            self.smooth_loss = cache.loss
+        self.smooth_loss = self.smooth_loss * 0.999 + cache.loss * 0.001
+        h = cache.h
+        if self.spec.activation == "tanh":
+            sat = float((np.abs(h) > 0.95).mean())
+        else:
+            sat = float(((h < 0.05) | (h > 0.95)).mean())
+        m = {"iteration": self.iteration, "loss": cache.loss, "ema": ema,
+             "smooth_loss": self.smooth_loss, "grad_norm": total, "saturated": sat,
+             "lr": self.opt.lr, "grad_norms": norms}
+        m.update(self.task.metrics(batch, cache))
+        return m
+
+    # ---- control --------------------------------------------------------------
+
+    def set_lr(self, lr: float) -> None:
+        self.opt.lr = float(lr)
+        self.config = dataclasses.replace(self.config, lr=float(lr))
+
+    def _state_copy(self) -> dict:
+        return {"params": {k: v.copy() for k, v in self.params.items()},
+                "opt": {k: v.copy() for k, v in self.opt.state.items()}, "opt_t": self.opt.t,
+                "rng": copy.deepcopy(self.rng.bit_generator.state),
+                "hprev": self.hprev.copy(), "iteration": self.iteration,
+                "position": dict(self.task.get_position()),
+                "ema_raw": self.ema_raw, "smooth_loss": self.smooth_loss}
+
+    def rollback(self) -> int:
+        """Restore the last finite state (at most ``BACKUP_EVERY`` iterations back).
+
+        Returns the iteration restored.  The loss history keeps what was recorded.
+        """
+        b = self._backup
+        for k, v in b["params"].items():
+            self.params[k][...] = v
+        for k, v in b["opt"].items():
+            self.opt.state[k][...] = v
+        self.opt.t = b["opt_t"]
+        self.rng.bit_generator.state = copy.deepcopy(b["rng"])
+        self.hprev[...] = b["hprev"]
+        self.iteration = b["iteration"]
+        self.task.set_position(b["position"])
+        self.ema_raw, self.smooth_loss = b["ema_raw"], b["smooth_loss"]
+        return self.iteration
+
+    # ---- views ----------------------------------------------------------------
+
+    def resample(self, n: int | None = None, temperature: float | None = None) -> str:
+        """Generate a fresh sample (language models) from stream 0's carried state."""
+        if not self.is_language_model:
+            return ""
+        cfg = self.config
+        temp = cfg.temperature if temperature is None else temperature
+        seed_ix = int(self.last.batch.y[-1, 0]) if self.last else 0
+        ixs, _ = sample(self.spec, self.params, self.hprev[:, 0], seed_ix, n or cfg.sample_len,
+                        self.sample_rng, temperature=temp, top_k=cfg.top_k)
+        self.sample_text = self.task.decode(ixs)
+        self.sample_iteration = self.iteration
+        return self.sample_text
+
+    def set_temperature(self, temperature: float) -> None:
+        self.config = dataclasses.replace(self.config, temperature=float(temperature))
+
+    def snapshot(self) -> Snapshot:
+        """An immutable copy of what a view needs (example 0 of the last batch)."""
+        cfg = self.config
+        L, H = cfg.layers, cfg.hidden
+        if self.last is None:
+            T = cfg.seq_len
+            h = np.zeros((L, T, H))
+            probs = np.zeros((T, self.spec.output_size))
+            step_loss = np.zeros(T)
+            dh = np.full((L, T), np.nan)
+            labels = targets = ("",) * T
+            info = {}
+            h0 = np.zeros((L, H))
+        else:
+            batch, cache, bptt = self.last.batch, self.last.cache, self.last.bptt
+            h = cache.h[:, :, 0]
+            h0 = cache.h0[:, 0]
+            probs = cache.probs[:, 0]
+            step_loss = cache.step_loss
+            dh = bptt.dh_norm
+            labels = tuple(self.task.labels(batch, 0))
+            targets = tuple(self.task.target_labels(batch, 0))
+            info = {k: (v[0].item() if isinstance(v, np.ndarray) else v)
+                    for k, v in (batch.info or {}).items()}
+        metrics = {k: (MappingProxyType(dict(v)) if isinstance(v, dict) else v)
+                   for k, v in self.metrics.items()}
+        return Snapshot(iteration=self.iteration, task=cfg.task,
+                        config=MappingProxyType(dataclasses.asdict(cfg)),
+                        metrics=MappingProxyType(metrics),
+                        history=tuple(_frozen(a) for a in self.history.arrays()),
+                        labels=labels, targets=targets, h=_frozen(h), h0=_frozen(h0),
+                        probs=_frozen(probs), step_loss=_frozen(step_loss),
+                        dh_norm=_frozen(dh), info=MappingProxyType(info),
+                        sample=self.sample_text, sample_iteration=self.sample_iteration,
+                        activation=cfg.activation, vocab=getattr(self.task, "vocab", ""))

@@ -1,0 +1,121 @@
+"""Command line: one parser for the app and headless mode, and the checks that turn
+bad input into one clear line and exit status 2 (never a traceback)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+from core.config import Config, ConfigError
+from core.model import ACTIVATIONS
+from core.optim import CLIP_MODES, OPTIMIZERS
+from core.tasks import TASKS
+
+
+class UsageError(Exception):
+    """Bad command-line input; the message is shown as is."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2
+        sys.stderr.write(f"rnn-tui: error: {message} (see rnn-tui --help)\n")
+        raise SystemExit(2)
+
+
+def _int(name: str, minimum: int = 1):
+    def parse(s: str) -> int:
+        try:
+            v = int(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"--{name} must be an integer, got {s!r}") from None
+        if v < minimum:
+            what = "a positive integer" if minimum == 1 else f"an integer ≥ {minimum}"
+            raise argparse.ArgumentTypeError(f"--{name} must be {what}, got {v}")
+        return v
+    return parse
+
+
+def _float(name: str, positive: bool = True):
+    def parse(s: str) -> float:
+        try:
+            v = float(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"--{name} must be a number, got {s!r}") from None
+        if not math.isfinite(v):
+            raise argparse.ArgumentTypeError(f"--{name} must be a finite number, got {s!r}")
+        if positive and v <= 0:
+            raise argparse.ArgumentTypeError(f"--{name} must be greater than 0, got {s}")
+        if not positive and v < 0:
+            raise argparse.ArgumentTypeError(f"--{name} must be 0 or more, got {s}")
+        return v
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="rnn-tui",
+                description="Train a NumPy RNN and watch it learn: loss, hidden states, "
+                            "predictions, samples, and BPTT one timestep at a time.")
+    p.add_argument("--task", choices=TASKS, default=None,
+                   help="what to learn (default: charlm on tinyshakespeare)")
+    p.add_argument("--text", metavar="FILE", help="UTF-8 text for --task charlm")
+    p.add_argument("--hidden", type=_int("hidden"), help="hidden units per layer")
+    p.add_argument("--layers", type=_int("layers"), help="stacked recurrent layers")
+    p.add_argument("--seq-len", type=_int("seq-len"), help="timesteps per training window")
+    p.add_argument("--batch", type=_int("batch"), help="parallel sequences per iteration")
+    p.add_argument("--lr", type=_float("lr"), help="learning rate")
+    p.add_argument("--optimizer", choices=OPTIMIZERS)
+    p.add_argument("--activation", choices=ACTIVATIONS)
+    p.add_argument("--clip", type=_float("clip", positive=False), help="clip threshold (0: none)")
+    p.add_argument("--clip-mode", choices=CLIP_MODES, help="value: element-wise; norm: global norm")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    p.add_argument("--seed", type=_int("seed", 0), default=0)
+    p.add_argument("--bits", type=_int("bits", 2), default=8, help="operand bits for subtraction")
+    p.add_argument("--delay", type=_int("delay", 0), default=2, help="delay for echo")
+    p.add_argument("--temperature", type=_float("temperature"), default=1.0)
+    p.add_argument("--sample-every", type=_int("sample-every"), default=100,
+                   help="iterations between text samples")
+    p.add_argument("--load", metavar="CKPT", help="resume from a checkpoint (.npz)")
+    p.add_argument("--fps", type=_float("fps"), default=10.0, help="screen refreshes per second")
+    p.add_argument("--paused", action="store_true", help="open the app paused")
+    p.add_argument("--headless", action="store_true", help="train without the UI")
+    p.add_argument("--steps", type=_int("steps"), default=1000, help="iterations (headless)")
+    p.add_argument("--csv", metavar="FILE", help="write per-iteration metrics as CSV (headless)")
+    p.add_argument("--jsonl", metavar="FILE", help="write per-iteration metrics as JSON lines (headless)")
+    p.add_argument("--save", metavar="CKPT", help="save a checkpoint at the end (headless)")
+    return p
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    """The validated, resolved :class:`Config` for ``args`` (raises :class:`UsageError`)."""
+    cfg = Config(task=args.task or "charlm", text=args.text, hidden=args.hidden, layers=args.layers,
+                 seq_len=args.seq_len, batch=args.batch, lr=args.lr, optimizer=args.optimizer,
+                 activation=args.activation, clip=args.clip, clip_mode=args.clip_mode,
+                 dtype=args.dtype, seed=args.seed, bits=args.bits, delay=args.delay,
+                 temperature=args.temperature, sample_every=args.sample_every)
+    if args.text and cfg.task != "charlm":
+        raise UsageError(f"--text only applies to --task charlm (got --task {cfg.task})")
+    if args.fps > 60:
+        raise UsageError(f"--fps {args.fps:g} is too high (at most 60)")
+    try:
+        return cfg.resolved()
+    except ConfigError as e:
+        raise UsageError(str(e)) from None
+
+
+def make_trainer(args: argparse.Namespace):
+    """Build the trainer the arguments ask for (fresh or from ``--load``)."""
+    from core import checkpoint
+    from core.trainer import Trainer
+
+    cfg = config_from_args(args)
+    if args.load:
+        try:
+            return checkpoint.load(args.load, text=args.text,
+                                   expect_task=args.task if args.task else None)
+        except checkpoint.CheckpointError as e:
+            raise UsageError(str(e)) from None
+    try:
+        return Trainer(cfg)
+    except ConfigError as e:
+        raise UsageError(str(e)) from None

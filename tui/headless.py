@@ -1,0 +1,110 @@
+"""``rnn-tui --headless``: train without the UI, report progress and final metrics."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+
+from core import checkpoint
+from core.trainer import DivergenceError, Trainer
+
+SCALARS = ("iteration", "loss", "ema", "smooth_loss", "accuracy", "bit_accuracy", "bpc", "mse",
+           "grad_norm", "saturated", "lr")
+
+
+def _row(m: dict) -> dict:
+    return {k: m[k] for k in SCALARS if k in m}
+
+
+def _summary(m: dict) -> str:
+    parts = [f"iter {m['iteration']}", f"loss {m['loss']:.4f}", f"smoothed {m['ema']:.4f}"]
+    if "accuracy" in m:
+        parts.append(f"accuracy {m['accuracy']:.1%}")
+    if "bit_accuracy" in m:
+        parts.append(f"bit accuracy {m['bit_accuracy']:.1%}")
+    if "bpc" in m:
+        parts.append(f"bpc {m['bpc']:.3f}")
+    if "mse" in m:
+        parts.append(f"mse {m['mse']:.4f}")
+    return ", ".join(parts)
+
+
+def _open_out(path: str | None):
+    if not path:
+        return None
+    p = Path(path)
+    if p.parent and not p.parent.is_dir():
+        raise OSError(f"folder {p.parent} does not exist")
+    return open(p, "w", newline="", encoding="utf-8")
+
+
+def run(trainer: Trainer, steps: int, csv_path: str | None = None,
+        jsonl_path: str | None = None, save: str | None = None) -> int:
+    """Train ``steps`` iterations; returns the process exit status."""
+    from threadpoolctl import threadpool_limits
+
+    try:
+        fcsv, fjson = _open_out(csv_path), _open_out(jsonl_path)
+    except OSError as e:
+        print(f"rnn-tui: error: cannot write metrics: {e}", file=sys.stderr)
+        return 2
+    writer = None
+    status, m = 0, trainer.metrics
+    start_it, t0 = trainer.iteration, time.perf_counter()
+    tty = sys.stdout.isatty()
+    every = max(1, steps // 20)
+    progress = None
+    if tty:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeRemainingColumn(), TextColumn("{task.fields[info]}"))
+        bar = progress.add_task(trainer.config.task, total=steps, info="")
+        progress.start()
+    try:
+        with threadpool_limits(limits=1):
+            for i in range(steps):
+                m = trainer.step()
+                row = _row(m)
+                if fcsv:
+                    if writer is None:
+                        writer = csv.DictWriter(fcsv, fieldnames=list(row))
+                        writer.writeheader()
+                    writer.writerow(row)
+                if fjson:
+                    fjson.write(json.dumps(dict(row, grad_norms=m["grad_norms"])) + "\n")
+                if progress is not None:
+                    if i % 10 == 0 or i == steps - 1:
+                        progress.update(bar, completed=i + 1, info=f"loss {m['ema']:.4f}")
+                elif (i + 1) % every == 0 or i == steps - 1:
+                    print(_summary(m), flush=True)
+    except DivergenceError as e:
+        back = trainer.rollback()
+        print(f"rnn-tui: training diverged: {e}; rolled back to iteration {back}", file=sys.stderr)
+        status = 1
+    except KeyboardInterrupt:
+        print("rnn-tui: interrupted", file=sys.stderr)
+        status = 130
+    finally:
+        if progress is not None:
+            progress.stop()
+        for f in (fcsv, fjson):
+            if f:
+                f.close()
+    dt = time.perf_counter() - t0
+    done = trainer.iteration - start_it
+    if m:
+        print(_summary(m))
+    print(f"{done} iterations in {dt:.1f} s ({done / max(dt, 1e-9):.0f} it/s)")
+    if trainer.last is not None and trainer.sample_text:
+        print("sample:", trainer.resample())
+    if save:
+        try:
+            path = checkpoint.save(trainer, save)
+            print(f"checkpoint saved: {path}")
+        except (OSError, checkpoint.CheckpointError) as e:
+            print(f"rnn-tui: error: cannot save checkpoint: {e}", file=sys.stderr)
+            return 2
+    return status
