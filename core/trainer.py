@@ -7,10 +7,10 @@ Dimensions: L layers, T time, B batch, H hidden, V output width.
 from __future__ import annotations
 
 import copy
+from collections import deque
 import dataclasses
 import math
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -78,6 +78,18 @@ class History:
         self._sum = float(st["sum"][0])
 
 
+class FrozenDict(dict):
+    """A dict that refuses changes (and still pickles, unlike ``MappingProxyType``)."""
+
+    def _readonly(self, *args, **kwargs):
+        raise TypeError("snapshot data is read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore
+
+    def __reduce__(self):
+        return (FrozenDict, (dict(self),))
+
+
 def _frozen(a: np.ndarray) -> np.ndarray:
     a = np.array(a, copy=True)
     a.setflags(write=False)
@@ -104,7 +116,7 @@ class Snapshot:
     iteration: int
     task: str
     config: dict
-    metrics: MappingProxyType
+    metrics: FrozenDict
     history: tuple
     labels: tuple
     targets: tuple
@@ -113,7 +125,7 @@ class Snapshot:
     probs: np.ndarray
     step_loss: np.ndarray
     dh_norm: np.ndarray
-    info: MappingProxyType
+    info: FrozenDict
     sample: str = ""
     sample_iteration: int = -1
     activation: str = "tanh"
@@ -121,10 +133,52 @@ class Snapshot:
 
 
 @dataclass
+class Pending:
+    """A prepared iteration: batch drawn, forward run, BPTT stepper ready."""
+
+    batch: object
+    cache: Cache
+    bptt: BPTT
+    undo: dict
+
+
+@dataclass
 class _Last:
     batch: object
     cache: Cache
     bptt: BPTT
+
+
+@dataclass(frozen=True)
+class BpttView:
+    """One moment of the BPTT step-through (example 0 of the prepared batch).
+
+    ``t`` is the timestep just processed (None before the first step); vectors are
+    ``(L, H)`` rows per layer, ``dy_t`` is ``(V,)``; ``grad_norms`` are the norms of
+    the running gradient sums so far.
+    """
+
+    T: int
+    layers: int
+    t: int | None
+    processed: int
+    dh_norm: np.ndarray
+    dy_t: np.ndarray | None
+    dh_t: np.ndarray | None
+    dhraw_t: np.ndarray | None
+    dhnext: np.ndarray | None
+    dx_t: np.ndarray | None
+    grad_norms: FrozenDict
+    grad_shapes: FrozenDict
+    target_index: int | None
+    h: np.ndarray
+    probs: np.ndarray
+    step_loss: np.ndarray
+    loss: float
+    labels: tuple
+    targets: tuple
+    activation: str
+    iteration: int
 
 
 class Trainer:
@@ -152,6 +206,7 @@ class Trainer:
         V = self.spec.output_size
         self.smooth_loss = -math.log(1.0 / V) * cfg.seq_len if self.spec.head == "softmax_ce" else float("nan")
         self.history = History(cfg.history_cap)
+        self._recent: deque = deque(maxlen=100)     # task accuracy of recent iterations
         self.metrics: dict = {}
         self.last: _Last | None = None
         self.sample_text = ""
@@ -172,7 +227,15 @@ class Trainer:
                 Nothing is updated in the first two cases; :meth:`rollback` restores
                 the last finite state in every case.
         """
+        return self.finish(self.prepare())
+
+    def prepare(self) -> Pending:
+        """First half of an iteration: draw the batch, run forward, make the BPTT
+        stepper (not yet stepped).  :meth:`finish` completes it; :meth:`discard`
+        undoes it, leaving the trainer exactly as before."""
         cfg = self.config
+        undo = {"rng": copy.deepcopy(self.rng.bit_generator.state),
+                "position": dict(self.task.get_position()), "hprev": self.hprev.copy()}
         batch = self.task.next_batch(self.rng, cfg.batch)
         if batch.reset or not self.task.carries_state:
             self.hprev[...] = cfg.h0
@@ -180,14 +243,32 @@ class Trainer:
         y = batch.y if self.spec.head == "softmax_ce" else batch.y.astype(cfg.dtype)
         cache = forward(self.spec, self.params, x, y, self.hprev, batch.mask)
         if not math.isfinite(cache.loss):
+            self._undo(undo)
             bad = self._bad_param()
             raise DivergenceError(f"loss became {cache.loss} at iteration {self.iteration + 1}"
                                   + (f" (parameter {bad} is non-finite)" if bad else ""))
-        bptt = backward(self.spec, self.params, cache)
+        return Pending(batch, cache, BPTT(self.spec, self.params, cache), undo)
+
+    def discard(self, pending: Pending) -> None:
+        """Forget a prepared iteration: RNG, data position and carried state go back."""
+        self._undo(pending.undo)
+
+    def _undo(self, undo: dict) -> None:
+        self.rng.bit_generator.state = undo["rng"]
+        self.task.set_position(undo["position"])
+        self.hprev[...] = undo["hprev"]
+
+    def finish(self, pending: Pending) -> dict:
+        """Second half: the rest of BPTT, checks, clipping, the optimizer update."""
+        cfg = self.config
+        batch, cache, bptt = pending.batch, pending.cache, pending.bptt
+        while not bptt.done:
+            bptt.step()
         grads = bptt.grads
         norms = {k: float(np.sqrt(np.vdot(g, g))) for k, g in grads.items()}
         for k, v in norms.items():
             if not math.isfinite(v):
+                self._undo(pending.undo)
                 raise DivergenceError(f"gradient of {k} became non-finite at iteration {self.iteration + 1}")
         total = clip_grads(grads, cfg.clip_mode, cfg.clip)
         self.opt.step(self.params, grads)
@@ -229,6 +310,13 @@ class Trainer:
              "smooth_loss": self.smooth_loss, "grad_norm": total, "saturated": sat,
              "lr": self.opt.lr, "grad_norms": norms}
         m.update(self.task.metrics(batch, cache))
+        if "accuracy" in m:
+            self._recent.append((m["accuracy"], m.get("bit_accuracy", m["accuracy"])))
+            acc = np.array(self._recent)
+            m["recent_n"] = len(self._recent)
+            m["recent_accuracy"] = float(acc[:, 0].mean())
+            if "bit_accuracy" in m:
+                m["recent_bit_accuracy"] = float(acc[:, 1].mean())
         return m
 
     # ---- control --------------------------------------------------------------
@@ -264,6 +352,36 @@ class Trainer:
         return self.iteration
 
     # ---- views ----------------------------------------------------------------
+
+    def bptt_view(self, pending: Pending) -> "BpttView":
+        """What the step-through view shows of a prepared iteration (example 0),
+        read straight off the BPTT stepper and the forward cache."""
+        bptt, cache = pending.bptt, pending.cache
+        L = self.spec.layers
+        t = bptt.t
+
+        def rows(vals):
+            return _frozen(np.stack([v[0] if v is not None else np.full(self.spec.hidden_size, np.nan)
+                                     for v in vals])) if t is not None else None
+
+        tgt = None
+        if t is not None and self.spec.head == "softmax_ce":
+            tgt = int(cache.y[t, 0])
+        return BpttView(
+            T=bptt.T, layers=L, t=t, processed=bptt.T - 1 - bptt.next_t,
+            dh_norm=_frozen(bptt.dh_norm),
+            dy_t=_frozen(bptt.dy[t, 0]) if t is not None else None,
+            dh_t=rows(bptt.dh_t), dhraw_t=rows(bptt.dhraw_t),
+            dhnext=rows(bptt.dhnext) if t is not None else None,
+            dx_t=rows(bptt.dx_t) if t is not None and L > 1 else None,
+            grad_norms=FrozenDict({k: float(np.sqrt(np.vdot(g, g))) for k, g in bptt.grads.items()}),
+            grad_shapes=FrozenDict({k: tuple(g.shape) for k, g in bptt.grads.items()}),
+            target_index=tgt,
+            h=_frozen(cache.h[:, :, 0]), probs=_frozen(cache.probs[:, 0]),
+            step_loss=_frozen(cache.step_loss), loss=cache.loss,
+            labels=tuple(self.task.labels(pending.batch, 0)),
+            targets=tuple(self.task.target_labels(pending.batch, 0)),
+            activation=self.spec.activation, iteration=self.iteration + 1)
 
     def resample(self, n: int | None = None, temperature: float | None = None) -> str:
         """Generate a fresh sample (language models) from stream 0's carried state."""
@@ -305,14 +423,14 @@ class Trainer:
             targets = tuple(self.task.target_labels(batch, 0))
             info = {k: (v[0].item() if isinstance(v, np.ndarray) else v)
                     for k, v in (batch.info or {}).items()}
-        metrics = {k: (MappingProxyType(dict(v)) if isinstance(v, dict) else v)
+        metrics = {k: (FrozenDict(dict(v)) if isinstance(v, dict) else v)
                    for k, v in self.metrics.items()}
         return Snapshot(iteration=self.iteration, task=cfg.task,
-                        config=MappingProxyType(dataclasses.asdict(cfg)),
-                        metrics=MappingProxyType(metrics),
+                        config=FrozenDict(dataclasses.asdict(cfg)),
+                        metrics=FrozenDict(metrics),
                         history=tuple(_frozen(a) for a in self.history.arrays()),
                         labels=labels, targets=targets, h=_frozen(h), h0=_frozen(h0),
                         probs=_frozen(probs), step_loss=_frozen(step_loss),
-                        dh_norm=_frozen(dh), info=MappingProxyType(info),
+                        dh_norm=_frozen(dh), info=FrozenDict(info),
                         sample=self.sample_text, sample_iteration=self.sample_iteration,
                         activation=cfg.activation, vocab=getattr(self.task, "vocab", ""))

@@ -1,0 +1,145 @@
+"""Throughput of our Trainer against the naive tutorial code, single-threaded BLAS.
+
+    python bench/throughput.py [--seconds 4] [--repeats 3]
+
+Each case times the naive reference (``bench/naive_reference.py``) and our
+``Trainer`` in the same process.  Both run for a warm-up, then ``--repeats``
+rounds of ``--seconds / (repeats + 1)`` s each, naive and ours alternating so
+that machine noise hits both alike; the median round is reported.  Both sides
+run their full training iteration, including the 200-character sample every 100
+iterations that min-char-rnn and the Trainer both draw.
+
+This is a report, not a test: it always exits 0 and prints PASS/FAIL per target.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Pin every BLAS/OpenMP pool to one thread before numpy is imported.
+# (OPENBLAS_CORETYPE, if the machine sets it, is left untouched.)
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+             "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse                                                       # noqa: E402
+import platform                                                       # noqa: E402
+import statistics                                                     # noqa: E402
+import sys                                                            # noqa: E402
+import time                                                           # noqa: E402
+from pathlib import Path                                              # noqa: E402
+
+import numpy as np                                                    # noqa: E402
+from threadpoolctl import threadpool_info, threadpool_limits          # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from core.config import Config                                        # noqa: E402
+from core.trainer import Trainer                                      # noqa: E402
+from naive_reference import NaiveCharLM, NaiveSubtraction             # noqa: E402
+
+SHAKESPEARE = ROOT / "samples" / "tinyshakespeare.txt"
+LUNYU = ROOT / "samples" / "lunyu.txt"
+
+
+def run_for(step, seconds: float) -> tuple[int, float]:
+    """Call ``step`` until ``seconds`` have passed; return (calls, elapsed)."""
+    n = 0
+    t0 = time.perf_counter()
+    end = t0 + seconds
+    while True:
+        step()
+        n += 1
+        now = time.perf_counter()
+        if now >= end:
+            return n, now - t0
+
+
+def measure_pair(naive_step, naive_units: int, ours_step, ours_units: int,
+                 seconds: float, repeats: int) -> tuple[float, float, list, list]:
+    """Median units/s of both sides over interleaved rounds."""
+    slot = seconds / (repeats + 1)
+    warm = min(slot, 1.0)
+    run_for(naive_step, warm / 2)
+    run_for(ours_step, warm / 2)
+    rn, ro = [], []
+    for _ in range(repeats):
+        n, dt = run_for(naive_step, slot / 2)
+        rn.append(n * naive_units / dt)
+        n, dt = run_for(ours_step, slot / 2)
+        ro.append(n * ours_units / dt)
+    return statistics.median(rn), statistics.median(ro), rn, ro
+
+
+def trainer_step(cfg: Config):
+    tr = Trainer(cfg)
+    return tr, tr.step
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=4.0,
+                    help="time budget per case, warm-up included (default 4)")
+    ap.add_argument("--repeats", type=int, default=3, help="timed rounds per side (default 3)")
+    args = ap.parse_args()
+    S, R = args.seconds, max(1, args.repeats)
+
+    with threadpool_limits(limits=1):
+        print(f"python {platform.python_version()}  numpy {np.__version__}  "
+              f"{platform.machine()}  cpus {os.cpu_count()}")
+        for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_CORETYPE"):
+            print(f"  {k}={os.environ.get(k, '(unset)')}")
+        for pool in threadpool_info():
+            print(f"  threadpool: {pool.get('internal_api')} {pool.get('version')} "
+                  f"arch={pool.get('architecture')} num_threads={pool.get('num_threads')} "
+                  f"({Path(pool.get('filepath', '')).name})")
+        print(f"budget {S:g} s per case, {R} interleaved rounds, median reported\n")
+
+        shakes = SHAKESPEARE.read_text(encoding="utf-8")
+        lunyu = LUNYU.read_text(encoding="utf-8")
+        T = 25
+        rows = []   # (case, unit, naive, ours, target or None)
+
+        def case(name, unit, naive_obj, naive_units, ours_cfg, ours_units, target):
+            _, ours = trainer_step(ours_cfg)
+            n, o, rn, ro = measure_pair(naive_obj.step, naive_units, ours, ours_units, S, R)
+            rows.append((name, unit, n, o, target))
+            print(f"  {name:<38} naive {n:>10.0f}  ours {o:>10.0f} {unit}  x{o / n:6.2f}"
+                  f"   [naive {' '.join(f'{v:.0f}' for v in rn)} | ours {' '.join(f'{v:.0f}' for v in ro)}]",
+                  flush=True)
+
+        naive_sh = NaiveCharLM(shakes, seq_length=T)
+        case("charlm shakespeare B=1 f64", "chars/s", naive_sh, T,
+             Config(task="charlm", text=str(SHAKESPEARE), batch=1), T, 5.0)
+        naive_ly = NaiveCharLM(lunyu, seq_length=T)
+        case("charlm lunyu (V=1358) B=1 f64", "chars/s", naive_ly, T,
+             Config(task="charlm", text=str(LUNYU), batch=1), T, 15.0)
+        case("charlm shakespeare B=32 f64 vs naive B=1", "chars/s", naive_sh, T,
+             Config(task="charlm", text=str(SHAKESPEARE), batch=32), 32 * T, 12.0)
+        case("charlm lunyu B=32 f64 vs naive B=1", "chars/s", naive_ly, T,
+             Config(task="charlm", text=str(LUNYU), batch=32), 32 * T, None)
+        case("subtraction 8-bit B=1", "ex/s", NaiveSubtraction(), 1,
+             Config(task="subtraction"), 1, 3.0)
+
+    print()
+    head = f"{'case':<42}{'naive':>12}{'ours':>12}  {'unit':<8}{'ratio':>8}{'target':>8}  result"
+    print(head)
+    print("-" * len(head))
+    for name, unit, n, o, target in rows:
+        ratio = o / n
+        res = "(info)" if target is None else ("PASS" if ratio >= target else "FAIL")
+        tgt = "-" if target is None else f">={target:g}x"
+        print(f"{name:<42}{n:>12.0f}{o:>12.0f}  {unit:<8}{ratio:>7.2f}x{tgt:>8}  {res}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as e:                       # a report: never fail the caller
+        import traceback
+        traceback.print_exc()
+        print(f"benchmark aborted: {e}")
+    sys.exit(0)

@@ -1,0 +1,25 @@
+"""Shared fixtures for the core test suite."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def run_cli():
+    """Run the real entry point (``python -m tui ...``) in a subprocess, output piped."""
+
+    def run(*args, timeout: float = 120) -> subprocess.CompletedProcess:
+        env = dict(os.environ, PYTHONIOENCODING="utf-8")
+        return subprocess.run([sys.executable, "-m", "tui", *map(str, args)], cwd=REPO,
+                              capture_output=True, text=True, timeout=timeout, env=env,
+                              stdin=subprocess.DEVNULL)
+
+    return run

@@ -1,0 +1,396 @@
+"""The rnn-tui Textual app: watch a NumPy RNN learn, live, and step through BPTT.
+
+Training runs in a worker (a child process by default, see :mod:`tui.worker`).
+A timer pulls the newest snapshot at ``--fps`` and redraws only the panels whose
+data changed; the heavy panels (loss plot, heatmap) at most ``HEAVY_HZ`` times a
+second while training runs, immediately after a key press.
+"""
+
+from __future__ import annotations
+
+import time
+
+from textual import events
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widgets import Footer, Static, Tab, Tabs
+
+from tui.messages import Update
+from tui.screens.help import HelpScreen
+from tui.screens.open_checkpoint import OpenCheckpoint
+from tui.widgets.grad_flow import GradFlow
+from tui.widgets.heatmap import Heatmap
+from tui.widgets.loss_plot import LossPlot
+from tui.widgets.predictions import Predictions
+from tui.widgets.sample_text import SampleText
+from tui.widgets.status_bar import StatusBar
+from tui.worker import BACKENDS, default_checkpoint_path
+
+TASK_KEYS = {"1": "charlm", "2": "subtraction", "3": "echo", "4": "hello", "5": "stack"}
+PANELS = [("loss", "Loss"), ("hidden", "Hidden state"), ("predictions", "Predictions"),
+          ("text", "Text"), ("gradients", "Gradients / BPTT")]
+HEAVY_HZ = 2.0
+MIN_SIZE = (40, 12)
+WIDE_SIZE = (120, 34)
+LM_TASKS = ("charlm", "hello")
+
+
+class RnnApp(App[int]):
+    """The app.  ``RnnApp(trainer)`` — it takes the trainer over."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "rnn-tui"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("space", "toggle_pause", "Run/Pause"),
+        Binding("n", "step", "Step"),
+        Binding("b", "bptt", "BPTT"),
+        Binding("left,j", "bptt_back", "t−1", key_display="←/j"),
+        Binding("right,k", "bptt_up", "t+1", key_display="→/k"),
+        Binding("home", "bptt_home", "First", show=False),
+        Binding("end", "bptt_end", "Last", show=False),
+        Binding("a", "bptt_apply", "Apply"),
+        Binding("escape", "bptt_discard", "Discard"),
+        Binding("r", "resample", "Resample"),
+        Binding("t", "temperature(-0.1)", "Colder", show=False),
+        Binding("T", "temperature(0.1)", "Hotter", show=False),
+        Binding("plus", "lr(2.0)", "lr×2", show=False),
+        Binding("minus", "lr(0.5)", "lr÷2", show=False),
+        Binding("l", "log_y", "Log y", show=False),
+        Binding("m", "smooth", "Smoothing", show=False),
+        Binding("w", "window", "Window", show=False),
+        Binding("s", "save", "Save"),
+        Binding("o", "open", "Open", show=False),
+        *[Binding(k, f"task('{v}')", v, show=False) for k, v in TASK_KEYS.items()],
+        Binding("R", "reset", "Reset", show=False),
+        Binding("z", "rollback", "Roll back"),
+        Binding("left_square_bracket", "page(-1)", "Units ←", show=False),
+        Binding("right_square_bracket", "page(1)", "Units →", show=False),
+        Binding("y", "layer", "Layer", show=False),
+        Binding("tab", "next_panel", "Panel", show=False, priority=True),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+    HELP = [
+        ("space", "pause / resume training"),
+        ("n", "one training step (while paused)"),
+        ("b", "BPTT step-through of the next example (pauses)"),
+        ("← j / → k", "in BPTT: one timestep back in time / undo one"),
+        ("home / end", "in BPTT: no timestep processed / all processed"),
+        ("a / esc", "in BPTT: apply the update training would make / discard"),
+        ("r", "resample text (language models)"),
+        ("t / T", "lower / raise the sampling temperature"),
+        ("+ / -", "learning rate ×2 / ÷2"),
+        ("l", "loss plot: log-y on/off"),
+        ("m", "loss plot: smoothed curve on/off"),
+        ("w", "loss plot: all iterations / last 1000"),
+        ("[ / ]", "heatmap: previous / next page of hidden units"),
+        ("y", "stacked networks: next layer (heatmap and gradients)"),
+        ("tab", "small terminals: next panel"),
+        ("s", "save a checkpoint in the current folder"),
+        ("o", "open a checkpoint"),
+        ("1 … 5", "task: charlm, subtraction, echo, hello, stack"),
+        ("R", "reset the weights (same settings)"),
+        ("z", "after a divergence: roll back to the last finite state"),
+        ("ctrl+p", "command palette (the same actions)"),
+        ("?", "this help"),
+        ("q", "quit (unsaved training is not kept; s saves)"),
+    ]
+
+    paused: reactive[bool] = reactive(False, bindings=True)
+    """True while training is stopped."""
+    mode: reactive[str] = reactive("", bindings=True)
+    """``""`` normally, ``"bptt"`` in the step-through."""
+    diverged: reactive[bool] = reactive(False, bindings=True)
+    """A divergence happened and can be rolled back."""
+
+    def __init__(self, trainer, fps: float = 10.0, paused: bool = False, backend: str = "process"):
+        super().__init__()
+        self.fps = fps
+        self.snapshot = trainer.snapshot()
+        self.task_name = self.snapshot.task
+        self.update_msg: Update = Update(snapshot=self.snapshot, running=not paused)
+        self.bptt_view = None
+        self.paused = paused
+        self._trainer = trainer
+        self._backend_name = backend
+        self.backend = None
+        self._seq = -1
+        self._heavy_at = 0.0
+        self._force = True
+        self.message, self._message_until = "", 0.0
+        self.panel = "loss"
+
+    # ---- layout -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        tabs = Tabs(*[Tab(label, id=f"tab-{pid}") for pid, label in PANELS], id="tabs")
+        tabs.can_focus = False
+        yield tabs
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield self._panel("loss", "Loss", LossPlot(id="loss-plot"))
+                yield self._panel("predictions", "Predictions vs truth", Predictions(id="preds"))
+                yield self._panel("text", "Generated text", SampleText(id="sample"))
+            with Vertical(id="right"):
+                yield self._panel("hidden", "Hidden state h_t (time →, units ↓)", Heatmap(id="heatmap"))
+                yield self._panel("gradients", "Gradient flow ‖dh_t‖", GradFlow(id="grads"))
+        yield Static("terminal too small for rnn-tui\nenlarge it (at least 40×12) or press q",
+                     id="too-small")
+        yield Footer()
+
+    @staticmethod
+    def _panel(pid: str, title: str, child) -> Vertical:
+        box = Vertical(child, id=f"panel-{pid}", classes="panel")
+        box.border_title = title
+        return box
+
+    def on_mount(self) -> None:
+        self.backend = BACKENDS[self._backend_name](self._trainer, paused=self.paused,
+                                                    interval=1.0 / max(self.fps, 1.0))
+        self._trainer = None
+        self._apply_layout()
+        self._draw(force=True)
+        self.set_interval(1.0 / self.fps, self._tick)
+
+    def on_unmount(self) -> None:
+        if self.backend is not None:
+            self.backend.close()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_layout()
+        self._force = True
+
+    def _visible_panels(self) -> list[str]:
+        return [pid for pid, _ in PANELS if pid != "text" or self.task_name in LM_TASKS]
+
+    def _apply_layout(self) -> None:
+        w, h = self.size
+        small = w < MIN_SIZE[0] or h < MIN_SIZE[1]
+        wide = w >= WIDE_SIZE[0] and h >= WIDE_SIZE[1]
+        screen = self.screen
+        screen.set_class(small, "-too-small")
+        screen.set_class(not wide and not small, "-compact")
+        screen.set_class(wide, "-wide")
+        visible = self._visible_panels()
+        if self.panel not in visible:
+            self.panel = "loss"
+        tabs = self.query_one("#tabs", Tabs)
+        for pid, _ in PANELS:
+            tabs.query_one(f"#tab-{pid}", Tab).display = pid in visible
+            box = self.query_one(f"#panel-{pid}")
+            box.display = pid in visible and (wide or pid == self.panel)
+        self.query_one("#left").display = wide or self.panel in ("loss", "predictions", "text")
+        self.query_one("#right").display = wide or self.panel in ("hidden", "gradients")
+        if tabs.active != f"tab-{self.panel}":
+            tabs.active = f"tab-{self.panel}"
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        pid = event.tab.id.removeprefix("tab-") if event.tab and event.tab.id else "loss"
+        if pid != self.panel:
+            self.panel = pid
+            self._apply_layout()
+            self._force = True
+
+    # ---- drawing ------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        latest, events_, seq = self.backend.slot.take()
+        for ev in events_:
+            self._on_event(ev)
+        if latest is not None and seq != self._seq:
+            self._seq = seq
+            self.update_msg = latest
+            self.snapshot = latest.snapshot
+            self.bptt_view = latest.bptt
+            self.paused = not latest.running
+            self.mode = "bptt" if latest.bptt is not None else ""
+            self.diverged = bool(latest.warning)
+            if self.snapshot.task != self.task_name:
+                self.task_name = self.snapshot.task
+                self._apply_layout()
+                self._force = True
+            self._draw()
+        elif self.message and time.monotonic() > self._message_until:
+            self.message = ""
+            self._draw_status()
+
+    def _on_event(self, ev) -> None:
+        prefix = {"saved": "checkpoint written: ", "error": "error: ", "diverged": "diverged: "}.get(ev.kind, "")
+        self.message = prefix + ev.text
+        self._message_until = time.monotonic() + 6.0
+        if ev.kind in ("error", "diverged"):
+            self.notify(ev.text, severity="error", timeout=6)
+        self._force = True
+
+    def _draw_status(self) -> None:
+        u = self.update_msg
+        self.query_one(StatusBar).show(self.snapshot, u.running, u.rate,
+                                       "BPTT step-through" if self.mode == "bptt" else "",
+                                       self.message, u.warning)
+
+    def _draw(self, force: bool = False) -> None:
+        snap = self.snapshot
+        self._draw_status()
+        now = time.monotonic()
+        heavy = force or self._force or not self.update_msg.running or now - self._heavy_at >= 1.0 / HEAVY_HZ
+        view = self.bptt_view
+        if heavy:
+            self._heavy_at = now
+            self._force = False
+            self.query_one(LossPlot).set_history(snap.history)
+            hm = self.query_one(Heatmap)
+            if view is not None:
+                hm.set_data(view.h, view.labels, view.activation)
+                hm.cursor = view.t
+            else:
+                hm.set_data(snap.h, snap.labels, snap.activation)
+                hm.cursor = None
+        preds = self.query_one(Predictions)
+        if view is not None:
+            preds.show(snap, view.probs, view.labels, view.targets)
+        elif heavy:
+            preds.show(snap)
+        if snap.task in LM_TASKS:
+            self.query_one(SampleText).show(snap)
+        grads = self.query_one(GradFlow)
+        if view is not None:
+            grads.show_bptt(view, snap.vocab)
+        elif heavy:
+            grads.show_live(snap)
+
+    # ---- actions ------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        bptt_only = ("bptt_back", "bptt_up", "bptt_home", "bptt_end", "bptt_apply", "bptt_discard")
+        if action in bptt_only:
+            return self.mode == "bptt"
+        if action in ("toggle_pause", "step", "task", "reset", "open"):
+            return self.mode != "bptt" or None
+        if action == "bptt":
+            return self.mode != "bptt"
+        if action in ("resample", "temperature"):
+            return self.task_name in LM_TASKS or None
+        if action == "rollback":
+            return self.diverged
+        return True
+
+    def _send(self, *cmd) -> None:
+        self._force = True
+        self.backend.send(*cmd)
+
+    def action_toggle_pause(self) -> None:
+        self._send("resume" if self.paused else "pause")
+        self.paused = not self.paused
+
+    def action_step(self) -> None:
+        self._send("step", 1)
+        self.paused = True
+
+    def action_bptt(self) -> None:
+        if self.panel not in ("hidden", "gradients"):
+            self.panel = "gradients"
+            self._apply_layout()
+        self._send("bptt", "begin")
+
+    def action_bptt_back(self) -> None:
+        self._send("bptt", "back")
+
+    def action_bptt_up(self) -> None:
+        self._send("bptt", "up")
+
+    def action_bptt_home(self) -> None:
+        self._send("bptt", "home")
+
+    def action_bptt_end(self) -> None:
+        self._send("bptt", "end")
+
+    def action_bptt_apply(self) -> None:
+        self._send("bptt", "apply")
+
+    def action_bptt_discard(self) -> None:
+        self._send("bptt", "discard")
+
+    def action_resample(self) -> None:
+        self._send("resample")
+
+    def action_temperature(self, delta: float) -> None:
+        t = float(self.snapshot.config["temperature"])
+        self._send("temperature", round(min(3.0, max(0.1, t + delta)), 2))
+
+    def action_lr(self, factor: float) -> None:
+        self._send("lr", float(self.snapshot.config["lr"]) * factor)
+
+    def action_log_y(self) -> None:
+        plot = self.query_one(LossPlot)
+        plot.log_y = not plot.log_y
+
+    def action_smooth(self) -> None:
+        plot = self.query_one(LossPlot)
+        plot.smooth = not plot.smooth
+
+    def action_window(self) -> None:
+        plot = self.query_one(LossPlot)
+        plot.windowed = not plot.windowed
+
+    def action_save(self) -> None:
+        self._send("save", default_checkpoint_path(self.snapshot.task, self.snapshot.iteration))
+
+    def action_open(self) -> None:
+        def done(path: str | None) -> None:
+            if path:
+                self._send("load", path)
+
+        self.push_screen(OpenCheckpoint(), done)
+
+    def action_task(self, name: str) -> None:
+        self._send("task", name)
+
+    def action_reset(self) -> None:
+        self._send("reset")
+
+    def action_rollback(self) -> None:
+        self._send("rollback")
+
+    def action_page(self, delta: int) -> None:
+        self.query_one(Heatmap).next_page(delta)
+
+    def action_layer(self) -> None:
+        L = self.snapshot.h.shape[0]
+        hm = self.query_one(Heatmap)
+        hm.net_layer = (hm.net_layer + 1) % L
+        grads = self.query_one(GradFlow)
+        grads.net_layer = hm.net_layer
+        grads._key = None
+        self._draw(force=True)
+
+    def action_next_panel(self) -> None:
+        visible = self._visible_panels()
+        self.panel = visible[(visible.index(self.panel) + 1) % len(visible)]
+        self._apply_layout()
+        self._force = True
+        self._draw(force=True)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.HELP))
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        for name, desc, action in [
+            ("Pause / resume training", "space", self.action_toggle_pause),
+            ("One training step", "n", self.action_step),
+            ("BPTT step-through", "b", self.action_bptt),
+            ("Resample text", "r", self.action_resample),
+            ("Learning rate ×2", "+", lambda: self.action_lr(2.0)),
+            ("Learning rate ÷2", "-", lambda: self.action_lr(0.5)),
+            ("Toggle log-y", "l", self.action_log_y),
+            ("Save checkpoint", "s", self.action_save),
+            ("Open checkpoint", "o", self.action_open),
+            ("Reset weights", "R", self.action_reset),
+            *[(f"Task: {v}", k, (lambda v=v: self.action_task(v))) for k, v in TASK_KEYS.items()],
+        ]:
+            yield SystemCommand(name, f"key {desc}", action)

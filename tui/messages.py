@@ -1,0 +1,28 @@
+"""Messages from the training worker to the UI (plain dataclasses, picklable)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something the status line should say once.
+
+    ``kind`` is ``"saved"``, ``"info"``, ``"error"`` or ``"diverged"``.
+    """
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Update:
+    """What the worker publishes: the newest snapshot and its state, or an event."""
+
+    snapshot: object | None = None
+    running: bool = False
+    rate: float = 0.0
+    warning: str = ""
+    bptt: object | None = None
+    event: Event | None = None

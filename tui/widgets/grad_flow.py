@@ -1,0 +1,126 @@
+"""Gradient flow and the BPTT step-through.
+
+Live: ‖dh_t‖ of every timestep of the latest example on a log scale, so vanishing
+or exploding gradients show.  In step-through mode: the same strip filling in as
+you step, the values of the timestep in focus with the formula that produced
+each, and the running gradient sums so far.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from rich.text import Text
+from textual.widgets import Static
+
+BARS = " ▁▂▃▄▅▆▇█"
+
+
+def strip(norms: np.ndarray, focus: int | None = None) -> tuple[Text, str]:
+    """One row of bars, two cells per timestep, scaled on log10 between min and max."""
+    finite = norms[np.isfinite(norms) & (norms > 0)]
+    t = Text()
+    if finite.size == 0:
+        return Text("·" * (2 * len(norms)), style="dim"), "no gradients yet"
+    lo, hi = math.log10(finite.min()), math.log10(finite.max())
+    span = max(hi - lo, 1e-9)
+    for i, v in enumerate(norms):
+        if not np.isfinite(v) or v <= 0:
+            t.append("· ", style="dim")
+            continue
+        k = 1 + int(round((math.log10(v) - lo) / span * (len(BARS) - 2)))
+        t.append(BARS[k] * 2, style="bold yellow" if i == focus else "magenta")
+    return t, f"log scale: ▁ {finite.min():.2e} … █ {finite.max():.2e}"
+
+
+def _vec(v: np.ndarray, n: int = 6) -> str:
+    if v is None:
+        return "—"
+    head = " ".join(f"{x:+.3f}" for x in v[:n])
+    return f"[{head}{' …' if v.size > n else ''}]  ‖·‖={float(np.linalg.norm(v)):.3g}"
+
+
+class GradFlow(Static):
+    """The gradients panel."""
+
+    DEFAULT_CSS = """
+    GradFlow { height: 1fr; overflow-y: auto; }
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__("", **kwargs)
+        self._key = None
+        self.net_layer = 0
+
+    def show_live(self, snap) -> None:
+        key = ("live", snap.iteration, self.net_layer)
+        if key == self._key:
+            return
+        self._key = key
+        L = snap.dh_norm.shape[0]
+        layer = min(self.net_layer, L - 1)
+        t = Text("Gradient flow of the latest example: ‖dh_t‖ per timestep", style="bold")
+        t.append(f" (layer {layer + 1}/{L})" if L > 1 else "")
+        t.append("\n")
+        bars, scale = strip(snap.dh_norm[layer])
+        t.append("t=0 ", style="dim")
+        t.append_text(bars)
+        t.append(f" t={snap.dh_norm.shape[1] - 1}\n", style="dim")
+        t.append(scale + "\n", style="dim")
+        g = snap.metrics.get("grad_norms", {})
+        if g:
+            t.append("gradient norms (before clipping): ", style="dim")
+            t.append("  ".join(f"{k} {v:.3g}" for k, v in g.items()) + "\n")
+        t.append("b: pause and step through BPTT one timestep at a time", style="dim")
+        self.update(t)
+
+    def show_bptt(self, view, vocab: str = "") -> None:
+        key = ("bptt", view.iteration, view.processed, self.net_layer)
+        if key == self._key:
+            return
+        self._key = key
+        L = view.layers
+        layer = min(self.net_layer, L - 1)
+        t = Text(f"BPTT step-through · iteration {view.iteration} · loss {view.loss:.4f}\n", style="bold")
+        t.append("←/j one step back in time · →/k undo · home/end · a apply update · esc discard\n",
+                 style="dim")
+        bars, scale = strip(view.dh_norm[layer], view.t)
+        t.append("‖dh_t‖ t=0 ", style="dim")
+        t.append_text(bars)
+        t.append(f" t={view.T - 1}   {scale}\n", style="dim")
+        if view.t is None:
+            t.append(f"\nNothing processed yet: BPTT starts at the last timestep, t={view.T - 1}. "
+                     "Press ← (or j).\n")
+        else:
+            ts = view.t
+            lab = view.labels[ts] if ts < len(view.labels) else ""
+            tgt = view.targets[ts] if ts < len(view.targets) else ""
+            t.append(f"\nt = {ts}   input {lab!r}   target {tgt!r}   "
+                     f"loss at t {float(view.step_loss[ts]):.4f}\n", style="bold")
+            if view.target_index is not None:
+                t.append("dy_t = p_t − onehot(target)   (dy[target] −= 1: the softmax+CE gradient)\n",
+                         style="cyan")
+                dy = view.dy_t
+                top = np.argsort(-np.abs(dy))[:4]
+                t.append("      " + "  ".join(
+                    f"{(vocab[i] if i < len(vocab) else i)!r}:{dy[i]:+.3f}" for i in top) + "\n")
+            else:
+                t.append("dy_t = ∂loss/∂logits_t (the head's delta)\n", style="cyan")
+                t.append("      " + _vec(view.dy_t) + "\n")
+            deriv = "(1 − h_t²)" if view.activation == "tanh" else "h_t ⊙ (1 − h_t)"
+            t.append("dh_t = Whyᵀ dy_t + dhnext" if layer == L - 1 else
+                     "dh_t = (gradient from layer above) + dhnext", style="cyan")
+            t.append("\n      " + _vec(view.dh_t[layer]) + "\n")
+            t.append(f"dhraw_t = {deriv} ⊙ dh_t", style="cyan")
+            t.append("\n      " + _vec(view.dhraw_t[layer]) + "\n")
+            t.append("dhnext = Whhᵀ dhraw_t   (carried to t−1)", style="cyan")
+            t.append("\n      " + _vec(view.dhnext[layer]) + "\n")
+            if view.dx_t is not None and layer > 0:
+                t.append("to the layer below = Wxhᵀ dhraw_t", style="cyan")
+                t.append("\n      " + _vec(view.dx_t[layer]) + "\n")
+        t.append("\nrunning sums so far (norms, unclipped):\n", style="bold")
+        for k, v in view.grad_norms.items():
+            shape = "×".join(str(s) for s in view.grad_shapes[k])
+            t.append(f"  d{k:<5} {shape:>9}  {v:.4g}\n")
+        self.update(t)

@@ -1,0 +1,177 @@
+"""Hidden-state heatmap: time across, hidden units down, one example.
+
+Two units share a text row (upper and lower half block), each timestep is two
+cells wide so a CJK input symbol fits under its column.  Units that do not fit are
+paged (``[`` / ``]``), and the header always says which ones are shown.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+LEVELS = 11
+
+
+def _ramp(a: tuple[int, int, int], b: tuple[int, int, int], n: int) -> list[tuple[int, int, int]]:
+    return [tuple(int(a[i] + (b[i] - a[i]) * k / max(n - 1, 1)) for i in range(3)) for k in range(n)]
+
+
+# Diverging for tanh (−1 blue … 0 grey … +1 red), sequential for sigmoid (0 dark … 1 yellow).
+DIVERGING = _ramp((40, 90, 200), (58, 58, 58), LEVELS // 2 + 1) + _ramp((58, 58, 58), (215, 60, 45), LEVELS // 2 + 1)[1:]
+SEQUENTIAL = _ramp((20, 20, 60), (250, 220, 60), LEVELS)
+
+
+def symbol_cell(label: str) -> str:
+    """A timestep's input symbol as exactly two terminal cells."""
+    from rich.cells import cell_len
+
+    label = {"\n": "↵", " ": "␣", "\t": "⇥", "\r": "␍"}.get(label, label)
+    if cell_len(label) >= 2:
+        while cell_len(label) > 2:
+            label = label[:-1]
+        return label
+    return (label or " ") + " " * (2 - cell_len(label or " "))
+
+
+class Heatmap(Widget):
+    """Shows ``h[layer]`` of one example as colours, with the input symbols below."""
+
+    DEFAULT_CSS = """
+    Heatmap { height: 1fr; min-height: 6; }
+    """
+
+    page: reactive[int] = reactive(0)
+    """Which page of hidden units is shown."""
+    net_layer: reactive[int] = reactive(0)
+    """Which layer is shown (stacked networks)."""
+    cursor: reactive[int | None] = reactive(None)
+    """Timestep in focus (BPTT and forward step-through), or None."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.h: np.ndarray | None = None          # (L, T, H)
+        self.labels: tuple = ()
+        self.activation = "tanh"
+        self._lines: list[Strip] = []
+        self._key = None
+        self._styles = self._make_styles()
+
+    def _make_styles(self):
+        out = {}
+        for kind, ramp in (("tanh", DIVERGING), ("sigmoid", SEQUENTIAL)):
+            pairs = [[Style.parse(f"rgb({a[0]},{a[1]},{a[2]}) on rgb({b[0]},{b[1]},{b[2]})")
+                      for b in ramp] for a in ramp]
+            single = [Style.parse(f"rgb({a[0]},{a[1]},{a[2]})") for a in ramp]
+            out[kind] = (pairs, single)
+        return out
+
+    def set_data(self, h: np.ndarray, labels: tuple, activation: str) -> None:
+        """New hidden states ``(L, T, H)``; redraws only if they changed."""
+        if self.h is not None and h.shape == self.h.shape and np.array_equal(h, self.h) \
+                and labels == self.labels:
+            return
+        self.h, self.labels, self.activation = h, labels, activation
+        self.net_layer = min(self.net_layer, h.shape[0] - 1)
+        self._key = None
+        self.refresh()
+
+    @property
+    def rows_per_page(self) -> int:
+        return max(1, self.size.height - 4) * 2    # header, axis, cursor, legend
+
+    def pages(self) -> int:
+        if self.h is None:
+            return 1
+        return max(1, -(-self.h.shape[2] // self.rows_per_page))
+
+    def watch_page(self) -> None:
+        self._key = None
+        self.refresh()
+
+    def watch_net_layer(self) -> None:
+        self._key = None
+        self.refresh()
+
+    def watch_cursor(self) -> None:
+        self._key = None
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self.page = min(self.page, self.pages() - 1)
+        self._key = None
+
+    def next_page(self, delta: int) -> None:
+        self.page = (self.page + delta) % self.pages()
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return container.height
+
+    def _build(self) -> list[Strip]:
+        w, hgt = self.size.width, self.size.height
+        if self.h is None or w < 8 or hgt < 3:
+            return [Strip.blank(w)] * hgt
+        L, T, H = self.h.shape
+        hl = self.h[self.net_layer]                       # (T, H)
+        per = self.rows_per_page
+        pages = self.pages()
+        page = min(self.page, pages - 1)
+        u0, u1 = page * per, min(H, (page + 1) * per)
+        gutter = 5
+        cw = 2 if gutter + 2 * T <= w else 1          # cell width per timestep
+        tmax = (w - gutter) // cw
+        t0 = max(0, T - tmax)                         # keep the latest timesteps if too long
+        if self.cursor is not None and self.cursor < t0:
+            t0 = max(0, min(self.cursor, T - tmax))
+        t1 = min(T, t0 + tmax)
+        dim = Style(dim=True)
+        head = f"layer {self.net_layer + 1}/{L} · " if L > 1 else ""
+        head += f"units {u0}–{u1 - 1} of {H}"
+        if pages > 1:
+            head += f" · page {page + 1}/{pages} [ ]"
+        if t0 > 0 or t1 < T:
+            head += f" · t {t0}–{t1 - 1} of {T}"
+        lines = [Strip([Segment(head[:w], dim)]).adjust_cell_length(w)]
+        if self.activation == "tanh":
+            q = np.clip(np.rint((hl + 1.0) / 2.0 * (LEVELS - 1)), 0, LEVELS - 1).astype(int)
+        else:
+            q = np.clip(np.rint(hl * (LEVELS - 1)), 0, LEVELS - 1).astype(int)
+        pairs, single = self._styles[self.activation]
+        for u in range(u0, u1, 2):
+            segs = [Segment(f"{u:>4} ", dim)]
+            top = q[t0:t1, u]
+            bot = q[t0:t1, u + 1] if u + 1 < u1 else None
+            for i, a in enumerate(top):
+                style = single[a] if bot is None else pairs[a][bot[i]]
+                segs.append(Segment("▀" * cw, style))
+            lines.append(Strip(Segment.simplify(segs)).adjust_cell_length(w))
+        axis = [Segment("   x ", dim)]
+        for t in range(t0, t1):
+            lab = symbol_cell(self.labels[t] if t < len(self.labels) else "")
+            axis.append(Segment(lab if cw == 2 else lab[0]))
+        lines.append(Strip(axis).adjust_cell_length(w))
+        cur = [Segment("     ")]
+        if self.cursor is not None and t0 <= self.cursor < t1:
+            cur.append(Segment(" " * ((self.cursor - t0) * cw)))
+            cur.append(Segment("▲" + f" t={self.cursor}", Style(bold=True, color="yellow")))
+        lines.append(Strip(cur).adjust_cell_length(w))
+        ramp = DIVERGING if self.activation == "tanh" else SEQUENTIAL
+        lo, hi = ("−1", "+1") if self.activation == "tanh" else ("0", "1")
+        legend = [Segment(f"h: {lo} ", dim)]
+        legend += [Segment("█", Style.parse(f"rgb({c[0]},{c[1]},{c[2]})")) for c in ramp]
+        legend.append(Segment(f" {hi}  ({self.activation})", dim))
+        lines.append(Strip(legend).adjust_cell_length(w))
+        lines += [Strip.blank(w)] * (hgt - len(lines))
+        return lines[:hgt]
+
+    def render_line(self, y: int) -> Strip:
+        key = (self.size, self.page, self.net_layer, self.cursor)
+        if key != self._key:
+            self._lines = self._build()
+            self._key = key
+        return self._lines[y] if y < len(self._lines) else Strip.blank(self.size.width)

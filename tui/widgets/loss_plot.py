@@ -1,0 +1,103 @@
+"""Loss curve: raw loss and its bias-corrected moving average, drawn with plotext.
+
+Each widget owns its own plotext figure (never the module-global ``plt``).  The
+history is downsampled to about twice the plot's width by averaging buckets of
+raw loss (the smoothed curve is taken at bucket ends: it was computed from every
+raw loss, so no subsample-then-smooth artefact can appear).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+WINDOW = 1000   # iterations shown by the "last N" window
+
+
+def downsample(it: np.ndarray, raw: np.ndarray, ema: np.ndarray, points: int):
+    """Bucket means of ``raw`` and bucket-end values of ``it`` and ``ema``."""
+    n = len(it)
+    if n <= points:
+        return it, raw, ema
+    k = -(-n // points)
+    m = n // k * k
+    start = n - m                                  # drop the oldest remainder, keep the newest
+    r = raw[start:].reshape(-1, k).mean(axis=1)
+    return it[start:][k - 1::k], r, ema[start:][k - 1::k]
+
+
+class LossPlot(Widget):
+    """The loss panel."""
+
+    DEFAULT_CSS = """
+    LossPlot { height: 1fr; min-height: 6; }
+    """
+
+    log_y: reactive[bool] = reactive(False)
+    """True: a logarithmic y axis."""
+    smooth: reactive[bool] = reactive(True)
+    """Show the smoothed curve."""
+    windowed: reactive[bool] = reactive(False)
+    """Show only the last ``WINDOW`` iterations."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.history = (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
+        self._cache_key = None
+        self._cache: Text | None = None
+
+    def set_history(self, history: tuple) -> None:
+        it = history[0]
+        old = self.history[0]
+        if len(it) == len(old) and (len(it) == 0 or it[-1] == old[-1]):
+            return
+        self.history = history
+        self.refresh()
+
+    def watch_log_y(self) -> None:
+        self.refresh()
+
+    def watch_smooth(self) -> None:
+        self.refresh()
+
+    def watch_windowed(self) -> None:
+        self.refresh()
+
+    def render(self) -> Text:
+        w, h = self.size.width, self.size.height
+        it, raw, ema = self.history
+        last = int(it[-1]) if len(it) else -1
+        key = (w, h, last, len(it), self.log_y, self.smooth, self.windowed)
+        if key == self._cache_key and self._cache is not None:
+            return self._cache
+        self._cache_key = key
+        self._cache = self._draw(w, h)
+        return self._cache
+
+    def _draw(self, w: int, h: int) -> Text:
+        from plotext._figure import _figure_class
+
+        it, raw, ema = self.history
+        if self.windowed and len(it):
+            keep = it > it[-1] - WINDOW
+            it, raw, ema = it[keep], raw[keep], ema[keep]
+        if len(it) < 2 or w < 20 or h < 5:
+            return Text("waiting for the first iterations…" if len(it) < 2 else "(too small to plot)",
+                        style="dim")
+        it, raw, ema = downsample(it, raw, ema, max(10, 2 * w))
+        fig = _figure_class()
+        fig.plotsize(w, h)
+        fig.theme("clear")
+        if self.log_y:
+            floor = 1e-12
+            raw, ema = np.maximum(raw, floor), np.maximum(ema, floor)
+            fig.yscale("log")
+        x = it.tolist()
+        fig.plot(x, raw.tolist(), label="raw", color="gray", marker="braille")
+        if self.smooth:
+            fig.plot(x, ema.tolist(), label="smoothed", color="cyan", marker="braille")
+        fig.ylabel("loss" + (" (log)" if self.log_y else ""))
+        fig.xlabel("iteration" + (f" (last {WINDOW})" if self.windowed else ""))
+        return Text.from_ansi(fig.build(), no_wrap=True, end="")

@@ -1,0 +1,147 @@
+"""Predictions against the truth for the current example.
+
+Subtraction gets the full picture: a, b and a − b in decimal and binary (most
+significant bit on the left, as numbers are written), the predicted probability of
+each bit as a shaded cell under the true bit, wrong bits marked, and the positions
+where a borrow happens.  The other tasks get a strip of input, target and
+prediction per timestep.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.text import Text
+from textual.widgets import Static
+
+from tui.widgets.heatmap import symbol_cell
+
+SHADES = " ░▒▓█"
+
+
+def _shade(p: float) -> str:
+    return SHADES[int(np.clip(round(p * (len(SHADES) - 1)), 0, len(SHADES) - 1))]
+
+
+def borrows(a: int, b: int, bits: int) -> list[bool]:
+    """Borrow into bit ``i`` (LSB = 0) when computing ``a - b`` bit by bit."""
+    out, borrow = [], 0
+    for i in range(bits):
+        ai, bi = (a >> i) & 1, (b >> i) & 1
+        out.append(bool(borrow))
+        borrow = 1 if ai - bi - borrow < 0 else 0
+    return out
+
+
+class Predictions(Static):
+    """The predictions panel; :meth:`show` takes a snapshot."""
+
+    DEFAULT_CSS = """
+    Predictions { height: 1fr; overflow-y: auto; }
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__("", **kwargs)
+        self._key = None
+
+    def show(self, snap, probs=None, labels=None, targets=None) -> None:
+        probs = snap.probs if probs is None else probs
+        labels = snap.labels if labels is None else labels
+        targets = snap.targets if targets is None else targets
+        key = (snap.task, snap.iteration, labels, targets, probs.tobytes()[:64])
+        if key == self._key:
+            return
+        self._key = key
+        if snap.task == "subtraction" and "a" in snap.info:
+            self.update(self._subtraction(snap, probs))
+        elif snap.task == "stack":
+            self.update(self._regression(snap, probs, targets))
+        else:
+            self.update(self._symbols(snap, probs, labels, targets))
+
+    def _subtraction(self, snap, probs) -> Text:
+        a, b, c = int(snap.info["a"]), int(snap.info["b"]), int(snap.info["c"])
+        T = probs.shape[0]
+        p = probs[:, 0]                                        # LSB first
+        pred = int(sum(1 << i for i in range(T) if p[i] > 0.5))
+        t = Text()
+        width = len(str(2 ** T))
+        for name, v in (("a", a), ("b", b), ("a−b", c)):
+            t.append(f"{name:>5} = {v:>{width}}  ", style="bold")
+            t.append(f"{v:0{T}b}\n")
+        ok = pred == c
+        t.append(f"{'pred':>5} = {pred:>{width}}  ", style="bold")
+        t.append(f"{pred:0{T}b}", style="green" if ok else "red")
+        t.append("  ✓\n" if ok else "  ✗\n", style="green" if ok else "red bold")
+        pad = " " * (width + 10)
+        cbits = [(c >> i) & 1 for i in range(T)]
+        t.append(pad[:-8] + "p(bit)  ", style="dim")
+        for i in reversed(range(T)):
+            wrong = (p[i] > 0.5) != bool(cbits[i])
+            t.append(_shade(float(p[i])), style="red" if wrong else "cyan")
+        t.append("   shaded: p from 0 ( ) to 1 (█)\n", style="dim")
+        t.append(pad[:-8] + "wrong   ", style="dim")
+        for i in reversed(range(T)):
+            t.append("✗" if (p[i] > 0.5) != bool(cbits[i]) else " ", style="red bold")
+        t.append("\n")
+        t.append(pad[:-8] + "borrow  ", style="dim")
+        br = borrows(a, b, T)
+        for i in reversed(range(T)):
+            t.append("↓" if br[i] else "·", style="yellow" if br[i] else "dim")
+        t.append("\n\n")
+        m = snap.metrics
+        if "recent_accuracy" in m:
+            t.append(f"recent {m['recent_n']} examples: exact match {m['recent_accuracy']:.0%}, "
+                     f"bits {m['recent_bit_accuracy']:.1%}\n", style="bold")
+        return t
+
+    def _symbols(self, snap, probs, labels, targets) -> Text:
+        T = len(labels)
+        vocab = snap.vocab or "01"
+        t = Text()
+        pred = probs.argmax(axis=1) if probs.size else np.zeros(T, dtype=int)
+        rows = [("input ", [symbol_cell(s) for s in labels], None)]
+        rows.append(("target", [symbol_cell(s) for s in targets], None))
+        cells, styles = [], []
+        for i in range(T):
+            sym = vocab[int(pred[i])] if int(pred[i]) < len(vocab) else "?"
+            cells.append(symbol_cell(sym))
+            if snap.task == "echo" and i < int(snap.config.get("delay", 0)):
+                styles.append("dim")
+            else:
+                styles.append("green" if sym == (targets[i] if i < len(targets) else "") else "red")
+        rows.append(("pred  ", cells, styles))
+        for name, cells, sty in rows:
+            t.append(f"{name} ", style="bold")
+            for i, c in enumerate(cells):
+                t.append(c, style=sty[i] if sty else "")
+            t.append("\n")
+        t.append("p(tgt) ", style="bold")
+        for i in range(T):
+            ix = vocab.find(targets[i]) if i < len(targets) and targets[i] else -1
+            pt = float(probs[i, ix]) if ix >= 0 else 0.0
+            t.append(_shade(pt) * 2, style="cyan")
+        t.append("\n")
+        t.append("        green: right, red: wrong; p(tgt) from 0 ( ) to 1 (█)\n", style="dim")
+        m = snap.metrics
+        if "recent_accuracy" in m:
+            label = "sequences all right" if snap.task in ("echo", "subtraction") else "next symbol right"
+            t.append(f"recent {m['recent_n']} iterations: {label} {m['recent_accuracy']:.0%}", style="bold")
+            if "recent_bit_accuracy" in m:
+                t.append(f", bits {m['recent_bit_accuracy']:.1%}", style="bold")
+            t.append("\n")
+        return t
+
+    def _regression(self, snap, probs, targets) -> Text:
+        t = Text("The last two outputs are scored (½ squared error):\n", style="dim")
+        T = probs.shape[0]
+        for i in range(max(0, T - 2), T):
+            t.append(f"t={i}  output ", style="bold")
+            t.append(" ".join(f"{v:+.3f}" for v in probs[i]))
+            t.append("\n")
+        t.append("target      ", style="bold")
+        t.append(targets[-1] if targets else "")
+        t.append("   (mean of the inputs, first feature shown)\n", style="dim")
+        m = snap.metrics
+        if "mse" in m:
+            t.append(f"mean squared error of the last output: {m['mse']:.4f}\n", style="bold")
+        return t

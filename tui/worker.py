@@ -1,0 +1,347 @@
+"""Training off Textual's event loop.
+
+:class:`TrainLoop` owns the :class:`~core.trainer.Trainer`.  It takes commands
+(tuples such as ``("step", 1)``) and publishes ``Update`` messages: the newest
+snapshot, events (checkpoint written, divergence...), and the BPTT step-through
+view.  Two backends run the same loop:
+
+* :class:`ProcessBackend` (default): a child process.  Training then never
+  competes with rendering for the GIL.  Measured in ``bench/app_speed.py``.
+* :class:`ThreadBackend`: a thread in the app's process.
+
+The UI never blocks on training: a reader thread keeps only the newest snapshot
+(stale ones are dropped, never queued) and the UI pulls it on its own timer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import queue
+import sys
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+from tui.messages import Event, Update
+
+
+def _pin_blas() -> None:
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(limits=1)
+    except Exception:  # pragma: no cover - threadpoolctl missing or BLAS unknown
+        pass
+
+
+class TrainLoop:
+    """Runs training steps between commands and publishes what the UI needs."""
+
+    def __init__(self, trainer, publish, paused: bool = False, interval: float = 0.1):
+        self.trainer = trainer
+        self.publish = publish
+        self.running = not paused
+        self.interval = interval
+        self.pending = None            # a prepared iteration while in BPTT mode
+        self.quit = False
+        self.dirty = True
+        self.warning = ""
+        self._rate_t, self._rate_it, self.rate = time.perf_counter(), trainer.iteration, 0.0
+
+    # ---- the loop ---------------------------------------------------------------
+
+    def run(self, recv) -> None:
+        """``recv(timeout)`` returns the next command or None."""
+        last = 0.0
+        while not self.quit:
+            cmd = recv(0 if self.running else 0.05)
+            while cmd is not None and not self.quit:
+                self.handle(cmd)
+                cmd = recv(0)
+            if self.quit:
+                break
+            if self.running:
+                self._train_one()
+            now = time.perf_counter()
+            if self.dirty or (self.running and now - last >= self.interval):
+                self._publish_snapshot(now)
+                last = now
+
+    def _train_one(self) -> None:
+        from core.trainer import DivergenceError
+
+        try:
+            self.trainer.step()
+        except DivergenceError as e:
+            self.running = False
+            self.warning = f"diverged: {e} — press z to roll back"
+            self.publish(Update(event=Event("diverged", str(e))))
+            self.dirty = True
+
+    def _publish_snapshot(self, now: float) -> None:
+        dt = now - self._rate_t
+        if dt >= 0.5 or not self.running:
+            it = self.trainer.iteration
+            self.rate = (it - self._rate_it) / dt if self.running and dt > 0 else 0.0
+            self._rate_t, self._rate_it = now, it
+        view = self.trainer.bptt_view(self.pending) if self.pending else None
+        self.publish(Update(snapshot=self.trainer.snapshot(), running=self.running,
+                            rate=self.rate, warning=self.warning, bptt=view))
+        self.dirty = False
+
+    # ---- commands ---------------------------------------------------------------
+
+    def handle(self, cmd: tuple) -> None:
+        name, *args = cmd
+        getattr(self, f"cmd_{name}")(*args)
+        self.dirty = True
+
+    def cmd_quit(self):
+        self.quit = True
+
+    def cmd_pause(self):
+        self.running = False
+
+    def cmd_resume(self):
+        if self.pending is None:
+            self.running = True
+            self.warning = ""
+            self._rate_t, self._rate_it = time.perf_counter(), self.trainer.iteration
+
+    def cmd_step(self, n: int = 1):
+        if self.pending is not None:
+            return
+        self.running = False
+        for _ in range(n):
+            self._train_one()
+
+    def cmd_resample(self):
+        self.trainer.resample()
+
+    def cmd_temperature(self, value: float):
+        self.trainer.set_temperature(value)
+        self.trainer.resample()
+
+    def cmd_lr(self, value: float):
+        self.trainer.set_lr(value)
+
+    def cmd_save(self, path: str):
+        from core import checkpoint
+
+        try:
+            written = checkpoint.save(self.trainer, path)
+        except (OSError, checkpoint.CheckpointError) as e:
+            self.publish(Update(event=Event("error", f"checkpoint not written: {e}")))
+            return
+        self.publish(Update(event=Event("saved", str(written))))
+
+    def cmd_load(self, path: str):
+        from core import checkpoint
+
+        try:
+            trainer = checkpoint.load(path)
+        except checkpoint.CheckpointError as e:
+            self.publish(Update(event=Event("error", str(e))))
+            return
+        self._replace(trainer, f"loaded {path} (iteration {trainer.iteration})")
+
+    def cmd_task(self, name: str):
+        from core.config import Config, ConfigError
+        from core.trainer import Trainer
+
+        old = self.trainer.config
+        text = old.text if old.task == "charlm" else None
+        try:
+            trainer = Trainer(Config(task=name, text=text, seed=old.seed, dtype=old.dtype,
+                                     temperature=old.temperature, sample_every=old.sample_every))
+        except ConfigError as e:
+            self.publish(Update(event=Event("error", str(e))))
+            return
+        self._replace(trainer, f"task: {name}")
+
+    def cmd_reset(self):
+        from core.trainer import Trainer
+
+        cfg = dataclasses.replace(self.trainer.config)
+        self._replace(Trainer(cfg), "weights reset")
+
+    def cmd_rollback(self):
+        it = self.trainer.rollback()
+        self.warning = ""
+        self.publish(Update(event=Event("info", f"rolled back to iteration {it}")))
+
+    def _replace(self, trainer, message: str):
+        if self.pending is not None:
+            self.pending = None
+        self.trainer = trainer
+        self.warning = ""
+        self._rate_t, self._rate_it = time.perf_counter(), trainer.iteration
+        self.publish(Update(event=Event("info", message)))
+
+    # ---- BPTT step-through ------------------------------------------------------
+
+    def cmd_bptt(self, action: str):
+        """``begin``, ``back`` (one timestep further back in time), ``up``,
+        ``home`` (no timestep processed), ``end`` (all), ``apply``, ``discard``."""
+        from core.model import BPTT
+        from core.trainer import DivergenceError
+
+        if action == "begin":
+            if self.pending is None:
+                self.running = False
+                try:
+                    self.pending = self.trainer.prepare()
+                except DivergenceError as e:
+                    self.warning = f"diverged: {e} — press z to roll back"
+            return
+        p = self.pending
+        if p is None:
+            return
+        T = p.bptt.T
+        done = T - 1 - p.bptt.next_t
+        target = {"back": done + 1, "up": done - 1, "home": 0, "end": T}.get(action)
+        if target is not None:
+            target = max(0, min(T, target))
+            if target < done:
+                p.bptt = BPTT(self.trainer.spec, self.trainer.params, p.cache)
+                done = 0
+            while done < target:
+                p.bptt.step()
+                done += 1
+        elif action == "apply":
+            self.pending = None
+            try:
+                self.trainer.finish(p)
+            except DivergenceError as e:
+                self.warning = f"diverged: {e} — press z to roll back"
+        elif action == "discard":
+            self.pending = None
+            self.trainer.discard(p)
+
+
+# ---- backends ---------------------------------------------------------------------
+
+
+class _Slot:
+    """Newest snapshot plus a queue of events; filled by whoever publishes."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latest: Update | None = None
+        self.events: deque[Event] = deque(maxlen=50)
+        self.seq = 0
+
+    def put(self, update: Update) -> None:
+        with self.lock:
+            if update.event is not None:
+                self.events.append(update.event)
+            if update.snapshot is not None:
+                self.latest = update
+                self.seq += 1
+
+    def take(self) -> tuple[Update | None, list[Event], int]:
+        with self.lock:
+            events = list(self.events)
+            self.events.clear()
+            return self.latest, events, self.seq
+
+
+def _child_main(trainer, cmd_conn, out_conn, paused, interval):
+    _pin_blas()
+
+    def recv(timeout):
+        return cmd_conn.recv() if cmd_conn.poll(timeout) else None
+
+    loop = TrainLoop(trainer, out_conn.send, paused=paused, interval=interval)
+    try:
+        loop.run(recv)
+    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+        pass
+
+
+class ProcessBackend:
+    """Training in a child process (spawned; numpy state never forked)."""
+
+    def __init__(self, trainer, paused: bool = False, interval: float = 0.1):
+        import multiprocessing as mp
+
+        ctx = mp.get_context("spawn")
+        cmd_recv, self._cmd = ctx.Pipe(duplex=False)
+        self._out, out_send = ctx.Pipe(duplex=False)
+        self.slot = _Slot()
+        self.alive = True
+        self.proc = ctx.Process(target=_child_main, name="rnn-tui-trainer", daemon=True,
+                                args=(trainer, cmd_recv, out_send, paused, interval))
+        # Textual swaps sys.stdout/stderr for objects without a real fileno; the
+        # spawn machinery needs real ones.
+        saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        try:
+            self.proc.start()
+        finally:
+            sys.stdout, sys.stderr = saved
+        cmd_recv.close()
+        out_send.close()
+        self._reader = threading.Thread(target=self._read, name="rnn-tui-reader", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        try:
+            while True:
+                self.slot.put(self._out.recv())
+        except (EOFError, OSError):
+            self.alive = False
+            self.slot.put(Update(event=Event("error", "the training process stopped")))
+
+    def send(self, *cmd) -> None:
+        try:
+            self._cmd.send(cmd)
+        except (OSError, BrokenPipeError):
+            self.alive = False
+
+    def close(self) -> None:
+        self.send("quit")
+        self.proc.join(timeout=2)
+        if self.proc.is_alive():
+            self.proc.terminate()
+            self.proc.join(timeout=1)
+
+
+class ThreadBackend:
+    """Training in a thread of the app's process."""
+
+    def __init__(self, trainer, paused: bool = False, interval: float = 0.1):
+        self.slot = _Slot()
+        self.alive = True
+        self._q: queue.Queue = queue.Queue()
+        self.loop = TrainLoop(trainer, self.slot.put, paused=paused, interval=interval)
+        self._thread = threading.Thread(target=self._run, name="rnn-tui-trainer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        _pin_blas()
+
+        def recv(timeout):
+            try:
+                return self._q.get(timeout=timeout) if timeout else self._q.get_nowait()
+            except queue.Empty:
+                return None
+
+        self.loop.run(recv)
+
+    def send(self, *cmd) -> None:
+        self._q.put(cmd)
+
+    def close(self) -> None:
+        self.send("quit")
+        self._thread.join(timeout=2)
+
+
+BACKENDS = {"process": ProcessBackend, "thread": ThreadBackend}
+
+
+def default_checkpoint_path(task: str, iteration: int) -> str:
+    return str(Path.cwd() / f"rnn-tui-{task}-it{iteration}.npz")
