@@ -204,3 +204,38 @@ def test_float32_trains_and_stays_float32():
     assert trainer.last.cache.h.dtype == np.float32
     assert all(math.isfinite(x) for x in losses)
     assert np.mean(losses[-50:]) < 0.9 * np.mean(losses[:10])
+
+
+# ---- the step-through path: prepare / step / finish ------------------------------------------
+
+def test_step_through_iteration_equals_plain_step():
+    """Stepping BPTT by hand between prepare() and finish() trains exactly like step()."""
+    cfg = Config(task="charlm", text=SHAKESPEARE, hidden=16, layers=2, batch=2, seq_len=8)
+    plain, stepped = Trainer(cfg), Trainer(cfg)
+    expected = run(plain, 12)
+    got = []
+    for _ in range(12):
+        pending = stepped.prepare()
+        ts = [pending.bptt.step() for _ in range(3)]
+        assert ts == [7, 6, 5]
+        view = stepped.bptt_view(pending)
+        assert view.t == 5
+        assert np.array_equal(view.dh_norm, pending.bptt.dh_norm)
+        got.append(stepped.finish(pending)["loss"])
+    assert got == expected
+    for k, p in plain.params.items():
+        assert np.array_equal(stepped.params[k], p), k
+    assert np.array_equal(stepped.hprev, plain.hprev)
+
+
+def test_discard_leaves_the_trainer_as_before():
+    cfg = Config(task="charlm", text=SHAKESPEARE, hidden=16, batch=2, seq_len=8)
+    plain, other = Trainer(cfg), Trainer(cfg)
+    run(plain, 3)
+    run(other, 3)
+    pending = other.prepare()
+    while not pending.bptt.done:
+        pending.bptt.step()
+    other.discard(pending)
+    assert other.iteration == 3
+    assert run(other, 5) == run(plain, 5)

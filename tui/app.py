@@ -162,14 +162,14 @@ class RnnApp(App[int]):
             self.backend.close()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._apply_layout()
+        self._apply_layout(event.size)
         self._force = True
 
     def _visible_panels(self) -> list[str]:
         return [pid for pid, _ in PANELS if pid != "text" or self.task_name in LM_TASKS]
 
-    def _apply_layout(self) -> None:
-        w, h = self.size
+    def _apply_layout(self, size=None) -> None:
+        w, h = size or self.size
         small = w < MIN_SIZE[0] or h < MIN_SIZE[1]
         wide = w >= WIDE_SIZE[0] and h >= WIDE_SIZE[1]
         screen = self.screen

@@ -1,0 +1,33 @@
+"""Shared helpers for the app tests: seeded trainers and waiting on the worker."""
+
+from __future__ import annotations
+
+import time
+
+from core import Config, Trainer
+
+PRETRAIN = {"charlm": 300, "subtraction": 1500, "echo": 400, "hello": 150, "stack": 400}
+
+
+def trained(task: str = "charlm", steps: int | None = None, **kw) -> Trainer:
+    """A trainer of ``task`` after a fixed number of seeded steps."""
+    t = Trainer(Config(task=task, seed=kw.pop("seed", 1), **kw))
+    for _ in range(PRETRAIN[task] if steps is None else steps):
+        t.step()
+    return t
+
+
+async def wait_until(pilot, cond, timeout: float = 15.0, what: str = "condition") -> None:
+    """Let the app run until ``cond()`` holds (the trainer lives in another process)."""
+    t0 = time.monotonic()
+    while not cond():
+        if time.monotonic() - t0 > timeout:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+async def worker_ready(pilot) -> None:
+    """Wait for the first update from the training worker."""
+    app = pilot.app
+    await wait_until(pilot, lambda: app._seq >= 0, what="the first snapshot from the worker")
+    await pilot.pause(0.1)

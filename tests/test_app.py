@@ -1,0 +1,180 @@
+"""Pilot tests: the real app, the real keys, the trainer in its child process."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core import checkpoint
+from tests.app_helpers import trained, wait_until, worker_ready
+from tui.app import RnnApp
+from tui.screens.help import HelpScreen
+from tui.widgets.heatmap import Heatmap
+from tui.widgets.loss_plot import LossPlot
+
+
+
+
+async def test_pause_stops_the_iteration_counter():
+    app = RnnApp(trained("subtraction", 10))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot.iteration > 40 and not app.paused, what="training")
+        await pilot.press("space")
+        await wait_until(pilot, lambda: not app.update_msg.running, what="pause")
+        await pilot.pause(0.3)
+        it = app.snapshot.iteration
+        await pilot.pause(0.6)
+        assert app.snapshot.iteration == it
+        assert "[paused]" in str(app.query_one("#status").content)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.snapshot.iteration > it + 10, what="resume")
+
+
+async def test_n_advances_exactly_one_step():
+    app = RnnApp(trained("subtraction", 10), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        start = app.snapshot.iteration
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.snapshot.iteration == start + 1, what="one step")
+        await pilot.pause(0.4)
+        assert app.snapshot.iteration == start + 1
+        await pilot.press("n", "n")
+        await wait_until(pilot, lambda: app.snapshot.iteration == start + 3, what="two more steps")
+
+
+async def test_bptt_walks_timesteps_and_heatmap_cursor_follows():
+    app = RnnApp(trained("charlm", 20), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("b")
+        await wait_until(pilot, lambda: app.mode == "bptt" and app.bptt_view is not None, what="BPTT mode")
+        T = app.bptt_view.T
+        assert app.bptt_view.t is None
+        await pilot.press("left")
+        await wait_until(pilot, lambda: app.bptt_view.t == T - 1, what="t = T-1")
+        await pilot.press("j")
+        await wait_until(pilot, lambda: app.bptt_view.t == T - 2, what="t = T-2")
+        assert app.query_one(Heatmap).cursor == T - 2
+        await pilot.press("right")
+        await wait_until(pilot, lambda: app.bptt_view.t == T - 1, what="back up to T-1")
+        # the displayed ‖dh_t‖ strip holds exactly the stepper's norms: two known, rest NaN
+        norms = app.bptt_view.dh_norm[0]
+        assert np.isfinite(norms[T - 1]) and np.isnan(norms[: T - 1]).all()
+        await pilot.press("end")
+        await wait_until(pilot, lambda: app.bptt_view.t == 0, what="t = 0")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.mode == "", what="leaving BPTT")
+
+
+async def test_bptt_apply_equals_one_training_step_and_escape_changes_nothing():
+    base = trained("subtraction", 30)
+    ref = trained("subtraction", 31)              # the same run, one ordinary step further
+    app = RnnApp(trained("subtraction", 30), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("b")
+        await wait_until(pilot, lambda: app.bptt_view is not None, what="BPTT mode")
+        await pilot.press("left", "left", "left")
+        await wait_until(pilot, lambda: app.bptt_view.t == 5, what="three steps")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.mode == "", what="discard")
+        assert app.snapshot.iteration == base.iteration
+        await pilot.press("b")
+        await wait_until(pilot, lambda: app.bptt_view is not None, what="BPTT again")
+        await pilot.press("left", "left")
+        await wait_until(pilot, lambda: app.bptt_view.t == 6, what="two steps")
+        await pilot.press("a")
+        await wait_until(pilot, lambda: app.mode == "" and app.snapshot.iteration == 31, what="apply")
+        # the app's checkpoint of that state equals the ordinary run, bit for bit
+        assert app.snapshot.metrics["loss"] == ref.metrics["loss"]
+
+
+async def test_r_changes_the_sample(tmp_path):
+    app = RnnApp(trained("charlm", 101), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        before = app.snapshot.sample
+        assert before
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.snapshot.sample != before, what="a new sample")
+
+
+async def test_plus_doubles_and_minus_halves_the_learning_rate():
+    app = RnnApp(trained("subtraction", 5), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        lr = app.snapshot.config["lr"]
+        await pilot.press("plus")
+        await wait_until(pilot, lambda: app.snapshot.config["lr"] == 2 * lr, what="lr doubled")
+        await pilot.press("minus", "minus")
+        await wait_until(pilot, lambda: app.snapshot.config["lr"] == lr / 2, what="lr halved twice")
+        assert "lr 0.45" in str(app.query_one("#status").content)
+
+
+async def test_s_writes_a_checkpoint_that_loads(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = RnnApp(trained("echo", 25), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: list(tmp_path.glob("rnn-tui-echo-it25.npz")), what="checkpoint file")
+        await wait_until(pilot, lambda: "checkpoint written" in app.message, what="status message")
+    tr = checkpoint.load(tmp_path / "rnn-tui-echo-it25.npz")
+    assert tr.iteration == 25 and tr.config.task == "echo"
+
+
+async def test_task_switch_shows_the_right_panels():
+    app = RnnApp(trained("charlm", 5), paused=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await worker_ready(pilot)
+        assert app.query_one("#panel-text").display
+        await pilot.press("2")
+        await wait_until(pilot, lambda: app.snapshot.task == "subtraction", what="subtraction")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.snapshot.iteration == 1, what="a subtraction step")
+        await pilot.pause(0.2)
+        assert not app.query_one("#panel-text").display
+        assert "a−b" in str(app.query_one("#preds").content)
+        await pilot.press("1")
+        await wait_until(pilot, lambda: app.snapshot.task == "charlm", what="charlm")
+        await pilot.pause(0.2)
+        assert app.query_one("#panel-text").display
+
+
+async def test_question_mark_opens_help_listing_every_binding():
+    app = RnnApp(trained("hello", 5), paused=True)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, HelpScreen)
+        keys = " ".join(k for k, _ in app.HELP)
+        for key in ["space", "n", "b", "r", "t / T", "+ / -", "l", "s", "o", "1 … 5", "R", "ctrl+p", "q"]:
+            assert key in keys
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_l_toggles_a_true_log_scale():
+    app = RnnApp(trained("charlm", 60), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        plot = app.query_one(LossPlot)
+        assert not plot.log_y
+        await pilot.press("l")
+        assert plot.log_y
+        await pilot.pause(0.1)
+        assert "loss (log)" in plot.render().plain
+
+
+async def test_tiny_terminal_says_too_small():
+    app = RnnApp(trained("hello", 5), paused=True)
+    async with app.run_test(size=(20, 6)) as pilot:
+        await worker_ready(pilot)
+        assert app.screen.has_class("-too-small")
+        assert app.query_one("#too-small").display
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause(0.1)
+        assert not app.screen.has_class("-too-small")
