@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 
 from core.config import Config, ConfigError
@@ -19,6 +20,10 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, exit 2
+        # "argument --lr: --lr must be a number" -> "--lr must be a number"
+        m = re.match(r"argument (\S+?)(?:/\S+)?: (\1 .*)$", message)
+        if m:
+            message = m.group(2)
         sys.stderr.write(f"rnn-tui: error: {message} (see rnn-tui --help)\n")
         raise SystemExit(2)
 
