@@ -38,7 +38,7 @@ def save(trainer, path: str | os.PathLike) -> Path:
             "position": trainer.task.get_position(), "ema_raw": trainer.ema_raw,
             "smooth_loss": trainer.smooth_loss, "opt_t": trainer.opt.t,
             "vocab": getattr(trainer.task, "vocab", ""), "sample_text": trainer.sample_text,
-            "sample_iteration": trainer.sample_iteration}
+            "sample_iteration": trainer.sample_iteration, "recent": list(trainer._recent)}
     arrays = {"format": np.array(FORMAT), "version": np.array(VERSION),
               "config": np.array(json.dumps(dataclasses.asdict(trainer.config))),
               "meta": np.array(json.dumps(meta)), "hprev": trainer.hprev}
@@ -73,6 +73,8 @@ def read(path: str | os.PathLike) -> dict[str, np.ndarray]:
         raise CheckpointError(f"{path} is not a readable checkpoint (truncated or corrupt: {e})") from None
     if not isinstance(data, dict) or str(data.get("format", "")) != FORMAT:
         raise CheckpointError(f"{path} is not an rnn-tui checkpoint")
+    if "version" not in data or data["version"].shape != () or data["version"].dtype.kind not in "iu":
+        raise CheckpointError(f"{path} is not an rnn-tui checkpoint (no version)")
     if int(data["version"]) != VERSION:
         raise CheckpointError(f"{path} has checkpoint version {int(data['version'])}; this rnn-tui reads {VERSION}")
     return data
@@ -106,20 +108,26 @@ def load(path: str | os.PathLike, text: str | None = None, expect_task: str | No
     if vocab != meta.get("vocab", ""):
         raise CheckpointError(f"{path} was trained on a different vocabulary "
                               f"({len(meta.get('vocab', ''))} symbols, this text has {len(vocab)})")
-    for k, v in trainer.params.items():
-        _assign(v, data, f"param/{k}", path)
-    for k, v in trainer.opt.state.items():
-        _assign(v, data, f"opt/{k}", path)
-    _assign(trainer.hprev, data, "hprev", path)
-    trainer.opt.t = int(meta["opt_t"])
-    trainer.iteration = int(meta["iteration"])
-    trainer.rng.bit_generator.state = meta["rng"]
-    trainer.sample_rng.bit_generator.state = meta["sample_rng"]
-    trainer.task.set_position(meta["position"])
-    trainer.ema_raw, trainer.smooth_loss = float(meta["ema_raw"]), float(meta["smooth_loss"])
-    trainer.sample_text = meta.get("sample_text", "")
-    trainer.sample_iteration = int(meta.get("sample_iteration", -1))
-    trainer.history.load({k.split("/", 1)[1]: v for k, v in data.items() if k.startswith("history/")})
+    try:
+        for k, v in trainer.params.items():
+            _assign(v, data, f"param/{k}", path)
+        for k, v in trainer.opt.state.items():
+            _assign(v, data, f"opt/{k}", path)
+        _assign(trainer.hprev, data, "hprev", path)
+        trainer.opt.t = int(meta["opt_t"])
+        trainer.iteration = int(meta["iteration"])
+        trainer.rng.bit_generator.state = meta["rng"]
+        trainer.sample_rng.bit_generator.state = meta["sample_rng"]
+        trainer.task.set_position(meta["position"])
+        trainer.ema_raw, trainer.smooth_loss = float(meta["ema_raw"]), float(meta["smooth_loss"])
+        trainer.sample_text = str(meta.get("sample_text", ""))
+        trainer.sample_iteration = int(meta.get("sample_iteration", -1))
+        trainer._recent.extend(tuple(r) for r in meta.get("recent", []))
+        trainer.history.load({k.split("/", 1)[1]: v for k, v in data.items() if k.startswith("history/")})
+    except CheckpointError:
+        raise
+    except (KeyError, ValueError, TypeError, IndexError) as e:
+        raise CheckpointError(f"{path} is damaged or incomplete ({type(e).__name__}: {e})") from None
     trainer._backup = trainer._state_copy()
     return trainer
 
@@ -128,6 +136,8 @@ def _assign(dst: np.ndarray, data: dict, key: str, path) -> None:
     if key not in data:
         raise CheckpointError(f"{path} lacks {key}: it does not match this model")
     src = data[key]
+    if src.dtype.kind != "f":
+        raise CheckpointError(f"{path}: {key} is not an array of numbers")
     if src.shape != dst.shape:
         raise CheckpointError(f"{path}: {key} has shape {src.shape}, the model needs {dst.shape}")
     dst[...] = src

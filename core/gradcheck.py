@@ -9,9 +9,12 @@ min-char-rnn's own ``gradCheck`` compares against gradients that ``lossFun`` has
 already clipped to ±5 and so reports failures that are not there.  Here the
 analytic gradient is the raw output of :func:`core.model.backward`.
 
-Relative error per entry: ``|a − n| / (|a| + |n|)``.  When ``|a| + |n| < 1e-9``
-(say a symbol absent from the example, whose ``Wxh`` column has gradient 0) the
-difference is round-off and the entry counts as agreeing.
+Relative error per entry: ``|a − n| / (|a| + |n|)``.  An entry counts as agreeing
+(error 0) when the difference is below what the stencil can resolve at all,
+``100 · eps · max(1, |L|) / δ`` (about 2e-11 for a loss near 1), or when both are
+below 1e-9 — e.g. a symbol absent from the example, whose ``Wxh`` column has
+gradient exactly 0.  Without this, entries with gradients near 1e-7 report
+round-off as relative error.
 """
 
 from __future__ import annotations
@@ -57,7 +60,10 @@ def gradcheck(spec: Spec, params: dict[str, np.ndarray], x, y, hprev, mask=None,
     h0 = np.asarray(hprev, dtype=np.float64)
     rng = rng or np.random.default_rng(0)
     grad_fn = grad_fn or (lambda s, p, c: backward(s, p, c).grads)
-    grads = grad_fn(spec64, p64, forward(spec64, p64, x, y, h0, mask))
+    cache = forward(spec64, p64, x, y, h0, mask)
+    grads = grad_fn(spec64, p64, cache)
+    # What the stencil cannot resolve: 100 × the float64 round-off of a loss this size.
+    roundoff = 100 * np.finfo(np.float64).eps * max(1.0, abs(cache.loss)) / delta
     plan = []
     for k, p in p64.items():
         n = p.size if entries is None or entries >= p.size else entries
@@ -76,7 +82,8 @@ def gradcheck(spec: Spec, params: dict[str, np.ndarray], x, y, hprev, mask=None,
             p[i] = old
             num = (-f[0] + 8 * f[1] - 8 * f[2] + f[3]) / (12 * delta)
             denom = abs(g[i]) + abs(num)
-            errs.append(0.0 if denom < 1e-9 else abs(g[i] - num) / denom)
+            agree = denom < 1e-9 or abs(g[i] - num) < roundoff
+            errs.append(0.0 if agree else abs(g[i] - num) / denom)
             done += 1
             if progress:
                 progress(done, total)

@@ -263,10 +263,11 @@ class Stack:
     """The 2-layer batched regression of the BPTT tutorial (``MultiRNNCells``).
 
     Encoding: ``x_t`` are ``D = 3`` real features drawn uniformly from ``[-1, 1]`` for
-    ``T = 10`` steps; the target, a ``V = 3`` vector, is the mean of the inputs over
-    time.  As in the tutorial only the last two outputs count: ``mask`` is 1 on
-    ``t = T-2, T-1`` and 0 elsewhere; the loss is ½ squared error of a linear output.
-    Two tanh layers of 3 units, weights uniform in ±0.1, plain SGD.
+    ``T = 10`` steps; the target ``y_t`` (``V = 3``) is the previous input ``x_{t-1}``,
+    so the network must remember one step.  As in the tutorial only the last two
+    outputs count: ``mask`` is 1 on ``t = T-2, T-1`` and 0 elsewhere; the loss is ½
+    squared error of a linear output.  Two tanh layers of 3 units, weights uniform in
+    ±0.1, plain SGD 0.1.
     """
 
     name = "stack"
@@ -285,7 +286,8 @@ class Stack:
     def next_batch(self, rng, B):
         T, D = self.seq_len, self.features
         x = rng.uniform(-1.0, 1.0, size=(T, B, D))
-        y = np.broadcast_to(x.mean(axis=0), (T, B, D)).copy()
+        y = np.zeros_like(x)
+        y[1:] = x[:-1]                                              # remember one step
         mask = np.zeros(T)
         mask[-2:] = 1.0
         return Batch(x=x, y=y, mask=mask, reset=True)
@@ -295,10 +297,13 @@ class Stack:
         return {"mse": float((err * err).mean())}
 
     def labels(self, batch, b=0):
-        return [f"{batch.x[t, b, 0]:+.1f}" for t in range(batch.x.shape[0])]
+        """First feature of x_t as a bar from ▁ (−1) to █ (+1)."""
+        bars = "▁▂▃▄▅▆▇█"
+        return [bars[int(np.clip((batch.x[t, b, 0] + 1) / 2 * 8, 0, 7))] for t in range(batch.x.shape[0])]
 
     def target_labels(self, batch, b=0):
-        return ["" if batch.mask[t] == 0 else f"{batch.y[t, b, 0]:+.2f}" for t in range(batch.x.shape[0])]
+        return ["" if batch.mask[t] == 0 else " ".join(f"{v:+.2f}" for v in batch.y[t, b])
+                for t in range(batch.x.shape[0])]
 
     def get_position(self) -> dict:
         return {}

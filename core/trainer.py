@@ -55,6 +55,8 @@ class History:
             self.ema[:half] = self.ema[1::2]
             self.n = half
             self.bucket *= 2
+            if self._count < self.bucket:       # keep filling the (now larger) bucket
+                return
         self.it[self.n], self.raw[self.n], self.ema[self.n] = it, self._sum / self._count, ema
         self.n += 1
         self._sum, self._count = 0.0, 0
@@ -84,7 +86,7 @@ class FrozenDict(dict):
     def _readonly(self, *args, **kwargs):
         raise TypeError("snapshot data is read-only")
 
-    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore
 
     def __reduce__(self):
         return (FrozenDict, (dict(self),))
@@ -229,6 +231,9 @@ class Trainer:
         """
         return self.finish(self.prepare())
 
+    # Non-finite values are detected and reported explicitly; NumPy's own
+    # RuntimeWarnings would only scribble over the terminal the app draws on.
+
     def prepare(self) -> Pending:
         """First half of an iteration: draw the batch, run forward, make the BPTT
         stepper (not yet stepped).  :meth:`finish` completes it; :meth:`discard`
@@ -241,7 +246,8 @@ class Trainer:
             self.hprev[...] = cfg.h0
         x = batch.x if self.spec.index_input else batch.x.astype(cfg.dtype)
         y = batch.y if self.spec.head == "softmax_ce" else batch.y.astype(cfg.dtype)
-        cache = forward(self.spec, self.params, x, y, self.hprev, batch.mask)
+        with np.errstate(all="ignore"):
+            cache = forward(self.spec, self.params, x, y, self.hprev, batch.mask)
         if not math.isfinite(cache.loss):
             self._undo(undo)
             bad = self._bad_param()
@@ -262,8 +268,9 @@ class Trainer:
         """Second half: the rest of BPTT, checks, clipping, the optimizer update."""
         cfg = self.config
         batch, cache, bptt = pending.batch, pending.cache, pending.bptt
-        while not bptt.done:
-            bptt.step()
+        with np.errstate(all="ignore"):
+            while not bptt.done:
+                bptt.step()
         grads = bptt.grads
         norms = {k: float(np.sqrt(np.vdot(g, g))) for k, g in grads.items()}
         for k, v in norms.items():
@@ -271,7 +278,8 @@ class Trainer:
                 self._undo(pending.undo)
                 raise DivergenceError(f"gradient of {k} became non-finite at iteration {self.iteration + 1}")
         total = clip_grads(grads, cfg.clip_mode, cfg.clip)
-        self.opt.step(self.params, grads)
+        with np.errstate(all="ignore"):
+            self.opt.step(self.params, grads)
         bad = self._bad_param()
         if bad:
             raise DivergenceError(f"parameter {bad} became non-finite at iteration {self.iteration + 1}")
@@ -331,7 +339,8 @@ class Trainer:
                 "rng": copy.deepcopy(self.rng.bit_generator.state),
                 "hprev": self.hprev.copy(), "iteration": self.iteration,
                 "position": dict(self.task.get_position()),
-                "ema_raw": self.ema_raw, "smooth_loss": self.smooth_loss}
+                "ema_raw": self.ema_raw, "smooth_loss": self.smooth_loss,
+                "recent": list(self._recent)}
 
     def rollback(self) -> int:
         """Restore the last finite state (at most ``BACKUP_EVERY`` iterations back).
@@ -349,6 +358,7 @@ class Trainer:
         self.iteration = b["iteration"]
         self.task.set_position(b["position"])
         self.ema_raw, self.smooth_loss = b["ema_raw"], b["smooth_loss"]
+        self._recent = deque(b["recent"], maxlen=self._recent.maxlen)
         return self.iteration
 
     # ---- views ----------------------------------------------------------------

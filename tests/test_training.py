@@ -141,8 +141,6 @@ def test_history_bounded_after_many_adds():
     assert np.all(np.diff(it) > 0)
 
 
-@pytest.mark.xfail(strict=True, reason="core/trainer.py History.add merges unequal buckets "
-                   "(point raw != mean of its iterations' losses); see report")
 def test_history_point_is_mean_of_its_iterations():
     h = History(cap=8)
     losses = np.arange(1.0, 201.0)

@@ -319,11 +319,10 @@ class RnnApp(App[int]):
         self._send("resample")
 
     def action_temperature(self, delta: float) -> None:
-        t = float(self.snapshot.config["temperature"])
-        self._send("temperature", round(min(3.0, max(0.1, t + delta)), 2))
+        self._send("temperature", delta)
 
     def action_lr(self, factor: float) -> None:
-        self._send("lr", float(self.snapshot.config["lr"]) * factor)
+        self._send("lr", factor)
 
     def action_log_y(self) -> None:
         plot = self.query_one(LossPlot)

@@ -121,12 +121,15 @@ class TrainLoop:
     def cmd_resample(self):
         self.trainer.resample()
 
-    def cmd_temperature(self, value: float):
-        self.trainer.set_temperature(value)
+    def cmd_temperature(self, delta: float):
+        """Change the sampling temperature by ``delta`` (kept within 0.1…3) and resample."""
+        t = self.trainer.config.temperature
+        self.trainer.set_temperature(round(min(3.0, max(0.1, t + delta)), 2))
         self.trainer.resample()
 
-    def cmd_lr(self, value: float):
-        self.trainer.set_lr(value)
+    def cmd_lr(self, factor: float):
+        """Multiply the learning rate by ``factor`` (relative, so quick presses add up)."""
+        self.trainer.set_lr(self.trainer.opt.lr * factor)
 
     def cmd_save(self, path: str):
         from core import checkpoint

@@ -132,15 +132,15 @@ class Predictions(Static):
         return t
 
     def _regression(self, snap, probs, targets) -> Text:
-        t = Text("The last two outputs are scored (½ squared error):\n", style="dim")
+        t = Text("Only the last two outputs are scored (½ squared error);\n"
+                 "the target is the previous input x_{t−1}.\n", style="dim")
         T = probs.shape[0]
         for i in range(max(0, T - 2), T):
             t.append(f"t={i}  output ", style="bold")
-            t.append(" ".join(f"{v:+.3f}" for v in probs[i]))
+            t.append(" ".join(f"{v:+.2f}" for v in probs[i]))
+            t.append("\n      target ", style="bold")
+            t.append(targets[i] if i < len(targets) else "")
             t.append("\n")
-        t.append("target      ", style="bold")
-        t.append(targets[-1] if targets else "")
-        t.append("   (mean of the inputs, first feature shown)\n", style="dim")
         m = snap.metrics
         if "mse" in m:
             t.append(f"mean squared error of the last output: {m['mse']:.4f}\n", style="bold")
