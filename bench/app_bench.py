@@ -263,6 +263,27 @@ class AppSession:
                 out.append((t, last))
         return out
 
+    def health(self) -> str | None:
+        """What went wrong in the app, from its output, or None: a Python traceback (the
+        spawned trainer writes it to the pty) or the app's 'training process stopped'."""
+        raw = b"".join(d for _, d in self.snapshot())
+        if b"Traceback (most recent call last)" in raw:
+            tail = raw[raw.rindex(b"Traceback (most recent call last)"):].decode("utf-8", "replace")
+            m = re.search(r"^\s*(\w+(?:Error|Exception|Interrupt)\b[^\r\n\x1b]*)", tail, re.M)
+            where = re.findall(r'File "([^"]+)", line (\d+)', tail)
+            at = f" at {Path(where[-1][0]).name}:{where[-1][1]}" if where else ""
+            return f"traceback in the app: {m.group(1) if m else '?'}{at}"[:160]
+        if "the training process stopped" in strip_ansi(raw):
+            return "the app says: the training process stopped"
+        if self.eof and self.status is None and self._alive() is False:
+            return f"the app exited early (status {self.status})"
+        return None
+
+    def check(self) -> None:
+        err = self.health()
+        if err:
+            raise RuntimeError(err)
+
     def send(self, keys: bytes) -> tuple[float, int]:
         """Write ``keys``; returns (time just before the write, index of the next chunk)."""
         with self.cond:
@@ -445,8 +466,9 @@ def start(rep: Report, cols: int, rows: int, truecolor: bool = False) -> tuple[A
     ff = s.first_frame()
     rep.track(s, ff)
     if ff is None:
+        err = s.health()
         s.stop()
-        raise RuntimeError(f"no status line within 30 s ({s.label}); output: "
+        raise RuntimeError(f"no status line within 30 s ({s.label}); {err or ''} output: "
                            f"{strip_ansi(b''.join(d for _, d in s.snapshot()))[-300:]!r}")
     return s, s.t_spawn + ff
 
@@ -475,6 +497,7 @@ def measure_bytes(rep: Report, seconds: float, skip: float = 3.0) -> None:
                 a, b = t_ff + skip, t_ff + skip + seconds
                 chunks = s.snapshot()
                 n = s.bytes_between(a, b)
+                s.check()
             finally:
                 finish(rep, s)
             kib = n / 1024 / seconds
@@ -518,6 +541,7 @@ def app_rate(rep: Report, seconds: float, skip: float = 3.0) -> tuple[float, App
     try:
         time.sleep(max(0.0, t_ff + skip + seconds + 0.3 - time.monotonic()))
         samples = s.iteration_samples()
+        s.check()
     finally:
         finish(rep, s)
     a, b = t_ff + skip, t_ff + skip + seconds
@@ -566,6 +590,7 @@ def measure_latency(rep: Report, presses: int = 30, key: str = "l", cols: int = 
     lat, missed = [], 0
     try:
         if s.wait_for(LOG_OFF, 0, timeout=15) is None:
+            s.check()
             raise RuntimeError("the loss plot (y label 'loss') never appeared")
         time.sleep(max(0.0, t_ff + 2.0 - time.monotonic()))
         log_on = False
@@ -583,6 +608,7 @@ def measure_latency(rep: Report, presses: int = 30, key: str = "l", cols: int = 
                 # the main screen is back when its panel border (title) is redrawn
                 s.wait_for(TITLE, idx2, timeout=2.0)
             if got is None:
+                s.check()
                 missed += 1
             else:
                 lat.append((got - t) * 1000)
@@ -614,6 +640,7 @@ def measure_panels(rep: Report, seconds: float, skip: float = 1.5) -> None:
             chunks = s.snapshot()
             n = s.bytes_between(a, b)
             reg = regions(chunks, a, b, 80, 24)
+            s.check()
             body = sum(v for k, v in reg.items() if k.startswith("panel:"))
             log(f"  panel {panel:<12} {n / 1024 / seconds:6.1f} KiB/s in all, panel body "
                 f"{body / 1024 / seconds:5.1f}, status {reg['status'] / 1024 / seconds:4.1f}")

@@ -123,6 +123,7 @@ def load(path: str | os.PathLike, text: str | None = None, expect_task: str | No
         trainer.sample_text = str(meta.get("sample_text", ""))
         trainer.sample_iteration = int(meta.get("sample_iteration", -1))
         trainer._recent.extend(tuple(r) for r in meta.get("recent", []))
+        trainer._recent_sum = (sum(r[0] for r in trainer._recent), sum(r[1] for r in trainer._recent))
         trainer.history.load({k.split("/", 1)[1]: v for k, v in data.items() if k.startswith("history/")})
     except CheckpointError:
         raise

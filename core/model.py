@@ -21,6 +21,7 @@ step-through view run the same lines.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,18 +83,45 @@ def init_params(spec: Spec, rng: np.random.Generator, init: str = "normal",
     ``init="normal"`` draws ``randn * scale`` (min-char-rnn, scale 0.01);
     ``init="uniform"`` draws from ``[-scale, scale)`` (the subtraction tutorial, 0.05).
     """
-    params = {}
-    for name, shape in spec.shapes().items():
+    params = flat_dict(spec.shapes(), spec.dtype)
+    for name, w in params.items():
         if name.startswith("b"):
-            w = np.zeros(shape)
+            w[...] = 0.0
         elif init == "normal":
-            w = rng.standard_normal(shape) * scale
+            w[...] = rng.standard_normal(w.shape) * scale
         elif init == "uniform":
-            w = (2.0 * rng.random(shape) - 1.0) * scale
+            w[...] = (2.0 * rng.random(w.shape) - 1.0) * scale
         else:
             raise ValueError(f"unknown init {init!r}")
-        params[name] = w.astype(spec.dtype)
     return params
+
+
+def flat_dict(shapes: dict[str, tuple[int, ...]], dtype, fill: float | None = 0.0) -> dict[str, np.ndarray]:
+    """Arrays of the given shapes, all views into one contiguous buffer (in order).
+
+    One buffer lets optimizers and clipping touch every parameter with a single
+    NumPy call; :func:`flat_of` gets the buffer back.
+    """
+    total = sum(math.prod(sh) for sh in shapes.values())
+    buf = np.zeros(total, dtype=dtype) if fill == 0.0 else np.empty(total, dtype=dtype)
+    out, o = FlatDict(), 0
+    for name, sh in shapes.items():
+        n = math.prod(sh)
+        out[name] = buf[o:o + n].reshape(sh)
+        o += n
+    out.flat = buf
+    return out
+
+
+class FlatDict(dict):
+    """A dict of arrays that are views into one buffer, kept as ``.flat``."""
+
+    flat: np.ndarray | None = None
+
+
+def flat_of(arrays: dict[str, np.ndarray]) -> np.ndarray | None:
+    """The single buffer behind ``arrays`` if :func:`flat_dict` made them, else None."""
+    return getattr(arrays, "flat", None)
 
 
 def _act(spec: Spec):
@@ -168,19 +196,24 @@ def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
     hraw = np.empty((L, T, B, H), dtype=dtype)
     h = np.empty((L, T, B, H), dtype=dtype)
     inp = x
+    tmp = np.empty((B, H), dtype=dtype)
     for l, (wxh, whh, bh) in enumerate(layer_names(L)):
-        Wxh, Whh = params[wxh], params[whh]
+        Wxh, WhhT = params[wxh], params[whh].T
         a = hraw[l]                                             # (T, B, H)
         if l == 0 and spec.index_input:
-            np.take(Wxh.T, inp, axis=0, out=a)                  # column gather: Wxh @ onehot
+            # Wxh @ onehot(x) is column x of Wxh: gather the columns, never multiply
+            np.copyto(a.reshape(T * B, H), Wxh[:, inp.ravel()].T)
         else:
             np.matmul(inp.reshape(T * B, -1), Wxh.T, out=a.reshape(T * B, H))
         a += params[bh]
-        prev = hprev[l]                                         # (B, H)
+        prev = np.asarray(hprev[l], dtype=dtype)                # (B, H)
+        hl = h[l]
         for t in range(T):
-            a[t] += prev @ Whh.T
-            prev = f(a[t], out=h[l, t])
-        inp = h[l]
+            np.dot(prev, WhhT, out=tmp)                         # Whh h_{t-1}
+            a_t = a[t]
+            a_t += tmp
+            prev = f(a_t, out=hl[t])
+        inp = hl
     head: Head = HEADS[spec.head]
     logits = (h[-1].reshape(T * B, H) @ params["Why"].T).reshape(T, B, -1)
     logits += params["by"]                                      # (T, B, V)
@@ -195,41 +228,48 @@ class BPTT:
 
     The output layer has no recurrence, so when the stepper is made it computes,
     for all timesteps at once, ``dy`` (the head's delta), ``dWhy``, ``dby`` and
-    ``dh_out = Whyᵀ dy``.  Each :meth:`step` then handles timestep ``t`` for every
-    layer, top to bottom::
+    ``dh_out = Whyᵀ dy``, and ``f'`` of every hidden state.  Each :meth:`step` then
+    handles timestep ``t`` for every layer, top to bottom::
 
         dh_t     = dh_out_t (or the layer above's dx_t) + dhnext
         dhraw_t  = f'(h_t) ⊙ dh_t
-        dbh     += dhraw_t
-        dWxh    += dhraw_t x_tᵀ
-        dWhh    += dhraw_t h_{t-1}ᵀ
-        dhnext   = Whhᵀ dhraw_t
+        dhnext   = Whhᵀ dhraw_t          (carried to t − 1)
         dx_t     = Wxhᵀ dhraw_t          (passed down to the layer below)
 
-    After a step the attributes ``t``, ``dy_t``, ``dh_t``, ``dhraw_t``, ``dhnext`` and
-    ``dx_t`` (lists over layers where per-layer) hold exactly the values that step
-    used or produced, ``grads`` holds the running sums and ``dh_norm[l, t]`` the
-    norm of ``dh_t`` of layer ``l``.
+    and keeps ``dh_t`` and ``dhraw_t`` of every timestep.  The weight gradients are
+    sums over timesteps of ``dhraw_t`` times what fed the cell::
+
+        dbh  = Σ dhraw_t      dWxh = Σ dhraw_t x_tᵀ      dWhh = Σ dhraw_t h_{t-1}ᵀ
+
+    :meth:`sums_so_far` evaluates them over the timesteps processed so far (the
+    running sums the step-through shows); when the last step is done the very same
+    function fills :attr:`grads` over all timesteps — one matrix product per weight
+    instead of one per timestep.
+
+    After a step, ``t`` is the timestep just processed and ``dy_t``, ``dh_t``,
+    ``dhraw_t``, ``dhnext`` and ``dx_t`` (lists over layers) hold exactly the values
+    that step used or produced; ``dh_norm[l, t]`` is ‖dh_t‖ of layer ``l``.
     """
 
     def __init__(self, spec: Spec, params: dict[str, np.ndarray], cache: Cache):
         self.spec, self.params, self.cache = spec, params, cache
         L, T, B, H = cache.h.shape
-        self.T = T
+        self.T, self.B, self.H = T, B, H
         self.names = layer_names(spec.layers)
-        self.grads = {k: np.zeros_like(v) for k, v in params.items()}
+        dtype = cache.h.dtype
+        self.grads = flat_dict({k: v.shape for k, v in params.items()}, dtype, fill=None)
         head: Head = HEADS[spec.head]
         self.dy = head.backward(cache.probs, cache.logits, cache.y, cache.mask)  # (T, B, V)
         htop = cache.h[-1].reshape(T * B, H)
         dy2 = self.dy.reshape(T * B, -1)
         np.matmul(dy2.T, htop, out=self.grads["Why"])            # (V, H)
-        self.grads["by"][...] = dy2.sum(axis=0)
+        np.sum(dy2, axis=0, out=self.grads["by"])
         self.dh_out = (dy2 @ params["Why"]).reshape(T, B, H)     # Whyᵀ dy for every t
-        self.dhnext = [np.zeros((B, H), dtype=cache.h.dtype) for _ in range(L)]
-        self.dh_t = [None] * L
-        self.dhraw_t = [None] * L
-        self.dx_t = [None] * L
-        self.dh_norm = np.full((L, T), np.nan)
+        self.dact = act_grad(spec, cache.h)                      # f'(h_t), (L, T, B, H)
+        self.dh = np.empty((L, T, B, H), dtype=dtype)
+        self.dhraw = np.empty((L, T, B, H), dtype=dtype)
+        self.dx = np.empty((L, T, B, H), dtype=dtype) if L > 1 else None
+        self.dhnext = [np.zeros((B, H), dtype=dtype) for _ in range(L)]
         self.next_t = T - 1
         self.t: int | None = None
 
@@ -238,40 +278,89 @@ class BPTT:
         """True once timestep 0 has been processed."""
         return self.next_t < 0
 
+    def step(self) -> int:
+        """Process the next timestep (going backward) and return it."""
+        t = self.next_t
+        if t < 0:
+            raise RuntimeError("BPTT already reached t = 0")
+        dtop = self.dh_out[t]                                    # (B, H)
+        for l in range(self.spec.layers - 1, -1, -1):
+            dh, dhraw = self.dh[l, t], self.dhraw[l, t]
+            np.add(dtop, self.dhnext[l], out=dh)
+            np.multiply(self.dact[l, t], dh, out=dhraw)
+            np.dot(dhraw, self.params[self.names[l][1]], out=self.dhnext[l])   # Whhᵀ dhraw
+            if l > 0:
+                dtop = self.dx[l, t]
+                np.dot(dhraw, self.params[self.names[l][0]], out=dtop)         # to the layer below
+        self.t = t
+        self.next_t = t - 1
+        if t == 0:
+            self._weight_grads(0, self.grads)
+        return t
+
+    # ---- what the step-through shows (views, nothing recomputed) -------------------
+
     @property
     def dy_t(self) -> np.ndarray | None:
         """The head's delta at the timestep just processed, ``(B, V)``."""
         return None if self.t is None else self.dy[self.t]
 
-    def step(self) -> int:
-        """Process the next timestep (going backward) and return it."""
-        if self.done:
-            raise RuntimeError("BPTT already reached t = 0")
-        t = self.next_t
-        c, p, g = self.cache, self.params, self.grads
-        dtop = self.dh_out[t]                                    # (B, H)
-        for l in reversed(range(self.spec.layers)):
-            wxh, whh, bh = self.names[l]
-            h_t = c.h[l, t]                                      # (B, H)
-            h_prev = c.h[l, t - 1] if t > 0 else c.h0[l]
-            dh = dtop + self.dhnext[l]
-            dhraw = act_grad(self.spec, h_t) * dh
-            g[bh] += dhraw.sum(axis=0)
-            if l == 0 and self.spec.index_input:
-                np.add.at(g[wxh].T, c.x[t], dhraw)               # dWxh[:, x_t] += dhraw
+    @property
+    def dh_t(self) -> list:
+        return [None if self.t is None else self.dh[l, self.t] for l in range(self.spec.layers)]
+
+    @property
+    def dhraw_t(self) -> list:
+        return [None if self.t is None else self.dhraw[l, self.t] for l in range(self.spec.layers)]
+
+    @property
+    def dx_t(self) -> list:
+        """Gradient passed from layer ``l`` down to layer ``l - 1`` (None for layer 0)."""
+        return [None if self.t is None or l == 0 else self.dx[l, self.t] for l in range(self.spec.layers)]
+
+    @property
+    def dh_norm(self) -> np.ndarray:
+        """‖dh_t‖ per layer and timestep, ``(L, T)``; NaN where not processed yet."""
+        out = np.full((self.spec.layers, self.T), np.nan)
+        t0 = self.next_t + 1
+        if t0 < self.T:
+            d = self.dh[:, t0:]
+            out[:, t0:] = np.sqrt(np.einsum("ltbh,ltbh->lt", d, d))
+        return out
+
+    def sums_so_far(self) -> dict[str, np.ndarray]:
+        """The gradient sums over the timesteps processed so far (a fresh dict)."""
+        out = {k: np.zeros_like(v) for k, v in self.grads.items()}
+        out["Why"][...] = self.grads["Why"]
+        out["by"][...] = self.grads["by"]
+        if self.next_t + 1 < self.T:
+            self._weight_grads(self.next_t + 1, out)
+        return out
+
+    def _weight_grads(self, t0: int, g: dict[str, np.ndarray]) -> None:
+        """``dWxh, dWhh, dbh`` of every layer summed over timesteps ``t0 … T-1``."""
+        c, H = self.cache, self.H
+        for l, (wxh, whh, bh) in enumerate(self.names):
+            dr = self.dhraw[l, t0:]                               # (T', B, H)
+            dr2 = dr.reshape(-1, H)
+            np.sum(dr2, axis=0, out=g[bh])
+            # dWhh = Σ dhraw_t h_{t-1}ᵀ, with h_{-1} the carried-in state h0
+            hp = c.h[l, t0 - 1:-1] if t0 > 0 else c.h[l, :-1]
+            if t0 > 0:
+                np.matmul(dr2.T, hp.reshape(-1, H), out=g[whh])
             else:
-                x_t = c.x[t] if l == 0 else c.h[l - 1, t]
-                g[wxh] += dhraw.T @ x_t
-            g[whh] += dhraw.T @ h_prev
-            self.dhnext[l] = dhraw @ p[whh]                      # Whhᵀ dhraw
-            self.dh_t[l], self.dhraw_t[l] = dh, dhraw
-            self.dh_norm[l, t] = float(np.sqrt(np.vdot(dh, dh)))
-            if l > 0:
-                dtop = dhraw @ p[wxh]                            # to the layer below
-                self.dx_t[l] = dtop
-        self.t = t
-        self.next_t = t - 1
-        return t
+                np.matmul(dr[1:].reshape(-1, H).T, hp.reshape(-1, H), out=g[whh])
+                g[whh] += dr[0].T @ c.h0[l]
+            if l == 0 and self.spec.index_input:
+                # dWxh = Σ dhraw_t onehot(x_t)ᵀ: add each row of dhraw into column x_t
+                gw = g[wxh]                                       # (H, V)
+                V = gw.shape[1]
+                flat_ix = (np.arange(H)[None, :] * V + c.x[t0:].reshape(-1, 1)).ravel()
+                gw[...] = 0.0
+                np.add.at(gw.reshape(-1), flat_ix, dr2.ravel())
+            else:
+                x = c.x[t0:] if l == 0 else c.h[l - 1, t0:]
+                np.matmul(dr2.T, x.reshape(dr2.shape[0], -1), out=g[wxh])
 
 
 def backward(spec: Spec, params: dict[str, np.ndarray], cache: Cache) -> BPTT:

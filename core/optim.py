@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.model import flat_dict, flat_of
+
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "adam")
 CLIP_MODES = ("value", "norm", "none")
 
@@ -20,35 +22,72 @@ def clip_grads(grads: dict[str, np.ndarray], mode: str, clip: float) -> float:
     (min-char-rnn ±5, the echo tutorial ±1); ``mode="norm"`` rescales all of them
     together so that the global norm is at most ``clip``; ``"none"`` leaves them.
     """
-    total = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values())))
+    flat = flat_of(grads)
+    parts = [flat] if flat is not None else list(grads.values())
+    total = float(np.sqrt(sum(float(np.dot(g.ravel(), g.ravel())) for g in parts)))
     if mode == "value" and clip > 0:
-        for g in grads.values():
+        for g in parts:
             np.clip(g, -clip, clip, out=g)
     elif mode == "norm" and clip > 0 and total > clip:
         scale = clip / (total + 1e-12)
-        for g in grads.values():
+        for g in parts:
             g *= scale
     return total
 
 
+def grad_norms(grads: dict[str, np.ndarray]) -> dict[str, float]:
+    """Norm of each gradient (one NumPy pass when they share a buffer)."""
+    flat = flat_of(grads)
+    if flat is None:
+        return {k: float(np.sqrt(np.vdot(g, g))) for k, g in grads.items()}
+    sizes = np.cumsum([0] + [g.size for g in grads.values()])[:-1]
+    sq = np.add.reduceat(flat * flat, sizes)
+    return {k: float(np.sqrt(v)) for k, v in zip(grads, sq)}
+
+
 class Optimizer:
-    """Base: holds ``lr`` and the ``state`` dict; subclasses implement :meth:`update`."""
+    """Base: holds ``lr`` and the ``state`` dict; subclasses implement :meth:`update`.
+
+    When params and grads each live in one buffer (see :func:`core.model.flat_dict`)
+    the update runs once over the whole buffer; otherwise once per parameter.  The
+    arithmetic is the same either way.
+    """
 
     slots: tuple[str, ...] = ()
 
     def __init__(self, lr: float, params: dict[str, np.ndarray]):
         self.lr = lr
         self.t = 0
-        self.state = {f"{s}/{k}": np.zeros_like(v) for s in self.slots for k, v in params.items()}
+        shapes = {k: v.shape for k, v in params.items()}
+        self.state: dict[str, np.ndarray] = {}
+        self.flat_state: dict[str, np.ndarray] = {}
+        for s in self.slots:
+            views = flat_dict(shapes, next(iter(params.values())).dtype)
+            self.flat_state[s] = flat_of(views)
+            self.state.update({f"{s}/{k}": v for k, v in views.items()})
+        self._scratch: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         """Apply one update to every parameter, in place."""
         self.t += 1
-        for k, p in params.items():
-            self.update(k, p, grads[k])
+        pf, gf = flat_of(params), flat_of(grads)
+        if pf is not None and gf is not None:
+            self.update(pf, gf, self.flat_state, "")
+        else:
+            for k, p in params.items():
+                self.update(p, grads[k], {s: self.state[f"{s}/{k}"] for s in self.slots}, k)
 
-    def update(self, k: str, p: np.ndarray, g: np.ndarray) -> None:
-        p -= self.lr * g                                          # plain SGD
+    def scratch(self, like: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        key = like.size
+        if key not in self._scratch or self._scratch[key][0].dtype != like.dtype:
+            self._scratch[key] = (np.empty(like.size, like.dtype), np.empty(like.size, like.dtype))
+        a, b = self._scratch[key]
+        return a.reshape(like.shape), b.reshape(like.shape)
+
+    def update(self, p: np.ndarray, g: np.ndarray, st: dict[str, np.ndarray], name: str) -> None:
+        s, _ = self.scratch(g)
+        np.multiply(g, self.lr, out=s)
+        p -= s                                                    # plain SGD
 
 
 class SGD(Optimizer):
@@ -61,10 +100,12 @@ class Momentum(Optimizer):
     slots = ("v",)
     mu = 0.9
 
-    def update(self, k, p, g):
-        v = self.state[f"v/{k}"]
+    def update(self, p, g, st, name):
+        v = st["v"]
+        s, _ = self.scratch(g)
         v *= self.mu
-        v -= self.lr * g
+        np.multiply(g, self.lr, out=s)
+        v -= s
         p += v
 
 
@@ -73,10 +114,16 @@ class Adagrad(Optimizer):
 
     slots = ("mem",)
 
-    def update(self, k, p, g):
-        mem = self.state[f"mem/{k}"]
-        mem += g * g
-        p += -self.lr * g / np.sqrt(mem + 1e-8)
+    def update(self, p, g, st, name):
+        mem = st["mem"]
+        s, r = self.scratch(g)
+        np.multiply(g, g, out=s)
+        mem += s                                                  # mem += g*g
+        np.multiply(g, -self.lr, out=s)                           # -lr * g
+        np.add(mem, 1e-8, out=r)
+        np.sqrt(r, out=r)
+        s /= r                                                    # / sqrt(mem + 1e-8)
+        p += s
 
 
 class Adam(Optimizer):
@@ -85,15 +132,23 @@ class Adam(Optimizer):
     slots = ("m", "v")
     b1, b2, eps = 0.9, 0.999, 1e-8
 
-    def update(self, k, p, g):
-        m, v = self.state[f"m/{k}"], self.state[f"v/{k}"]
+    def update(self, p, g, st, name):
+        m, v = st["m"], st["v"]
+        s, r = self.scratch(g)
         m *= self.b1
-        m += (1 - self.b1) * g
+        np.multiply(g, 1 - self.b1, out=s)
+        m += s
         v *= self.b2
-        v += (1 - self.b2) * g * g
-        mhat = m / (1 - self.b1 ** self.t)
-        vhat = v / (1 - self.b2 ** self.t)
-        p -= self.lr * mhat / (np.sqrt(vhat) + self.eps)
+        np.multiply(g, g, out=s)
+        s *= 1 - self.b2
+        v += s
+        np.divide(v, 1 - self.b2 ** self.t, out=r)                # vhat
+        np.sqrt(r, out=r)
+        r += self.eps
+        np.divide(m, 1 - self.b1 ** self.t, out=s)                # mhat
+        s /= r
+        s *= self.lr
+        p -= s
 
 
 def make_optimizer(name: str, lr: float, params: dict[str, np.ndarray]) -> Optimizer:

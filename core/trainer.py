@@ -16,7 +16,7 @@ import numpy as np
 
 from core.config import Config, build_task
 from core.model import BPTT, Cache, Spec, backward, forward, init_params
-from core.optim import clip_grads, make_optimizer
+from core.optim import clip_grads, grad_norms, make_optimizer
 from core.sampling import sample
 
 
@@ -209,6 +209,7 @@ class Trainer:
         self.smooth_loss = -math.log(1.0 / V) * cfg.seq_len if self.spec.head == "softmax_ce" else float("nan")
         self.history = History(cfg.history_cap)
         self._recent: deque = deque(maxlen=100)     # task accuracy of recent iterations
+        self._recent_sum = (0.0, 0.0)
         self.metrics: dict = {}
         self.last: _Last | None = None
         self.sample_text = ""
@@ -239,7 +240,7 @@ class Trainer:
         stepper (not yet stepped).  :meth:`finish` completes it; :meth:`discard`
         undoes it, leaving the trainer exactly as before."""
         cfg = self.config
-        undo = {"rng": copy.deepcopy(self.rng.bit_generator.state),
+        undo = {"rng": self.rng.bit_generator.state,             # a fresh dict each call
                 "position": dict(self.task.get_position()), "hprev": self.hprev.copy()}
         batch = self.task.next_batch(self.rng, cfg.batch)
         if batch.reset or not self.task.carries_state:
@@ -272,17 +273,14 @@ class Trainer:
             while not bptt.done:
                 bptt.step()
         grads = bptt.grads
-        norms = {k: float(np.sqrt(np.vdot(g, g))) for k, g in grads.items()}
-        for k, v in norms.items():
-            if not math.isfinite(v):
-                self._undo(pending.undo)
-                raise DivergenceError(f"gradient of {k} became non-finite at iteration {self.iteration + 1}")
+        norms = grad_norms(grads)                                  # before clipping
         total = clip_grads(grads, cfg.clip_mode, cfg.clip)
+        if not math.isfinite(total):
+            self._undo(pending.undo)
+            bad = next((k for k, v in norms.items() if not math.isfinite(v)), "?")
+            raise DivergenceError(f"gradient of {bad} became non-finite at iteration {self.iteration + 1}")
         with np.errstate(all="ignore"):
             self.opt.step(self.params, grads)
-        bad = self._bad_param()
-        if bad:
-            raise DivergenceError(f"parameter {bad} became non-finite at iteration {self.iteration + 1}")
         if self.task.carries_state:
             self.hprev[...] = cache.hlast
         self.iteration += 1
@@ -292,6 +290,12 @@ class Trainer:
         if self.is_language_model and (self.iteration - 1) % cfg.sample_every == 0:
             self.resample()
         if self.iteration % self.BACKUP_EVERY == 0:
+            # A non-finite weight shows up in the next loss or gradient when it is
+            # used; checking every weight only here keeps the step cheap and the
+            # backup (what rollback restores) finite.
+            bad = self._bad_param()
+            if bad:
+                raise DivergenceError(f"parameter {bad} became non-finite at iteration {self.iteration}")
             self._backup = self._state_copy()
         return self.metrics
 
@@ -319,12 +323,17 @@ class Trainer:
              "lr": self.opt.lr, "grad_norms": norms}
         m.update(self.task.metrics(batch, cache))
         if "accuracy" in m:
-            self._recent.append((m["accuracy"], m.get("bit_accuracy", m["accuracy"])))
-            acc = np.array(self._recent)
-            m["recent_n"] = len(self._recent)
-            m["recent_accuracy"] = float(acc[:, 0].mean())
+            rec = self._recent
+            if len(rec) == rec.maxlen:
+                old = rec[0]
+                self._recent_sum = (self._recent_sum[0] - old[0], self._recent_sum[1] - old[1])
+            new = (m["accuracy"], m.get("bit_accuracy", m["accuracy"]))
+            rec.append(new)
+            self._recent_sum = (self._recent_sum[0] + new[0], self._recent_sum[1] + new[1])
+            m["recent_n"] = len(rec)
+            m["recent_accuracy"] = self._recent_sum[0] / len(rec)
             if "bit_accuracy" in m:
-                m["recent_bit_accuracy"] = float(acc[:, 1].mean())
+                m["recent_bit_accuracy"] = self._recent_sum[1] / len(rec)
         return m
 
     # ---- control --------------------------------------------------------------
@@ -359,6 +368,7 @@ class Trainer:
         self.task.set_position(b["position"])
         self.ema_raw, self.smooth_loss = b["ema_raw"], b["smooth_loss"]
         self._recent = deque(b["recent"], maxlen=self._recent.maxlen)
+        self._recent_sum = (sum(r[0] for r in self._recent), sum(r[1] for r in self._recent))
         return self.iteration
 
     # ---- views ----------------------------------------------------------------
@@ -384,7 +394,7 @@ class Trainer:
             dh_t=rows(bptt.dh_t), dhraw_t=rows(bptt.dhraw_t),
             dhnext=rows(bptt.dhnext) if t is not None else None,
             dx_t=rows(bptt.dx_t) if t is not None and L > 1 else None,
-            grad_norms=FrozenDict({k: float(np.sqrt(np.vdot(g, g))) for k, g in bptt.grads.items()}),
+            grad_norms=FrozenDict(grad_norms(bptt.sums_so_far())),
             grad_shapes=FrozenDict({k: tuple(g.shape) for k, g in bptt.grads.items()}),
             target_index=tgt,
             h=_frozen(cache.h[:, :, 0]), probs=_frozen(cache.probs[:, 0]),
