@@ -525,10 +525,15 @@ def headless(rep: Report, steps: int, timeout: float = 300.0) -> float:
                          start_new_session=True, text=True)
     try:
         out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
+    except BaseException as e:                  # timeout, ^C, SIGTERM: leave nothing behind
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         p.communicate()
-        raise RuntimeError(f"rnn-tui --headless --steps {steps} took over {timeout:g} s")
+        if isinstance(e, subprocess.TimeoutExpired):
+            raise RuntimeError(f"rnn-tui --headless --steps {steps} took over {timeout:g} s") from None
+        raise
     m = HEADLESS_RATE.search(out)
     if not m:
         raise RuntimeError(f"no rate in headless output (exit {p.returncode}): {(out + err)[-300:]!r}")
