@@ -40,6 +40,7 @@ import os
 import pty
 import random
 import re
+import resource
 import select
 import shutil
 import signal
@@ -152,6 +153,28 @@ class CpuMeter:
     def others(self) -> float:
         dt = time.monotonic() - self.t
         return max(0.0, (self._busy() - self.busy) - (self._ours() - self.ours)) / max(dt, 1e-9)
+
+
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` has used so far; 0 if it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    f = stat[stat.rindex(")") + 2:].split()
+    return (int(f[11]) + int(f[12])) / CpuMeter.TICK
+
+
+def trainer_pid(sid: int) -> int | None:
+    """The app's training child: the multiprocessing spawn child in its session."""
+    for p in session_members(sid):
+        try:
+            cmd = Path(f"/proc/{p}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in cmd:
+            return p
+    return None
 
 
 ACTIVE: set = set()          # running sessions, killed on any exit path
@@ -517,8 +540,10 @@ def measure_bytes(rep: Report, seconds: float, skip: float = 3.0) -> None:
                     "PASS" if kib <= target else "FAIL", cmd_of(s))
 
 
-def headless(rep: Report, steps: int, timeout: float = 300.0) -> float:
+def headless(rep: Report, steps: int, timeout: float = 300.0) -> tuple[float, float]:
+    """(it/s that ``rnn-tui --headless`` reports, cores it used over its whole run)."""
     meter = CpuMeter()
+    ru0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     p = subprocess.Popen([RNN_TUI, "--headless", "--steps", str(steps)], stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
@@ -538,38 +563,50 @@ def headless(rep: Report, steps: int, timeout: float = 300.0) -> float:
     if not m:
         raise RuntimeError(f"no rate in headless output (exit {p.returncode}): {(out + err)[-300:]!r}")
     rep.others.append(meter.others())
-    return float(m.group(3))
+    ru1, t1 = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
+    cores = (ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime) / (t1 - t0)
+    return float(m.group(3)), cores
 
 
-def app_rate(rep: Report, seconds: float, skip: float = 3.0) -> tuple[float, AppSession]:
+def app_rate(rep: Report, seconds: float, skip: float = 3.0) -> tuple[float, AppSession, tuple]:
+    """it/s with the app open; also the CPU share (cores) of its trainer and UI process."""
     s, t_ff = start(rep, 80, 24)
+    a, b = t_ff + skip, t_ff + skip + seconds
     try:
-        time.sleep(max(0.0, t_ff + skip + seconds + 0.3 - time.monotonic()))
+        time.sleep(max(0.0, a - time.monotonic()))
+        tp = trainer_pid(s.pid)
+        c0 = (time.monotonic(), proc_cpu(tp) if tp else 0.0, proc_cpu(s.pid))
+        time.sleep(max(0.0, b - time.monotonic()))
+        c1 = (time.monotonic(), proc_cpu(tp) if tp else 0.0, proc_cpu(s.pid))
+        time.sleep(0.3)
         samples = s.iteration_samples()
         s.check()
     finally:
         finish(rep, s)
-    a, b = t_ff + skip, t_ff + skip + seconds
+    dt = c1[0] - c0[0]
+    shares = ((c1[1] - c0[1]) / dt if tp else float("nan"), (c1[2] - c0[2]) / dt)
     first = next(((t, i) for t, i in samples if t >= a), None)
     last = next(((t, i) for t, i in reversed(samples) if t <= b), None)
     if first is None or last is None or last[0] - first[0] < seconds / 2:
         raise RuntimeError(f"too few status-line samples in the window ({len(samples)} in all)")
-    return (last[1] - first[1]) / (last[0] - first[0]), s
+    return (last[1] - first[1]) / (last[0] - first[0]), s, shares
 
 
 def measure_speed(rep: Report, seconds: float, rounds: int = 3) -> None:
-    cal = headless(rep, 400)
+    cal, _ = headless(rep, 400)
     steps = max(200, int(cal * seconds))
     log(f"  speed: calibration {cal:.0f} it/s headless -> --steps {steps}")
     apps, heads = [], []
     s = None
     for r in range(rounds):
-        rate, s = app_rate(rep, seconds)
+        rate, s, (trainer, ui) = app_rate(rep, seconds)
         apps.append(rate)
-        heads.append(headless(rep, steps))
-        log(f"  speed round {r + 1}: app {apps[-1]:.0f} it/s (other load {s.others:.2f} cores), "
-            f"headless {heads[-1]:.0f} it/s (other load {rep.others[-1]:.2f}), "
-            f"ratio {apps[-1] / heads[-1]:.2f}")
+        rate, cores = headless(rep, steps)
+        heads.append(rate)
+        log(f"  speed round {r + 1}: app {apps[-1]:.0f} it/s (trainer {trainer:.2f} core = "
+            f"{apps[-1] / trainer:.0f} it per trainer CPU-s; UI process {ui:.2f} core; other load "
+            f"{s.others:.2f}), headless {heads[-1]:.0f} it/s ({cores:.2f} core; other load "
+            f"{rep.others[-1]:.2f}), ratio {apps[-1] / heads[-1]:.2f}")
     ma, mh = statistics.median(apps), statistics.median(heads)
     ratio = ma / mh
     rep.add("training speed, app open (median)", f"{ma:.0f} it/s", "", "",

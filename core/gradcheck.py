@@ -9,12 +9,12 @@ min-char-rnn's own ``gradCheck`` compares against gradients that ``lossFun`` has
 already clipped to ±5 and so reports failures that are not there.  Here the
 analytic gradient is the raw output of :func:`core.model.backward`.
 
-Relative error per entry: ``|a − n| / (|a| + |n|)``.  An entry counts as agreeing
-(error 0) when the difference is below what the stencil can resolve at all,
-``100 · eps · max(1, |L|) / δ`` (about 2e-11 for a loss near 1), or when both are
-below 1e-9 — e.g. a symbol absent from the example, whose ``Wxh`` column has
-gradient exactly 0.  Without this, entries with gradients near 1e-7 report
-round-off as relative error.
+Relative error per entry: ``|a − n| / max(|a| + |n|, floor)``.  The stencil's
+round-off is about ``r = eps · max(1, |L|) / δ``; ``floor = r / 1e-8`` is the size
+below which that round-off alone would already read as 1e-8 relative error (2e-5
+for a loss near 1).  Without a floor, entries with gradients near 1e-7 — or exactly
+0, like the ``Wxh`` column of a symbol absent from the example — report round-off
+as relative error.
 """
 
 from __future__ import annotations
@@ -62,8 +62,10 @@ def gradcheck(spec: Spec, params: dict[str, np.ndarray], x, y, hprev, mask=None,
     grad_fn = grad_fn or (lambda s, p, c: backward(s, p, c).grads)
     cache = forward(spec64, p64, x, y, h0, mask)
     grads = grad_fn(spec64, p64, cache)
-    # What the stencil cannot resolve: 100 × the float64 round-off of a loss this size.
-    roundoff = 100 * np.finfo(np.float64).eps * max(1.0, abs(cache.loss)) / delta
+    # Round-off of the stencil for a loss this size, and the gradient size below
+    # which that round-off alone would exceed 1e-8 relative error.
+    roundoff = np.finfo(np.float64).eps * max(1.0, abs(cache.loss)) / delta
+    floor = roundoff / 1e-8
     plan = []
     for k, p in p64.items():
         n = p.size if entries is None or entries >= p.size else entries
@@ -81,9 +83,7 @@ def gradcheck(spec: Spec, params: dict[str, np.ndarray], x, y, hprev, mask=None,
                 f.append(forward(spec64, p64, x, y, h0, mask).loss)
             p[i] = old
             num = (-f[0] + 8 * f[1] - 8 * f[2] + f[3]) / (12 * delta)
-            denom = abs(g[i]) + abs(num)
-            agree = denom < 1e-9 or abs(g[i] - num) < roundoff
-            errs.append(0.0 if agree else abs(g[i] - num) / denom)
+            errs.append(abs(g[i] - num) / max(abs(g[i]) + abs(num), floor))
             done += 1
             if progress:
                 progress(done, total)

@@ -375,3 +375,24 @@ def loss_and_grads(spec: Spec, params: dict[str, np.ndarray], x, y, hprev, mask=
     """Convenience: forward then full backward; returns ``(loss, grads, cache)``."""
     cache = forward(spec, params, x, y, hprev, mask)
     return cache.loss, backward(spec, params, cache).grads, cache
+
+
+def forward_terms(spec: Spec, params: dict[str, np.ndarray], cache: Cache, t: int,
+                  layer: int = 0, b: int = 0) -> dict[str, np.ndarray]:
+    """The pieces of ``hraw_t = Wxh x_t + Whh h_{t-1} + bh`` for one example.
+
+    :func:`forward` computes the input term for all timesteps at once; this
+    evaluates each term on its own for the forward step-through, from the same
+    weights and the same cached inputs and states.  ``hraw`` and ``h`` are the
+    cached values themselves, so the screen shows what training used.
+    """
+    wxh, whh, bh = layer_names(spec.layers)[layer]
+    if layer == 0 and spec.index_input:
+        xterm = params[wxh][:, int(cache.x[t, b])]
+    else:
+        x_t = cache.x[t, b] if layer == 0 else cache.h[layer - 1, t, b]
+        xterm = params[wxh] @ x_t
+    h_prev = cache.h[layer, t - 1, b] if t > 0 else cache.h0[layer, b]
+    return {"xterm": np.array(xterm), "hterm": params[whh] @ h_prev, "bh": np.array(params[bh]),
+            "hraw": np.array(cache.hraw[layer, t, b]), "h": np.array(cache.h[layer, t, b]),
+            "h_prev": np.array(h_prev)}

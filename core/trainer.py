@@ -183,6 +183,36 @@ class BpttView:
     iteration: int
 
 
+@dataclass(frozen=True)
+class ForwardView:
+    """One moment of the forward step-through (example 0 of the prepared batch).
+
+    ``shown`` timesteps (0 … T) have been revealed; ``t = shown - 1`` is in focus.
+    ``terms[l]`` holds, for layer ``l`` at ``t``, the pieces of
+    ``hraw = Wxh x_t + Whh h_{t-1} + bh`` and ``h = f(hraw)`` (each ``(H,)``).
+    ``h`` is ``(L, T, H)`` with the timesteps not yet revealed set to NaN.
+    """
+
+    T: int
+    layers: int
+    shown: int
+    terms: tuple
+    probs_t: np.ndarray | None
+    target_index: int | None
+    step_loss: np.ndarray
+    h: np.ndarray
+    probs: np.ndarray
+    labels: tuple
+    targets: tuple
+    activation: str
+    head: str
+    iteration: int
+
+    @property
+    def t(self) -> int | None:
+        return self.shown - 1 if self.shown > 0 else None
+
+
 class Trainer:
     """One training run.  ``Trainer(config)``; ``step()`` runs one iteration.
 
@@ -372,6 +402,28 @@ class Trainer:
         return self.iteration
 
     # ---- views ----------------------------------------------------------------
+
+    def forward_view(self, pending: Pending, shown: int) -> ForwardView:
+        """What the forward step-through shows after revealing ``shown`` timesteps."""
+        from core.model import forward_terms
+
+        cache = pending.cache
+        T = cache.h.shape[1]
+        shown = max(0, min(T, shown))
+        t = shown - 1
+        terms = tuple(FrozenDict(forward_terms(self.spec, self.params, cache, t, l))
+                      for l in range(self.spec.layers)) if t >= 0 else ()
+        h = np.array(cache.h[:, :, 0])
+        h[:, shown:] = np.nan
+        tgt = int(cache.y[t, 0]) if t >= 0 and self.spec.head == "softmax_ce" else None
+        return ForwardView(T=T, layers=self.spec.layers, shown=shown, terms=terms,
+                           probs_t=_frozen(cache.probs[t, 0]) if t >= 0 else None, target_index=tgt,
+                           step_loss=_frozen(cache.step_loss), h=_frozen(h),
+                           probs=_frozen(cache.probs[:, 0]),
+                           labels=tuple(self.task.labels(pending.batch, 0)),
+                           targets=tuple(self.task.target_labels(pending.batch, 0)),
+                           activation=self.spec.activation, head=self.spec.head,
+                           iteration=self.iteration + 1)
 
     def bptt_view(self, pending: Pending) -> "BpttView":
         """What the step-through view shows of a prepared iteration (example 0),

@@ -51,3 +51,36 @@ def test_bptt_view_140x40(snap_compare):
 
     app = RnnApp(trained("charlm"), paused=True)
     assert snap_compare(app, terminal_size=(140, 40), run_before=run_before)
+
+
+def _wait(cond_name):
+    async def run_before(pilot):
+        await worker_ready(pilot)
+        app = pilot.app
+        for key in cond_name[0]:
+            await pilot.press(key)
+        for _ in range(300):
+            if cond_name[1](app):
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.3)
+    return run_before
+
+
+def test_forward_view_140x40(snap_compare):
+    app = RnnApp(trained("charlm"), paused=True)
+    assert snap_compare(app, terminal_size=(140, 40), run_before=_wait(
+        (["f", "right", "right", "right", "right"],
+         lambda a: a.forward_view is not None and a.forward_view.t == 3)))
+
+
+def test_gradcheck_table_100x30(snap_compare):
+    app = RnnApp(trained("subtraction"), paused=True)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=_wait(
+        (["g"], lambda a: getattr(a.screen, "verdict", None) is not None)))
+
+
+def test_neuron_view_120x36(snap_compare):
+    app = RnnApp(trained("charlm"), paused=True)
+    assert snap_compare(app, terminal_size=(120, 36), run_before=_wait(
+        (["u", "7"], lambda a: getattr(a.screen, "report", None) is not None)))

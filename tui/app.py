@@ -18,7 +18,9 @@ from textual.reactive import reactive
 from textual.widgets import Footer, Static, Tab, Tabs
 
 from tui.messages import Update
+from tui.screens.gradcheck import GradcheckScreen
 from tui.screens.help import HelpScreen
+from tui.screens.neurons import NeuronScreen
 from tui.screens.open_checkpoint import OpenCheckpoint
 from tui.widgets.grad_flow import GradFlow
 from tui.widgets.heatmap import Heatmap
@@ -48,12 +50,15 @@ class RnnApp(App[int]):
         Binding("space", "toggle_pause", "Run/Pause"),
         Binding("n", "step", "Step"),
         Binding("b", "bptt", "BPTT"),
-        Binding("left,j", "bptt_back", "t−1", key_display="←/j"),
-        Binding("right,k", "bptt_up", "t+1", key_display="→/k"),
-        Binding("home", "bptt_home", "First", show=False),
-        Binding("end", "bptt_end", "Last", show=False),
+        Binding("f", "forward", "Forward"),
+        Binding("left,j", "cursor('left')", "t−1", key_display="←/j"),
+        Binding("right,k", "cursor('right')", "t+1", key_display="→/k"),
+        Binding("home", "cursor('home')", "First", show=False),
+        Binding("end", "cursor('end')", "Last", show=False),
         Binding("a", "bptt_apply", "Apply"),
-        Binding("escape", "bptt_discard", "Discard"),
+        Binding("escape", "leave", "Leave"),
+        Binding("g", "gradcheck", "Grad check", show=False),
+        Binding("u", "neurons", "Neurons", show=False),
         Binding("r", "resample", "Resample"),
         Binding("t", "temperature(-0.1)", "Colder", show=False),
         Binding("T", "temperature(0.1)", "Hotter", show=False),
@@ -81,6 +86,9 @@ class RnnApp(App[int]):
         ("← j / → k", "in BPTT: one timestep back in time / undo one"),
         ("home / end", "in BPTT: no timestep processed / all processed"),
         ("a / esc", "in BPTT: apply the update training would make / discard"),
+        ("f", "forward step-through of the next example (→ next timestep, ← previous)"),
+        ("g", "gradient check of the live model (table of relative errors)"),
+        ("u", "neuron view: one hidden unit over the text (language models)"),
         ("r", "resample text (language models)"),
         ("t / T", "lower / raise the sampling temperature"),
         ("+ / -", "learning rate ×2 / ÷2"),
@@ -103,7 +111,7 @@ class RnnApp(App[int]):
     paused: reactive[bool] = reactive(False, bindings=True)
     """True while training is stopped."""
     mode: reactive[str] = reactive("", bindings=True)
-    """``""`` normally, ``"bptt"`` in the step-through."""
+    """``""`` normally, ``"bptt"`` or ``"forward"`` in a step-through."""
     diverged: reactive[bool] = reactive(False, bindings=True)
     """A divergence happened and can be rolled back."""
 
@@ -114,6 +122,7 @@ class RnnApp(App[int]):
         self.task_name = self.snapshot.task
         self.update_msg: Update = Update(snapshot=self.snapshot, running=not paused)
         self.bptt_view = None
+        self.forward_view = None
         self.paused = paused
         self._trainer = trainer
         self._backend_name = backend
@@ -199,7 +208,13 @@ class RnnApp(App[int]):
     # ---- drawing ------------------------------------------------------------------
 
     def _tick(self) -> None:
-        latest, events_, seq = self.backend.slot.take()
+        slot = self.backend.slot
+        if isinstance(self.screen, GradcheckScreen) and slot.gradcheck is not None:
+            self.screen.show(slot.gradcheck)
+        if isinstance(self.screen, NeuronScreen) and slot.neurons is not None \
+                and self.screen.report is not slot.neurons:
+            self.screen.show(slot.neurons)
+        latest, events_, seq = slot.take()
         for ev in events_:
             self._on_event(ev)
         if latest is not None and seq != self._seq:
@@ -207,8 +222,9 @@ class RnnApp(App[int]):
             self.update_msg = latest
             self.snapshot = latest.snapshot
             self.bptt_view = latest.bptt
+            self.forward_view = latest.forward
             self.paused = not latest.running
-            self.mode = "bptt" if latest.bptt is not None else ""
+            self.mode = "bptt" if latest.bptt is not None else ("forward" if latest.forward is not None else "")
             self.diverged = bool(latest.warning)
             if self.snapshot.task != self.task_name:
                 self.task_name = self.snapshot.task
@@ -230,7 +246,8 @@ class RnnApp(App[int]):
     def _draw_status(self) -> None:
         u = self.update_msg
         self.query_one(StatusBar).show(self.snapshot, u.running, u.rate,
-                                       "BPTT step-through" if self.mode == "bptt" else "",
+                                       {"bptt": "BPTT step-through", "forward": "forward step-through"}
+                                       .get(self.mode, ""),
                                        self.message, u.warning)
 
     def _draw(self, force: bool = False) -> None:
@@ -238,7 +255,7 @@ class RnnApp(App[int]):
         self._draw_status()
         now = time.monotonic()
         heavy = force or self._force or not self.update_msg.running or now - self._heavy_at >= 1.0 / HEAVY_HZ
-        view = self.bptt_view
+        view = self.bptt_view or self.forward_view
         if heavy:
             self._heavy_at = now
             self._force = False
@@ -258,23 +275,30 @@ class RnnApp(App[int]):
         if snap.task in LM_TASKS:
             self.query_one(SampleText).show(snap)
         grads = self.query_one(GradFlow)
-        if view is not None:
-            grads.show_bptt(view, snap.vocab)
+        if self.bptt_view is not None:
+            grads.show_bptt(self.bptt_view, snap.vocab)
+        elif self.forward_view is not None:
+            grads.show_forward(self.forward_view, snap.vocab)
         elif heavy:
             grads.show_live(snap)
 
     # ---- actions ------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        bptt_only = ("bptt_back", "bptt_up", "bptt_home", "bptt_end", "bptt_apply", "bptt_discard")
-        if action in bptt_only:
+        if action in ("cursor", "leave"):
+            return self.mode != ""
+        if action == "bptt_apply":
             return self.mode == "bptt"
         if action in ("toggle_pause", "step", "task", "reset", "open"):
-            return self.mode != "bptt" or None
+            return self.mode == "" or None
         if action == "bptt":
             return self.mode != "bptt"
+        if action == "forward":
+            return self.mode == ""
         if action in ("resample", "temperature"):
             return self.task_name in LM_TASKS or None
+        if action == "neurons":
+            return self.task_name == "charlm" or None
         if action == "rollback":
             return self.diverged
         return True
@@ -296,24 +320,40 @@ class RnnApp(App[int]):
             self.panel = "gradients"
             self._apply_layout()
         self._send("bptt", "begin")
+        self.mode = "bptt"
 
-    def action_bptt_back(self) -> None:
-        self._send("bptt", "back")
-
-    def action_bptt_up(self) -> None:
-        self._send("bptt", "up")
-
-    def action_bptt_home(self) -> None:
-        self._send("bptt", "home")
-
-    def action_bptt_end(self) -> None:
-        self._send("bptt", "end")
+    def action_cursor(self, key: str) -> None:
+        """Arrows follow time: in BPTT ← goes one step further back, in the forward
+        step-through → reveals the next timestep."""
+        if self.mode == "bptt":
+            self._send("bptt", {"left": "back", "right": "up", "home": "home", "end": "end"}[key])
+        elif self.mode == "forward":
+            self._send("forward", {"left": "prev", "right": "next", "home": "home", "end": "end"}[key])
 
     def action_bptt_apply(self) -> None:
         self._send("bptt", "apply")
+        self.mode = ""
 
-    def action_bptt_discard(self) -> None:
-        self._send("bptt", "discard")
+    def action_leave(self) -> None:
+        self._send("bptt" if self.mode == "bptt" else "forward", "discard")
+        self.mode = ""
+
+    def action_forward(self) -> None:
+        if self.panel not in ("hidden", "gradients"):
+            self.panel = "gradients"
+            self._apply_layout()
+        self._send("forward", "begin")
+        self.mode = "forward"          # the worker confirms; keys work at once
+
+    def action_gradcheck(self) -> None:
+        self.backend.slot.gradcheck = None
+        self.push_screen(GradcheckScreen())
+        self._send("gradcheck")
+
+    def action_neurons(self) -> None:
+        self.backend.slot.neurons = None
+        self.push_screen(NeuronScreen(on_refresh=lambda: self._send("neurons")))
+        self._send("neurons")
 
     def action_resample(self) -> None:
         self._send("resample")
@@ -383,6 +423,9 @@ class RnnApp(App[int]):
             ("Pause / resume training", "space", self.action_toggle_pause),
             ("One training step", "n", self.action_step),
             ("BPTT step-through", "b", self.action_bptt),
+            ("Forward step-through", "f", self.action_forward),
+            ("Gradient check", "g", self.action_gradcheck),
+            ("Neuron view", "u", self.action_neurons),
             ("Resample text", "r", self.action_resample),
             ("Learning rate ×2", "+", lambda: self.action_lr(2.0)),
             ("Learning rate ÷2", "-", lambda: self.action_lr(0.5)),

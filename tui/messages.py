@@ -17,6 +17,18 @@ class Event:
 
 
 @dataclass(frozen=True)
+class GradcheckProgress:
+    """Progress and, when ``done``, results of a gradient check on the live model."""
+
+    done: bool
+    checked: int
+    total: int
+    results: tuple = ()
+    tolerance: float = 1e-7
+    error: str = ""
+
+
+@dataclass(frozen=True)
 class Update:
     """What the worker publishes: the newest snapshot and its state, or an event."""
 
@@ -25,4 +37,7 @@ class Update:
     rate: float = 0.0
     warning: str = ""
     bptt: object | None = None
+    forward: object | None = None
     event: Event | None = None
+    gradcheck: object | None = None
+    neurons: object | None = None

@@ -24,6 +24,8 @@ import time
 from collections import deque
 from pathlib import Path
 
+import numpy as np
+
 from tui.messages import Event, Update
 
 
@@ -45,7 +47,10 @@ class TrainLoop:
         self.publish = publish
         self.running = not paused
         self.interval = interval
-        self.pending = None            # a prepared iteration while in BPTT mode
+        self.pending = None            # a prepared iteration while stepping through it
+        self.pending_kind = ""         # "bptt" or "forward"
+        self.fwd_shown = 0             # forward step-through: timesteps revealed
+        self.gradcheck_grad_fn = None  # tests swap in a deliberately wrong backward
         self.quit = False
         self.dirty = True
         self.warning = ""
@@ -87,9 +92,13 @@ class TrainLoop:
             it = self.trainer.iteration
             self.rate = (it - self._rate_it) / dt if self.running and dt > 0 else 0.0
             self._rate_t, self._rate_it = now, it
-        view = self.trainer.bptt_view(self.pending) if self.pending else None
+        bview = fview = None
+        if self.pending is not None and self.pending_kind == "bptt":
+            bview = self.trainer.bptt_view(self.pending)
+        elif self.pending is not None:
+            fview = self.trainer.forward_view(self.pending, self.fwd_shown)
         self.publish(Update(snapshot=self.trainer.snapshot(), running=self.running,
-                            rate=self.rate, warning=self.warning, bptt=view))
+                            rate=self.rate, warning=self.warning, bptt=bview, forward=fview))
         self.dirty = False
 
     # ---- commands ---------------------------------------------------------------
@@ -194,11 +203,11 @@ class TrainLoop:
 
         if action == "begin":
             if self.pending is None:
-                self.running = False
-                try:
-                    self.pending = self.trainer.prepare()
-                except DivergenceError as e:
-                    self.warning = f"diverged: {e} — press z to roll back"
+                self._prepare()
+            elif self.pending_kind == "forward":      # same example, now backward
+                self.pending.bptt = BPTT(self.trainer.spec, self.trainer.params, self.pending.cache)
+            if self.pending is not None:
+                self.pending_kind = "bptt"
             return
         p = self.pending
         if p is None:
@@ -225,6 +234,83 @@ class TrainLoop:
             self.trainer.discard(p)
 
 
+    def _prepare(self) -> None:
+        from core.trainer import DivergenceError
+
+        self.running = False
+        try:
+            self.pending = self.trainer.prepare()
+        except DivergenceError as e:
+            self.warning = f"diverged: {e} — press z to roll back"
+
+    # ---- forward step-through -----------------------------------------------------
+
+    def cmd_forward(self, action: str):
+        """``begin``, ``next`` (reveal t+1), ``prev``, ``home``, ``end``, ``discard``."""
+        if action == "begin":
+            if self.pending is None:
+                self._prepare()
+            if self.pending is not None:
+                self.pending_kind = "forward"
+                self.fwd_shown = 0
+            return
+        if self.pending is None or self.pending_kind != "forward":
+            return
+        T = self.pending.bptt.T
+        if action == "discard":
+            self.trainer.discard(self.pending)
+            self.pending = None
+            return
+        self.fwd_shown = {"next": self.fwd_shown + 1, "prev": self.fwd_shown - 1,
+                          "home": 0, "end": T}.get(action, self.fwd_shown)
+        self.fwd_shown = max(0, min(T, self.fwd_shown))
+
+    # ---- gradient check and neurons ----------------------------------------------------
+
+    def cmd_gradcheck(self, entries: int = 8):
+        """Numerical check of the BPTT gradients on the current weights and the next
+        example (or the one being stepped through); nothing is trained."""
+        from core.gradcheck import gradcheck
+        from tui.messages import GradcheckProgress
+
+        own = self.pending is None
+        if own:
+            self._prepare()
+            if self.pending is None:
+                return
+        p = self.pending
+        tr = self.trainer
+        total = sum(min(entries, v.size) for v in tr.params.values())
+        last = [0.0]
+
+        def progress(done, tot):
+            now = time.perf_counter()
+            if now - last[0] > 0.1:
+                last[0] = now
+                self.publish(Update(gradcheck=GradcheckProgress(False, done, tot)))
+
+        self.publish(Update(gradcheck=GradcheckProgress(False, 0, total)))
+        try:
+            res = gradcheck(tr.spec, tr.params, p.cache.x, p.cache.y, p.cache.h0, p.cache.mask,
+                            entries=entries, rng=np.random.default_rng(tr.iteration),
+                            grad_fn=self.gradcheck_grad_fn, progress=progress)
+            out = GradcheckProgress(True, total, total, tuple(res))
+        except Exception as e:  # reported on screen, never kills the worker
+            out = GradcheckProgress(True, 0, total, (), error=f"{type(e).__name__}: {e}")
+        if own:
+            tr.discard(p)
+            self.pending = None
+        self.publish(Update(gradcheck=out))
+
+    def cmd_neurons(self):
+        from core.neurons import neuron_report
+
+        if not hasattr(self.trainer.task, "data"):
+            self.publish(Update(event=Event("error", "the neuron view needs a character model (task charlm)")))
+            return
+        self.publish(Update(neurons=neuron_report(self.trainer)))
+
+
 # ---- backends ---------------------------------------------------------------------
 
 
@@ -236,6 +322,8 @@ class _Slot:
         self.latest: Update | None = None
         self.events: deque[Event] = deque(maxlen=50)
         self.seq = 0
+        self.gradcheck = None          # newest GradcheckProgress
+        self.neurons = None            # newest NeuronReport
 
     def put(self, update: Update) -> None:
         with self.lock:
@@ -244,6 +332,10 @@ class _Slot:
             if update.snapshot is not None:
                 self.latest = update
                 self.seq += 1
+            if update.gradcheck is not None:
+                self.gradcheck = update.gradcheck
+            if update.neurons is not None:
+                self.neurons = update.neurons
 
     def take(self) -> tuple[Update | None, list[Event], int]:
         with self.lock:

@@ -124,3 +124,50 @@ class GradFlow(Static):
             shape = "×".join(str(s) for s in view.grad_shapes[k])
             t.append(f"  d{k:<5} {shape:>9}  {v:.4g}\n")
         self.update(t)
+
+    def show_forward(self, view, vocab: str = "") -> None:
+        key = ("fwd", view.iteration, view.shown, self.net_layer)
+        if key == self._key:
+            return
+        self._key = key
+        L = view.layers
+        layer = min(self.net_layer, L - 1)
+        t = Text(f"Forward step-through · iteration {view.iteration}\n", style="bold")
+        t.append("→/k next timestep · ←/j previous · home/end · b backward (BPTT) · esc leave\n",
+                 style="dim")
+        if view.t is None:
+            t.append(f"\nNothing computed yet: h_{{-1}} is the carried-in state. Press → (or k) "
+                     f"to run t=0 of {view.T}.\n")
+            self.update(t)
+            return
+        ts = view.t
+        tm = view.terms[layer]
+        lab = view.labels[ts] if ts < len(view.labels) else ""
+        tgt = view.targets[ts] if ts < len(view.targets) else ""
+        t.append(f"\nt = {ts}   input x_t = {lab!r}   target {tgt!r}\n", style="bold")
+        t.append("Wxh x_t" if layer == 0 else "Wxh h_t (layer below)", style="cyan")
+        t.append("   (a column of Wxh: x_t is one-hot)\n" if layer == 0 and vocab else "\n", style="dim")
+        t.append("      " + _vec(tm["xterm"]) + "\n")
+        t.append("Whh h_{t−1}\n", style="cyan")
+        t.append("      " + _vec(tm["hterm"]) + "\n")
+        t.append("hraw_t = Wxh x_t + Whh h_{t−1} + bh\n", style="cyan")
+        t.append("      " + _vec(tm["hraw"]) + "\n")
+        f = "tanh" if view.activation == "tanh" else "sigmoid"
+        t.append(f"h_t = {f}(hraw_t)\n", style="cyan")
+        t.append("      " + _vec(tm["h"]) + "\n")
+        if view.probs_t is not None:
+            p = view.probs_t
+            if view.head == "softmax_ce":
+                t.append("p_t = softmax(Why h_t + by)   top 5:\n", style="cyan")
+                top = np.argsort(-p)[:5]
+                t.append("      " + "  ".join(
+                    f"{(vocab[i] if i < len(vocab) else i)!r}:{p[i]:.3f}" for i in top) + "\n")
+                if view.target_index is not None:
+                    pt = float(p[view.target_index])
+                    t.append(f"loss_t = −log p_t[target] = −log {pt:.4f} = "
+                             f"{float(view.step_loss[ts]):.4f}\n", style="bold")
+            else:
+                t.append("output_t = head(Why h_t + by)\n", style="cyan")
+                t.append("      " + _vec(p) + "\n")
+                t.append(f"loss_t = {float(view.step_loss[ts]):.4f}\n", style="bold")
+        self.update(t)

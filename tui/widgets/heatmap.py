@@ -73,7 +73,7 @@ class Heatmap(Widget):
 
     def set_data(self, h: np.ndarray, labels: tuple, activation: str) -> None:
         """New hidden states ``(L, T, H)``; redraws only if they changed."""
-        if self.h is not None and h.shape == self.h.shape and np.array_equal(h, self.h) \
+        if self.h is not None and h.shape == self.h.shape and np.array_equal(h, self.h, equal_nan=True) \
                 and labels == self.labels:
             return
         self.h, self.labels, self.activation = h, labels, activation
@@ -137,17 +137,24 @@ class Heatmap(Widget):
         if t0 > 0 or t1 < T:
             head += f" · t {t0}–{t1 - 1} of {T}"
         lines = [Strip([Segment(head[:w], dim)]).adjust_cell_length(w)]
+        unknown = np.isnan(hl)                        # not computed yet (forward step-through)
+        hl = np.where(unknown, 0.0, hl)
         if self.activation == "tanh":
             q = np.clip(np.rint((hl + 1.0) / 2.0 * (LEVELS - 1)), 0, LEVELS - 1).astype(int)
         else:
             q = np.clip(np.rint(hl * (LEVELS - 1)), 0, LEVELS - 1).astype(int)
+        q[unknown] = -1
         pairs, single = self._styles[self.activation]
         for u in range(u0, u1, 2):
             segs = [Segment(f"{u:>4} ", dim)]
             top = q[t0:t1, u]
             bot = q[t0:t1, u + 1] if u + 1 < u1 else None
             for i, a in enumerate(top):
-                style = single[a] if bot is None else pairs[a][bot[i]]
+                if a < 0:
+                    segs.append(Segment("·" * cw, dim))
+                    continue
+                b = -1 if bot is None else bot[i]
+                style = single[a] if b < 0 else pairs[a][b]
                 segs.append(Segment("▀" * cw, style))
             lines.append(Strip(Segment.simplify(segs)).adjust_cell_length(w))
         axis = [Segment("   x ", dim)]

@@ -1,0 +1,117 @@
+"""Step-through debugging (issue 4): forward walk, gradient check, neuron view."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.model import backward, forward_terms
+from core.neurons import correlations
+from tests.app_helpers import trained, wait_until, worker_ready
+from tui.app import RnnApp
+from tui.screens.gradcheck import GradcheckScreen
+from tui.screens.neurons import NeuronScreen
+from tui.widgets.heatmap import Heatmap
+
+
+def test_forward_terms_add_up_to_the_cached_preactivation():
+    tr = trained("stack", 20)
+    p = tr.prepare()
+    for layer in range(tr.spec.layers):
+        for t in range(p.cache.h.shape[1]):
+            f = forward_terms(tr.spec, tr.params, p.cache, t, layer)
+            np.testing.assert_allclose(f["xterm"] + f["hterm"] + f["bh"], f["hraw"], rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(np.tanh(f["hraw"]), f["h"], rtol=1e-12)
+
+
+def test_correlations_find_a_unit_built_to_follow_spaces():
+    text = "ab cd ef gh ij kl " * 10
+    rng = np.random.default_rng(0)
+    acts = rng.normal(size=(len(text), 6)) * 0.1
+    acts[:, 4] += np.array([c == " " for c in text]) * 1.0
+    top = correlations(text, acts)
+    assert top["space"][0][0] == 4 and top["space"][0][1] > 0.9
+    assert "newline" not in top                      # a feature absent from the text is left out
+
+
+async def test_forward_walk_fills_the_heatmap_column_by_column():
+    app = RnnApp(trained("charlm", 30), paused=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("f", "right", "right", "right")
+        await wait_until(pilot, lambda: app.forward_view is not None and app.forward_view.t == 2,
+                         what="forward t = 2")
+        await pilot.pause(0.2)
+        hm = app.query_one(Heatmap)
+        assert hm.cursor == 2
+        assert np.isfinite(hm.h[0, :3]).all() and np.isnan(hm.h[0, 3:]).all()
+        text = str(app.query_one("#grads").content)
+        assert "hraw_t = Wxh x_t + Whh h_{t−1} + bh" in text and "loss_t = −log" in text
+        await pilot.press("left")
+        await wait_until(pilot, lambda: app.forward_view.t == 1, what="back to t = 1")
+        await pilot.press("b")                       # the same example, now backward
+        await wait_until(pilot, lambda: app.bptt_view is not None, what="BPTT")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.mode == "", what="leave")
+        assert app.snapshot.iteration == 30
+
+
+async def test_displayed_dh_norms_are_the_steppers_values():
+    ref = trained("echo", 40)
+    p = ref.prepare()
+    for _ in range(4):
+        p.bptt.step()
+    app = RnnApp(trained("echo", 40), paused=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("b", "left", "left", "left", "left")
+        await wait_until(pilot, lambda: app.bptt_view is not None and app.bptt_view.processed == 4,
+                         what="four BPTT steps")
+        assert np.array_equal(app.bptt_view.dh_norm, p.bptt.dh_norm, equal_nan=True)
+
+
+async def test_gradcheck_through_the_ui_passes_on_a_healthy_model():
+    app = RnnApp(trained("charlm", 50), paused=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, GradcheckScreen)
+                         and app.screen.verdict is not None, timeout=30, what="check finished")
+        assert app.screen.verdict is True
+        await pilot.press("escape")
+        assert app.snapshot.iteration == 50              # checking trains nothing
+
+
+async def test_gradcheck_flags_a_corrupted_backward():
+    def wrong(spec, params, cache):
+        grads = backward(spec, params, cache).grads
+        grads["Whh"] *= 1.05                             # a subtly wrong BPTT
+        return grads
+
+    app = RnnApp(trained("echo", 50), paused=True, backend="thread")
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.backend.loop.gradcheck_grad_fn = wrong
+        await worker_ready(pilot)
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, GradcheckScreen)
+                         and app.screen.verdict is not None, timeout=30, what="check finished")
+        assert app.screen.verdict is False
+
+
+async def test_neuron_view_picks_units_by_arrows_and_typed_number():
+    app = RnnApp(trained("charlm", 50), paused=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("u")
+        await wait_until(pilot, lambda: isinstance(app.screen, NeuronScreen) and app.screen.report is not None,
+                         what="neuron report")
+        scr = app.screen
+        assert scr.report.acts.shape == (len(scr.report.text), 100)
+        await pilot.press("right", "right")
+        assert scr.unit == 2
+        await pilot.press("4", "2", "enter")
+        assert scr.unit == 42
+        body = str(scr.query_one("#nv-body").content)
+        assert "unit 42 of 100" in body and "space" in body
+        await pilot.press("escape")
+        assert not isinstance(app.screen, NeuronScreen)
+        assert app.snapshot.task == "charlm"             # digits did not switch the task

@@ -1,0 +1,64 @@
+"""The ``g`` screen: a numerical gradient check of the live model, as a table."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import ProgressBar, Static
+
+
+class GradcheckScreen(ModalScreen[None]):
+    """Shows progress while the worker checks, then one row per parameter."""
+
+    DEFAULT_CSS = """
+    GradcheckScreen { align: center middle; }
+    GradcheckScreen > Vertical { width: 84; max-width: 100%; height: auto; max-height: 100%;
+                                 border: round $primary; background: $surface; padding: 0 1; }
+    GradcheckScreen ProgressBar { margin: 1 0; }
+    """
+    BINDINGS = [("escape", "close", "Close"), ("g", "close", "Close"), ("q", "close", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("[b]Gradient check[/b] — BPTT against centred differences "
+                         "(float64, unclipped) on the current weights and example", id="gc-title")
+            yield ProgressBar(total=100, show_eta=False, id="gc-progress")
+            yield Static("checking…", id="gc-table")
+            yield Static("[dim]esc closes[/dim]")
+
+    verdict: bool | None = None
+    """After a finished check: True when every parameter passed."""
+
+    def show(self, prog) -> None:
+        """Update from a :class:`~tui.messages.GradcheckProgress`."""
+        bar = self.query_one(ProgressBar)
+        bar.update(total=max(prog.total, 1), progress=prog.checked)
+        if prog.error:
+            self.query_one("#gc-table", Static).update(Text(f"check failed: {prog.error}", style="red"))
+            return
+        if not prog.done:
+            self.query_one("#gc-table", Static).update(f"checking… {prog.checked}/{prog.total} entries")
+            return
+        table = Table(box=None, header_style="bold")
+        for col in ("parameter", "shape", "entries", "max rel. error", "median", f"< {prog.tolerance:g}"):
+            table.add_column(col, justify="right" if col not in ("parameter",) else "left")
+        ok_all = True
+        for r in prog.results:
+            ok = r.max_rel <= prog.tolerance
+            ok_all &= ok
+            table.add_row(r.name, "×".join(map(str, r.shape)), str(r.checked), f"{r.max_rel:.2e}",
+                          f"{r.median_rel:.2e}", Text("pass", style="green bold") if ok else
+                          Text("FAIL", style="red bold"))
+        verdict = Text("all gradients agree" if ok_all else "some gradients disagree: BPTT is wrong",
+                       style="green" if ok_all else "red bold")
+        grid = Table.grid()
+        grid.add_row(table)
+        grid.add_row(verdict)
+        self.query_one("#gc-table", Static).update(grid)
+        self.verdict = ok_all
+
+    def action_close(self) -> None:
+        self.dismiss(None)
