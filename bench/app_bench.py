@@ -312,7 +312,10 @@ class AppSession:
         with self.cond:
             idx = len(self.chunks)
         t = time.monotonic()
-        os.write(self.fd, keys)
+        try:
+            os.write(self.fd, keys)
+        except OSError as e:
+            raise RuntimeError(f"cannot send keys: {e}; {self.health() or 'the app is gone'}") from None
         return t, idx
 
     # ---- ending it -----------------------------------------------------------------
@@ -762,7 +765,7 @@ def main() -> int:
                     measure_latency(rep, args.presses, args.key)
                 elif what == "panels":
                     measure_panels(rep, min(args.seconds, 4.0))
-            except RuntimeError as e:
+            except (RuntimeError, OSError) as e:
                 log(f"  {what}: ERROR {e}")
                 rep.add(what, "error", "", "FAIL", str(e)[:80])
     except KeyboardInterrupt:

@@ -22,9 +22,12 @@ def main(argv: list[str] | None = None) -> int:
         from tui.headless import run
 
         return run(trainer, args.steps, args.csv, args.jsonl, args.save)
+    if args.low_bandwidth:
+        os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", "256")
     from tui.app import RnnApp
 
-    app = RnnApp(trainer, fps=args.fps, paused=args.paused)
+    fps = args.fps or (4.0 if args.low_bandwidth else 10.0)
+    app = RnnApp(trainer, fps=fps, paused=args.paused, heavy_hz=0.5 if args.low_bandwidth else 2.0)
     app.run()
     return app.return_code or 0
 

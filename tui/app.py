@@ -115,9 +115,11 @@ class RnnApp(App[int]):
     diverged: reactive[bool] = reactive(False, bindings=True)
     """A divergence happened and can be rolled back."""
 
-    def __init__(self, trainer, fps: float = 10.0, paused: bool = False, backend: str = "process"):
+    def __init__(self, trainer, fps: float = 10.0, paused: bool = False, backend: str = "process",
+                 heavy_hz: float = HEAVY_HZ):
         super().__init__()
         self.fps = fps
+        self.heavy_hz = heavy_hz
         self.snapshot = trainer.snapshot()
         self.task_name = self.snapshot.task
         self.update_msg: Update = Update(snapshot=self.snapshot, running=not paused)
@@ -254,7 +256,7 @@ class RnnApp(App[int]):
         snap = self.snapshot
         self._draw_status()
         now = time.monotonic()
-        heavy = force or self._force or not self.update_msg.running or now - self._heavy_at >= 1.0 / HEAVY_HZ
+        heavy = force or self._force or not self.update_msg.running or now - self._heavy_at >= 1.0 / self.heavy_hz
         view = self.bptt_view or self.forward_view
         if heavy:
             self._heavy_at = now

@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="rnn-tui",
                 description="Train a NumPy RNN and watch it learn: loss, hidden states, "
                             "predictions, samples, and BPTT one timestep at a time.")
+    p.add_argument("--preset", metavar="NAME|FILE",
+                   help=f"a ready-made lesson ({', '.join(PRESETS)}) or a preset .toml file; "
+                        "flags given next to it override its values")
     p.add_argument("--task", choices=TASKS, default=None,
                    help="what to learn (default: charlm on tinyshakespeare)")
     p.add_argument("--text", metavar="FILE", help="UTF-8 text for --task charlm")
@@ -73,15 +76,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--activation", choices=ACTIVATIONS)
     p.add_argument("--clip", type=_float("clip", positive=False), help="clip threshold (0: none)")
     p.add_argument("--clip-mode", choices=CLIP_MODES, help="value: element-wise; norm: global norm")
-    p.add_argument("--dtype", choices=("float64", "float32"), default="float64")
-    p.add_argument("--seed", type=_int("seed", 0), default=0)
-    p.add_argument("--bits", type=_int("bits", 2), default=8, help="operand bits for subtraction")
-    p.add_argument("--delay", type=_int("delay", 0), default=2, help="delay for echo")
-    p.add_argument("--temperature", type=_float("temperature"), default=1.0)
-    p.add_argument("--sample-every", type=_int("sample-every"), default=100,
-                   help="iterations between text samples")
+    p.add_argument("--init", choices=("normal", "uniform"), help="weight initialisation")
+    p.add_argument("--init-scale", type=_float("init-scale"), help="std (normal) or bound (uniform)")
+    p.add_argument("--dtype", choices=("float64", "float32"), help="default float64")
+    p.add_argument("--seed", type=_int("seed", 0), help="default 0")
+    p.add_argument("--bits", type=_int("bits", 2), help="operand bits for subtraction (default 8)")
+    p.add_argument("--delay", type=_int("delay", 0), help="delay for echo (default 2)")
+    p.add_argument("--temperature", type=_float("temperature"), help="sampling temperature (default 1)")
+    p.add_argument("--sample-every", type=_int("sample-every"),
+                   help="iterations between text samples (default 100)")
     p.add_argument("--load", metavar="CKPT", help="resume from a checkpoint (.npz)")
-    p.add_argument("--fps", type=_float("fps"), default=10.0, help="screen refreshes per second")
+    p.add_argument("--fps", type=_float("fps"), default=None, help="screen refreshes per second (default 10)")
+    p.add_argument("--low-bandwidth", action="store_true",
+                   help="for slow links (SSH): 256 colours, 4 refreshes a second, heavy panels every 2 s")
     p.add_argument("--paused", action="store_true", help="open the app paused")
     p.add_argument("--headless", action="store_true", help="train without the UI")
     p.add_argument("--steps", type=_int("steps"), default=1000, help="iterations (headless)")
@@ -91,20 +98,65 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+CONFIG_FLAGS = ("task", "text", "hidden", "layers", "seq_len", "batch", "lr", "optimizer",
+                "activation", "clip", "clip_mode", "init", "init_scale", "dtype", "seed", "bits",
+                "delay", "temperature", "sample_every")
+PRESETS = ("subtraction", "shakespeare", "analects", "vanishing", "exploding")
+
+
+def load_preset(name: str) -> dict:
+    """Values of a preset: a name from :data:`PRESETS` or the path of a .toml file."""
+    from pathlib import Path
+
+    from core.config import samples_dir
+
+    path = Path(name)
+    if not path.suffix:
+        path = samples_dir() / "presets" / f"{name}.toml"
+        if not path.is_file():
+            raise UsageError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)} "
+                             "or give a .toml file")
+    if not path.is_file():
+        raise UsageError(f"preset file not found: {name}")
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise UsageError(f"preset {path} is not valid TOML: {e}") from None
+    unknown = sorted(set(values) - set(CONFIG_FLAGS))
+    if unknown:
+        raise UsageError(f"preset {path} has unknown keys: {', '.join(unknown)}")
+    text = values.get("text")
+    if text:
+        for cand in (path.parent / text, samples_dir() / text, Path(text)):
+            if cand.is_file():
+                values["text"] = str(cand)
+                break
+    return values
+
+
 def config_from_args(args: argparse.Namespace) -> Config:
-    """The validated, resolved :class:`Config` for ``args`` (raises :class:`UsageError`)."""
-    cfg = Config(task=args.task or "charlm", text=args.text, hidden=args.hidden, layers=args.layers,
-                 seq_len=args.seq_len, batch=args.batch, lr=args.lr, optimizer=args.optimizer,
-                 activation=args.activation, clip=args.clip, clip_mode=args.clip_mode,
-                 dtype=args.dtype, seed=args.seed, bits=args.bits, delay=args.delay,
-                 temperature=args.temperature, sample_every=args.sample_every)
-    if args.text and cfg.task != "charlm":
-        raise UsageError(f"--text only applies to --task charlm (got --task {cfg.task})")
-    if args.fps > 60:
+    """The validated, resolved :class:`Config` for ``args`` (raises :class:`UsageError`).
+
+    Order of precedence: flags given on the command line, then the preset, then the
+    task's defaults.
+    """
+    values = load_preset(args.preset) if getattr(args, "preset", None) else {}
+    for k in CONFIG_FLAGS:
+        v = getattr(args, k, None)
+        if v is not None:
+            values[k] = v
+    values.setdefault("task", "charlm")
+    if args.text and values["task"] != "charlm":
+        raise UsageError(f"--text only applies to --task charlm (got --task {values['task']})")
+    if args.fps is not None and args.fps > 60:
         raise UsageError(f"--fps {args.fps:g} is too high (at most 60)")
     try:
-        return cfg.resolved()
-    except ConfigError as e:
+        return Config(**values).resolved()
+    except (ConfigError, TypeError) as e:
         raise UsageError(str(e)) from None
 
 
