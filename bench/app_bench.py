@@ -1,6 +1,7 @@
 """The real ``rnn-tui`` in a pseudo-terminal: first frame, bytes/s, training speed, key latency.
 
     python bench/app_bench.py [--seconds 10] [--only frame|bytes|speed|latency|panels]
+                              [--presses 30] [--key l|?] [--app-args "--fps 5"]
 
 Every measurement starts the installed console script ``rnn-tui`` (default task:
 char LM on tinyshakespeare, default settings) on a new pty of a fixed size with
@@ -19,12 +20,19 @@ What is measured:
 * **speed**: training it/s with the app open (iteration counter parsed from
   the status line at both ends of the window) against ``rnn-tui --headless
   --steps N`` (N calibrated to last about ``--seconds``); 3 rounds alternated,
-  medians and their ratio.
-* **latency**: while training, ``l`` toggles log-y on the loss plot; time from
-  ``os.write`` of the key to the first read containing the new y label
-  (``loss (log)`` / ``loss``).  30 presses, random 100-300 ms gaps; p50, p95.
+  medians and their ratio.  Each round also prints the CPU share of the app's
+  trainer process and UI process, so starvation and overhead can be told apart.
+* **latency**: at 80x24 (the Loss panel is the one shown), while training, ``l``
+  toggles log-y on the loss plot; time from ``os.write`` of the key to the first
+  read containing the new y label (``loss (log)`` / ``loss``).  30 presses,
+  random 100-300 ms gaps; p50, p95.  ``--key ?`` times the help screen instead.
 * ``--only panels`` (diagnosis, not in the default run): bytes/s of each panel
   alone at 80x24, cycling them with ``tab``.
+
+The machine must be quiet: every run prints how many cores *other* processes
+used meanwhile (all busy CPU time minus this script's and its children's), and
+the summary flags the run as noisy above 0.3 cores.  ``--app-args`` passes
+extra options to every app start (diagnosis: ``--fps 5``, ``--sample-every``).
 
 The app is always quit with ``q`` (SIGTERM, then SIGKILL to its process group
 and session after a timeout) and the script checks that no process of the app's
@@ -612,9 +620,9 @@ def measure_speed(rep: Report, seconds: float, rounds: int = 3) -> None:
             f"{rep.others[-1]:.2f}), ratio {apps[-1] / heads[-1]:.2f}")
     ma, mh = statistics.median(apps), statistics.median(heads)
     ratio = ma / mh
-    rep.add("training speed, app open (median)", f"{ma:.0f} it/s", "", "",
+    rep.add("training speed, app open (median)", f"{ma:.0f} it/s", "-", "info",
             f"{cmd_of(s)}, {seconds:g} s window")
-    rep.add("training speed, headless (median)", f"{mh:.0f} it/s", "", "",
+    rep.add("training speed, headless (median)", f"{mh:.0f} it/s", "-", "info",
             f"rnn-tui --headless --steps {steps}")
     rep.add("speed ratio app / headless", f"{ratio:.2f}", f">= {TARGET_SPEED_RATIO:.2f}",
             "PASS" if ratio >= TARGET_SPEED_RATIO else "FAIL",
@@ -665,7 +673,7 @@ def measure_latency(rep: Report, presses: int = 30, key: str = "l", cols: int = 
     log(f"  latency ({key!r}, {len(lat)} presses{f', {missed} MISSED (>2 s)' if missed else ''}): "
         f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(lat):.1f} ms; other load {s.others:.2f} cores")
     what = "log-y toggle" if key == "l" else "help screen"
-    rep.add(f"key latency p50 ({what})", f"{p50:.1f} ms", "", "", f"{cmd_of(s)}, key {key!r} x{presses}")
+    rep.add(f"key latency p50 ({what})", f"{p50:.1f} ms", "-", "info", f"{cmd_of(s)}, key {key!r} x{presses}")
     rep.add(f"key latency p95 ({what})", f"{p95:.1f} ms", f"<= {TARGET_P95_MS:g} ms",
             "PASS" if p95 <= TARGET_P95_MS and not missed else "FAIL",
             f"{missed} missed" if missed else "random 100-300 ms gaps")
@@ -689,7 +697,7 @@ def measure_panels(rep: Report, seconds: float, skip: float = 1.5) -> None:
             body = sum(v for k, v in reg.items() if k.startswith("panel:"))
             log(f"  panel {panel:<12} {n / 1024 / seconds:6.1f} KiB/s in all, panel body "
                 f"{body / 1024 / seconds:5.1f}, status {reg['status'] / 1024 / seconds:4.1f}")
-            rep.add(f"bytes/s 80x24, {panel} panel shown", f"{n / 1024 / seconds:.1f} KiB/s", "", "info",
+            rep.add(f"bytes/s 80x24, {panel} panel shown", f"{n / 1024 / seconds:.1f} KiB/s", "-", "info",
                     f"{cmd_of(s)}, tab x{i}")
     finally:
         finish(rep, s)
@@ -767,7 +775,7 @@ def main() -> int:
                     measure_panels(rep, min(args.seconds, 4.0))
             except (RuntimeError, OSError) as e:
                 log(f"  {what}: ERROR {e}")
-                rep.add(what, "error", "", "FAIL", str(e)[:80])
+                rep.add(what, "error", "-", "FAIL", str(e)[:100])
     except KeyboardInterrupt:
         print("interrupted")
     finally:

@@ -178,3 +178,32 @@ async def test_tiny_terminal_says_too_small():
         await pilot.resize_terminal(100, 30)
         await pilot.pause(0.1)
         assert not app.screen.has_class("-too-small")
+
+
+async def test_e_exports_metrics_csv_and_screen_svg(tmp_path):
+    app = RnnApp(trained("subtraction", 120), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("e")
+        inp = app.screen.query_one("#folder")
+        inp.value = str(tmp_path / "out")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "exported" in app.message, what="export message")
+        assert "metrics-subtraction-it120.csv" in app.message
+        assert "exported" in str(app.query_one("#status").content)
+    rows = (tmp_path / "out" / "metrics-subtraction-it120.csv").read_text().splitlines()
+    data = [r for r in rows if not r.startswith("#")]
+    assert data[0] == "iteration,loss,smoothed_loss" and len(data) == 121
+    assert data[-1].startswith("120,")
+    svg = (tmp_path / "out" / "screen-subtraction-it120.svg").read_text()
+    assert svg.startswith("<svg") and "subtraction" in svg
+
+
+async def test_export_to_an_unwritable_folder_says_so(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    app = RnnApp(trained("hello", 5), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        assert app.export_to(str(blocker / "sub")) is None
+        assert "export failed" in app.message

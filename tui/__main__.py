@@ -10,6 +10,13 @@ def main(argv: list[str] | None = None) -> int:
     # One BLAS thread: training keeps one core, the UI the other (see README).
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] == "replay":
+        return replay(argv[1:])
+    if argv and argv[0] == "serve":
+        from tui.serve import serve
+
+        return serve(argv[1:])
     from tui.cli import UsageError, build_parser, make_trainer
 
     args = build_parser().parse_args(argv)
@@ -21,13 +28,36 @@ def main(argv: list[str] | None = None) -> int:
     if args.headless:
         from tui.headless import run
 
-        return run(trainer, args.steps, args.csv, args.jsonl, args.save)
+        return run(trainer, args.steps, args.csv, args.jsonl, args.save, args.record, args.record_every)
+    if args.record:
+        print("rnn-tui: error: --record works with --headless (record a run, then `rnn-tui replay`)",
+              file=sys.stderr)
+        return 2
     if args.low_bandwidth:
         os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", "256")
     from tui.app import RnnApp
 
     fps = args.fps or (4.0 if args.low_bandwidth else 10.0)
     app = RnnApp(trainer, fps=fps, paused=args.paused, heavy_hz=0.5 if args.low_bandwidth else 2.0)
+    app.run()
+    return app.return_code or 0
+
+
+def replay(argv: list[str]) -> int:
+    """``rnn-tui replay FILE``: play a recording in the app."""
+    from core.recording import RecordingError, Replayer, read
+    from tui.cli import build_replay_parser
+
+    args = build_replay_parser().parse_args(argv)
+    try:
+        rec = read(args.recording)
+    except RecordingError as e:
+        print(f"rnn-tui: error: {e}", file=sys.stderr)
+        return 2
+    from tui.app import RnnApp
+
+    app = RnnApp(replay=Replayer(rec), fps=args.fps, paused=args.paused)
+    app.replay_speed = args.speed
     app.run()
     return app.return_code or 0
 

@@ -9,6 +9,7 @@ second while training runs, immediately after a key press.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -17,7 +18,9 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Footer, Static, Tab, Tabs
 
-from tui.messages import Update
+from tui.export import write_metrics_csv
+from tui.messages import Event, Update
+from tui.screens.export import ExportDialog
 from tui.screens.gradcheck import GradcheckScreen
 from tui.screens.help import HelpScreen
 from tui.screens.neurons import NeuronScreen
@@ -28,7 +31,7 @@ from tui.widgets.loss_plot import LossPlot
 from tui.widgets.predictions import Predictions
 from tui.widgets.sample_text import SampleText
 from tui.widgets.status_bar import StatusBar
-from tui.worker import BACKENDS, default_checkpoint_path
+from tui.worker import BACKENDS, ReplayBackend, default_checkpoint_path
 
 TASK_KEYS = {"1": "charlm", "2": "subtraction", "3": "echo", "4": "hello", "5": "stack"}
 PANELS = [("loss", "Loss"), ("hidden", "Hidden state"), ("predictions", "Predictions"),
@@ -69,6 +72,7 @@ class RnnApp(App[int]):
         Binding("w", "window", "Window", show=False),
         Binding("s", "save", "Save"),
         Binding("o", "open", "Open", show=False),
+        Binding("e", "export", "Export", show=False),
         *[Binding(k, f"task('{v}')", v, show=False) for k, v in TASK_KEYS.items()],
         Binding("R", "reset", "Reset", show=False),
         Binding("z", "rollback", "Roll back"),
@@ -100,6 +104,7 @@ class RnnApp(App[int]):
         ("tab", "small terminals: next panel"),
         ("s", "save a checkpoint in the current folder"),
         ("o", "open a checkpoint"),
+        ("e", "export metrics (CSV) and the screen (SVG) to a folder"),
         ("1 … 5", "task: charlm, subtraction, echo, hello, stack"),
         ("R", "reset the weights (same settings)"),
         ("z", "after a divergence: roll back to the last finite state"),
@@ -115,12 +120,14 @@ class RnnApp(App[int]):
     diverged: reactive[bool] = reactive(False, bindings=True)
     """A divergence happened and can be rolled back."""
 
-    def __init__(self, trainer, fps: float = 10.0, paused: bool = False, backend: str = "process",
-                 heavy_hz: float = HEAVY_HZ):
+    def __init__(self, trainer=None, fps: float = 10.0, paused: bool = False, backend: str = "process",
+                 heavy_hz: float = HEAVY_HZ, replay=None):
         super().__init__()
         self.fps = fps
         self.heavy_hz = heavy_hz
-        self.snapshot = trainer.snapshot()
+        self.replay = replay
+        self.replay_speed = 1.0
+        self.snapshot = trainer.snapshot() if replay is None else replay.snapshot(0)
         self.task_name = self.snapshot.task
         self.update_msg: Update = Update(snapshot=self.snapshot, running=not paused)
         self.bptt_view = None
@@ -161,8 +168,12 @@ class RnnApp(App[int]):
         return box
 
     def on_mount(self) -> None:
-        self.backend = BACKENDS[self._backend_name](self._trainer, paused=self.paused,
-                                                    interval=1.0 / max(self.fps, 1.0))
+        if self.replay is not None:
+            self.backend = ReplayBackend(self.replay, paused=self.paused, fps=self.fps)
+            self.backend.speed = self.replay_speed
+        else:
+            self.backend = BACKENDS[self._backend_name](self._trainer, paused=self.paused,
+                                                        interval=1.0 / max(self.fps, 1.0))
         self._trainer = None
         self._apply_layout()
         self._draw(force=True)
@@ -247,9 +258,12 @@ class RnnApp(App[int]):
 
     def _draw_status(self) -> None:
         u = self.update_msg
-        self.query_one(StatusBar).show(self.snapshot, u.running, u.rate,
-                                       {"bptt": "BPTT step-through", "forward": "forward step-through"}
-                                       .get(self.mode, ""),
+        mode = {"bptt": "BPTT step-through", "forward": "forward step-through"}.get(self.mode, "")
+        if u.replay is not None:
+            i, n, speed, cut = u.replay
+            mode = (f"replay {'playing' if u.running else 'paused'} · frame {i + 1}/{n} · {speed:g}×"
+                    + (" · recording cut short" if cut else ""))
+        self.query_one(StatusBar).show(self.snapshot, u.running, u.rate, mode,
                                        self.message, u.warning)
 
     def _draw(self, force: bool = False) -> None:
@@ -286,7 +300,12 @@ class RnnApp(App[int]):
 
     # ---- actions ------------------------------------------------------------------
 
+    REPLAY_ACTIONS = {"toggle_pause", "cursor", "lr", "log_y", "smooth", "window", "page", "layer",
+                      "next_panel", "help", "quit", "export", "command_palette"}
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if self.replay is not None:
+            return action in self.REPLAY_ACTIONS
         if action in ("cursor", "leave"):
             return self.mode != ""
         if action == "bptt_apply":
@@ -313,6 +332,9 @@ class RnnApp(App[int]):
         self._send("resume" if self.paused else "pause")
         self.paused = not self.paused
 
+    def action_quit(self) -> None:
+        self.exit(0)
+
     def action_step(self) -> None:
         self._send("step", 1)
         self.paused = True
@@ -326,7 +348,13 @@ class RnnApp(App[int]):
 
     def action_cursor(self, key: str) -> None:
         """Arrows follow time: in BPTT ← goes one step further back, in the forward
-        step-through → reveals the next timestep."""
+        step-through → reveals the next timestep, in a replay they seek."""
+        if self.replay is not None:
+            if key in ("home", "end"):
+                self._send("seek_to", 0 if key == "home" else len(self.replay) - 1)
+            else:
+                self._send("seek", -1 if key == "left" else 1)
+            return
         if self.mode == "bptt":
             self._send("bptt", {"left": "back", "right": "up", "home": "home", "end": "end"}[key])
         elif self.mode == "forward":
@@ -364,7 +392,7 @@ class RnnApp(App[int]):
         self._send("temperature", delta)
 
     def action_lr(self, factor: float) -> None:
-        self._send("lr", factor)
+        self._send("speed" if self.replay is not None else "lr", factor)
 
     def action_log_y(self) -> None:
         plot = self.query_one(LossPlot)
@@ -387,6 +415,29 @@ class RnnApp(App[int]):
                 self._send("load", path)
 
         self.push_screen(OpenCheckpoint(), done)
+
+    def action_export(self) -> None:
+        def done(folder: str | None) -> None:
+            if folder:
+                self.call_after_refresh(self.export_to, folder)
+
+        self.push_screen(ExportDialog(str(Path.cwd() / "rnn-tui-export")), done)
+
+    def export_to(self, folder: str) -> tuple[Path, Path] | None:
+        """Write ``metrics-….csv`` and ``screen-….svg`` into ``folder``; say where."""
+        snap = self.snapshot
+        stem = f"{snap.task}-it{snap.iteration}"
+        try:
+            out = Path(folder).expanduser()
+            out.mkdir(parents=True, exist_ok=True)
+            csv_path = write_metrics_csv(out / f"metrics-{stem}.csv", snap)
+            svg_path = Path(self.save_screenshot(filename=f"screen-{stem}.svg", path=str(out)))
+        except OSError as e:
+            self._on_event(Event("error", f"export failed: {e.strerror or e}"))
+            return None
+        self._on_event(Event("info", f"exported {csv_path} and {svg_path.name}"))
+        self._draw_status()
+        return csv_path, svg_path
 
     def action_task(self, name: str) -> None:
         self._send("task", name)
@@ -434,6 +485,7 @@ class RnnApp(App[int]):
             ("Toggle log-y", "l", self.action_log_y),
             ("Save checkpoint", "s", self.action_save),
             ("Open checkpoint", "o", self.action_open),
+            ("Export metrics and screen", "e", self.action_export),
             ("Reset weights", "R", self.action_reset),
             *[(f"Task: {v}", k, (lambda v=v: self.action_task(v))) for k, v in TASK_KEYS.items()],
         ]:

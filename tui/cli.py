@@ -95,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", metavar="FILE", help="write per-iteration metrics as CSV (headless)")
     p.add_argument("--jsonl", metavar="FILE", help="write per-iteration metrics as JSON lines (headless)")
     p.add_argument("--save", metavar="CKPT", help="save a checkpoint at the end (headless)")
+    p.add_argument("--record", metavar="FILE",
+                   help="record snapshots to a .jsonl file for `rnn-tui replay` (headless)")
+    p.add_argument("--record-every", type=_int("record-every"), default=10,
+                   help="iterations between recorded frames (default 10)")
     return p
 
 
@@ -176,3 +180,24 @@ def make_trainer(args: argparse.Namespace):
         return Trainer(cfg)
     except ConfigError as e:
         raise UsageError(str(e)) from None
+
+
+def build_replay_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="rnn-tui replay",
+                description="Replay a recording made with `rnn-tui --headless --record FILE`: "
+                            "space play/pause, ←/→ seek, +/- speed. Nothing is recomputed.")
+    p.add_argument("recording", help="the .jsonl recording")
+    p.add_argument("--speed", type=_float("speed"), default=1.0, help="start speed (1 = 10 frames/s)")
+    p.add_argument("--paused", action="store_true", help="start paused on the first frame")
+    p.add_argument("--fps", type=_float("fps"), default=10.0, help="frames per second at 1×")
+    return p
+
+
+def build_serve_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="rnn-tui serve",
+                description="Serve rnn-tui in a web browser (textual-serve); each browser tab gets "
+                            "its own session. Options after `--` are passed to each session's rnn-tui.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    p.add_argument("--port", type=_int("port"), default=8000)
+    p.add_argument("app_args", nargs=argparse.REMAINDER, help="arguments for rnn-tui itself")
+    return p

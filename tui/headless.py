@@ -42,14 +42,18 @@ def _open_out(path: str | None):
 
 
 def run(trainer: Trainer, steps: int, csv_path: str | None = None,
-        jsonl_path: str | None = None, save: str | None = None) -> int:
+        jsonl_path: str | None = None, save: str | None = None,
+        record: str | None = None, record_every: int = 10) -> int:
     """Train ``steps`` iterations; returns the process exit status."""
     from threadpoolctl import threadpool_limits
 
+    from core.recording import Recorder
+
     try:
         fcsv, fjson = _open_out(csv_path), _open_out(jsonl_path)
+        recorder = Recorder(trainer, record, record_every) if record else None
     except OSError as e:
-        print(f"rnn-tui: error: cannot write metrics: {e}", file=sys.stderr)
+        print(f"rnn-tui: error: cannot write output file: {e}", file=sys.stderr)
         return 2
     writer = None
     status, m = 0, trainer.metrics
@@ -75,6 +79,8 @@ def run(trainer: Trainer, steps: int, csv_path: str | None = None,
                     writer.writerow(row)
                 if fjson:
                     fjson.write(json.dumps(dict(row, grad_norms=m["grad_norms"])) + "\n")
+                if recorder:
+                    recorder.after_step(trainer)
                 if progress is not None:
                     if i % 10 == 0 or i == steps - 1:
                         progress.update(bar, completed=i + 1, info=f"loss {m['ema']:.4f}")
@@ -93,6 +99,8 @@ def run(trainer: Trainer, steps: int, csv_path: str | None = None,
         for f in (fcsv, fjson):
             if f:
                 f.close()
+        if recorder:
+            recorder.close(trainer)
     dt = time.perf_counter() - t0
     done = trainer.iteration - start_it
     if m:

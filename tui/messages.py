@@ -41,3 +41,4 @@ class Update:
     event: Event | None = None
     gradcheck: object | None = None
     neurons: object | None = None
+    replay: tuple | None = None        # (frame index, frames, speed, truncated) when replaying

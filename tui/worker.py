@@ -435,6 +435,79 @@ class ThreadBackend:
         self._thread.join(timeout=2)
 
 
+class ReplayBackend:
+    """Plays a recording's frames instead of training: play/pause, seek, speed.
+
+    ``speed`` is in frames per second (``fps`` at 1×); nothing is recomputed.
+    """
+
+    def __init__(self, replayer, paused: bool = False, fps: float = 10.0):
+        self.replayer = replayer
+        self.slot = _Slot()
+        self.alive = True
+        self.index = 0
+        self.playing = not paused
+        self.base_fps = fps
+        self.speed = 1.0
+        self._q: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="rnn-tui-replay", daemon=True)
+        self._thread.start()
+
+    def _publish(self) -> None:
+        n = len(self.replayer)
+        snap = self.replayer.snapshot(self.index)
+        self.slot.put(Update(snapshot=snap, running=self.playing, rate=0.0,
+                             replay=(self.index, n, self.speed, self.replayer.rec.truncated)))
+
+    def _run(self) -> None:
+        self._publish()
+        next_at = time.perf_counter()
+        while True:
+            timeout = max(0.0, next_at - time.perf_counter()) if self.playing else 0.1
+            try:
+                cmd = self._q.get(timeout=timeout)
+            except queue.Empty:
+                cmd = None
+            if cmd is not None:
+                name, *args = cmd
+                if name == "quit":
+                    return
+                self._handle(name, *args)
+                self._publish()
+                next_at = time.perf_counter() + 1.0 / (self.base_fps * self.speed)
+                continue
+            if self.playing and time.perf_counter() >= next_at:
+                if self.index < len(self.replayer) - 1:
+                    self.index += 1
+                    self._publish()
+                else:
+                    self.playing = False
+                    self._publish()
+                next_at = time.perf_counter() + 1.0 / (self.base_fps * self.speed)
+
+    def _handle(self, name: str, *args) -> None:
+        n = len(self.replayer)
+        if name == "pause":
+            self.playing = False
+        elif name == "resume":
+            if self.index >= n - 1:
+                self.index = 0
+            self.playing = True
+        elif name == "seek":
+            self.index = max(0, min(n - 1, self.index + int(args[0])))
+        elif name == "seek_to":
+            self.index = max(0, min(n - 1, int(args[0])))
+        elif name == "speed":
+            self.speed = max(1 / 16, min(64.0, self.speed * float(args[0])))
+
+    def send(self, *cmd) -> None:
+        self._q.put(cmd)
+
+    def close(self) -> None:
+        self.send("quit")
+        self._thread.join(timeout=2)
+
+
 BACKENDS = {"process": ProcessBackend, "thread": ThreadBackend}
 
 

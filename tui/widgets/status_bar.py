@@ -29,7 +29,8 @@ class StatusBar(Static):
             t.append(f"  loss {m['loss']:.4f}  smoothed {m['ema']:.4f}")
         if "bpc" in m:
             t.append(f"  bpc {m['bpc']:.2f}")
-        t.append(f"  {rate:,.0f} it/s" if running else "  — it/s")
+        replay = mode.startswith("replay")
+        t.append(f"  {rate:,.0f} it/s" if running and not replay else "  — it/s")
         t.append(f"  lr {cfg['lr']:.3g}")
         if snap.task in ("charlm", "hello"):
             t.append(f"  temp {cfg['temperature']:.2f}")
@@ -39,6 +40,8 @@ class StatusBar(Static):
             t.append(f"  ⚠ {warning}", style="bold red")
         elif message:
             t.append(f"  {message}", style="italic")
+        elif replay:
+            t.append("  space play/pause · ←/→ seek · home/end · +/- speed · q quit", style="dim")
         else:
             t.append("  ? help · space pause · b step through BPTT · q quit", style="dim")
         key = (t.plain, bool(warning))

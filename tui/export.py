@@ -1,0 +1,26 @@
+"""Writing a run's metrics as CSV (shared by the app's ``e`` key and tests)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+
+def write_metrics_csv(path: Path, snapshot) -> Path:
+    """The loss history of ``snapshot`` (one row per stored point) and, as comments
+    at the top, the run's settings and latest metrics."""
+    it, raw, ema = snapshot.history
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        f.write(f"# rnn-tui metrics: task {snapshot.task}, iteration {snapshot.iteration}\n")
+        f.write("# config: " + ", ".join(f"{k}={v}" for k, v in snapshot.config.items()) + "\n")
+        scalars = {k: v for k, v in snapshot.metrics.items() if isinstance(v, (int, float))}
+        f.write("# latest: " + ", ".join(f"{k}={v:.6g}" for k, v in scalars.items()) + "\n")
+        f.write("# each row: the mean raw loss of the iterations up to `iteration`, and the\n"
+                "# smoothed (bias-corrected moving average) loss at that iteration\n")
+        w = csv.writer(f)
+        w.writerow(["iteration", "loss", "smoothed_loss"])
+        for i, r, e in zip(it, raw, ema):
+            w.writerow([int(i), f"{r:.8g}", f"{e:.8g}"])
+    tmp.replace(path)
+    return path
