@@ -114,9 +114,29 @@ def flat_dict(shapes: dict[str, tuple[int, ...]], dtype, fill: float | None = 0.
 
 
 class FlatDict(dict):
-    """A dict of arrays that are views into one buffer, kept as ``.flat``."""
+    """A dict of arrays that are views into one buffer, kept as ``.flat``.
+
+    Pickling keeps that sharing: the buffer travels once and the views are rebuilt
+    on it (a plain dict of views would arrive as unrelated copies).
+    """
 
     flat: np.ndarray | None = None
+
+    def __reduce__(self):
+        if self.flat is None:
+            return (FlatDict, (dict(self),))
+        base = self.flat.__array_interface__["data"][0]
+        item = self.flat.itemsize
+        layout = [(k, (v.__array_interface__["data"][0] - base) // item, v.shape) for k, v in self.items()]
+        return (_rebuild_flat, (self.flat, layout))
+
+
+def _rebuild_flat(buf: np.ndarray, layout: list) -> FlatDict:
+    out = FlatDict()
+    for k, o, shape in layout:
+        out[k] = buf[o:o + math.prod(shape)].reshape(shape)
+    out.flat = buf
+    return out
 
 
 def flat_of(arrays: dict[str, np.ndarray]) -> np.ndarray | None:

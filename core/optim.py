@@ -59,13 +59,18 @@ class Optimizer:
         self.lr = lr
         self.t = 0
         shapes = {k: v.shape for k, v in params.items()}
-        self.state: dict[str, np.ndarray] = {}
-        self.flat_state: dict[str, np.ndarray] = {}
-        for s in self.slots:
-            views = flat_dict(shapes, next(iter(params.values())).dtype)
-            self.flat_state[s] = flat_of(views)
-            self.state.update({f"{s}/{k}": v for k, v in views.items()})
+        self.slot_views = {s: flat_dict(shapes, next(iter(params.values())).dtype) for s in self.slots}
         self._scratch: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    @property
+    def flat_state(self) -> dict[str, np.ndarray]:
+        """Slot name -> the one buffer holding that slot for every parameter."""
+        return {s: flat_of(v) for s, v in self.slot_views.items()}
+
+    @property
+    def state(self) -> dict[str, np.ndarray]:
+        """``"slot/param"`` -> that parameter's slot array (a view into the slot's buffer)."""
+        return {f"{s}/{k}": a for s, views in self.slot_views.items() for k, a in views.items()}
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         """Apply one update to every parameter, in place."""

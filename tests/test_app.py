@@ -207,3 +207,11 @@ async def test_export_to_an_unwritable_folder_says_so(tmp_path):
         await worker_ready(pilot)
         assert app.export_to(str(blocker / "sub")) is None
         assert "export failed" in app.message
+
+
+async def test_the_app_really_trains_in_its_worker():
+    app = RnnApp(trained("subtraction", 1))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.snapshot.iteration > 3000, timeout=40, what="3000 iterations")
+        await pilot.pause(0.3)
+        assert app.snapshot.metrics["ema"] < 0.5          # it starts near 1.0

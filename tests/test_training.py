@@ -237,3 +237,23 @@ def test_discard_leaves_the_trainer_as_before():
     other.discard(pending)
     assert other.iteration == 3
     assert run(other, 5) == run(plain, 5)
+
+
+def test_a_pickled_trainer_keeps_training_the_same_weights():
+    """The app hands the trainer to a child process by pickling it: the flat buffers
+    that optimizers update must still be the arrays the model reads."""
+    import pickle
+
+    from core.model import flat_of
+
+    a = Trainer(Config(task="charlm", seed=3, sample_every=10**9))
+    for _ in range(5):
+        a.step()
+    b = pickle.loads(pickle.dumps(a))
+    assert np.shares_memory(flat_of(b.params), b.params["Why"])
+    assert np.shares_memory(b.opt.flat_state["mem"], b.opt.state["mem/Whh"])
+    before = b.params["Whh"].copy()
+    la = [a.step()["loss"] for _ in range(50)]
+    lb = [b.step()["loss"] for _ in range(50)]
+    assert la == lb
+    assert not np.array_equal(before, b.params["Whh"])
