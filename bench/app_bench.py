@@ -1,7 +1,7 @@
 """The real ``rnn-tui`` in a pseudo-terminal: first frame, bytes/s, training speed, key latency.
 
     python bench/app_bench.py [--seconds 10] [--only frame|bytes|speed|latency|panels]
-                              [--presses 30] [--key l|?] [--app-args "--fps 5"]
+                              [--presses 30] [--key l|?] [--app-args="--fps 5"]
 
 Every measurement starts the installed console script ``rnn-tui`` (default task:
 char LM on tinyshakespeare, default settings) on a new pty of a fixed size with
@@ -740,7 +740,8 @@ def main() -> int:
     ap.add_argument("--key", choices=("l", "?"), default="l",
                     help="latency key: l toggles log-y (default), ? opens the help screen")
     ap.add_argument("--app-args", default="",
-                    help="extra rnn-tui arguments for diagnosis, e.g. \"--fps 5\" (default: none)")
+                    help="extra rnn-tui arguments for diagnosis; write it with '=', e.g. "
+                         "--app-args=\"--fps 5\" (default: none)")
     args = ap.parse_args()
     global APP_ARGS
     APP_ARGS = tuple(args.app_args.split())

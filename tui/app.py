@@ -137,7 +137,7 @@ class RnnApp(App[int]):
         self._backend_name = backend
         self.backend = None
         self._seq = -1
-        self._heavy_at = 0.0
+        self._drawn_at: dict[str, float] = {}
         self._force = True
         self.message, self._message_until = "", 0.0
         self.panel = "loss"
@@ -266,16 +266,37 @@ class RnnApp(App[int]):
         self.query_one(StatusBar).show(self.snapshot, u.running, u.rate, mode,
                                        self.message, u.warning)
 
+    # Seconds between redraws of each panel while training runs, in units of
+    # 1 / heavy_hz.  At most one of the two heavy panels (plot, heatmap) is redrawn
+    # per tick, so a key press never waits behind both.
+    PANEL_PERIODS = {"plot": 1.0, "heatmap": 2.0, "preds": 1.0, "text": 2.0, "grads": 1.0}
+
+    def _due(self, now: float) -> set[str]:
+        if self._force or not self.update_msg.running:
+            self._force = False
+            for k in self.PANEL_PERIODS:
+                self._drawn_at[k] = now
+            return set(self.PANEL_PERIODS)
+        late = {k: now - self._drawn_at.get(k, 0.0) - p / self.heavy_hz
+                for k, p in self.PANEL_PERIODS.items()}
+        due = {k for k, v in late.items() if v >= 0 and k not in ("plot", "heatmap")}
+        heavy = [k for k in ("plot", "heatmap") if late[k] >= 0]
+        if heavy:
+            due.add(max(heavy, key=late.get))
+        for k in due:
+            self._drawn_at[k] = now
+        return due
+
     def _draw(self, force: bool = False) -> None:
         snap = self.snapshot
         self._draw_status()
-        now = time.monotonic()
-        heavy = force or self._force or not self.update_msg.running or now - self._heavy_at >= 1.0 / self.heavy_hz
+        if force:
+            self._force = True
+        due = self._due(time.monotonic())
         view = self.bptt_view or self.forward_view
-        if heavy:
-            self._heavy_at = now
-            self._force = False
+        if "plot" in due:
             self.query_one(LossPlot).set_history(snap.history)
+        if "heatmap" in due or view is not None:
             hm = self.query_one(Heatmap)
             if view is not None:
                 hm.set_data(view.h, view.labels, view.activation)
@@ -286,16 +307,16 @@ class RnnApp(App[int]):
         preds = self.query_one(Predictions)
         if view is not None:
             preds.show(snap, view.probs, view.labels, view.targets)
-        elif heavy:
+        elif "preds" in due:
             preds.show(snap)
-        if snap.task in LM_TASKS:
+        if snap.task in LM_TASKS and "text" in due:
             self.query_one(SampleText).show(snap)
         grads = self.query_one(GradFlow)
         if self.bptt_view is not None:
             grads.show_bptt(self.bptt_view, snap.vocab)
         elif self.forward_view is not None:
             grads.show_forward(self.forward_view, snap.vocab)
-        elif heavy:
+        elif "grads" in due:
             grads.show_live(snap)
 
     # ---- actions ------------------------------------------------------------------

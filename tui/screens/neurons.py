@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.widgets.heatmap import DIVERGING, LEVELS, SEQUENTIAL
+from tui.widgets.heatmap import DIVERGING, LEVELS, SEQUENTIAL, palette
 
 
 def colour_text(text: str, acts: np.ndarray, activation: str) -> Text:
@@ -21,7 +21,7 @@ def colour_text(text: str, acts: np.ndarray, activation: str) -> Text:
         q = np.clip(np.rint((acts + 1) / 2 * (LEVELS - 1)), 0, LEVELS - 1).astype(int)
     else:
         q = np.clip(np.rint(acts * (LEVELS - 1)), 0, LEVELS - 1).astype(int)
-    styles = [Style.parse(f"white on rgb({c[0]},{c[1]},{c[2]})") for c in ramp]
+    styles = [Style(color="white", bgcolor=palette(c)) for c in ramp]
     out = Text()
     for ch, k in zip(text, q):
         out.append("↵\n" if ch == "\n" else ch, styles[k])

@@ -8,6 +8,7 @@ paged (``[`` / ``]``), and the header always says which ones are shown.
 from __future__ import annotations
 
 import numpy as np
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
@@ -16,15 +17,20 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 LEVELS = 11
+PLAIN = Style()   # never a None style: Textual's NO_COLOR filter reads every segment's style
 
 
-def _ramp(a: tuple[int, int, int], b: tuple[int, int, int], n: int) -> list[tuple[int, int, int]]:
-    return [tuple(int(a[i] + (b[i] - a[i]) * k / max(n - 1, 1)) for i in range(3)) for k in range(n)]
+# Colour ramps as indices of the 256-colour palette: "38;5;n" is shorter than
+# truecolor's "38;2;r;g;b", and the heatmap is most of what the app writes.
+# Diverging for tanh: −1 bright blue … 0 dark grey … +1 bright red.
+DIVERGING = [39, 33, 26, 25, 60, 237, 95, 131, 167, 160, 196]
+# Sequential for sigmoid: 0 dark blue … 1 yellow.
+SEQUENTIAL = [17, 18, 24, 30, 36, 72, 107, 143, 179, 214, 220]
 
 
-# Diverging for tanh (−1 blue … 0 grey … +1 red), sequential for sigmoid (0 dark … 1 yellow).
-DIVERGING = _ramp((40, 90, 200), (58, 58, 58), LEVELS // 2 + 1) + _ramp((58, 58, 58), (215, 60, 45), LEVELS // 2 + 1)[1:]
-SEQUENTIAL = _ramp((20, 20, 60), (250, 220, 60), LEVELS)
+def palette(n: int) -> Color:
+    """Colour ``n`` of the 256-colour palette."""
+    return Color.from_ansi(n)
 
 
 def symbol_cell(label: str) -> str:
@@ -65,9 +71,9 @@ class Heatmap(Widget):
     def _make_styles(self):
         out = {}
         for kind, ramp in (("tanh", DIVERGING), ("sigmoid", SEQUENTIAL)):
-            pairs = [[Style.parse(f"rgb({a[0]},{a[1]},{a[2]}) on rgb({b[0]},{b[1]},{b[2]})")
-                      for b in ramp] for a in ramp]
-            single = [Style.parse(f"rgb({a[0]},{a[1]},{a[2]})") for a in ramp]
+            cols = [palette(c) for c in ramp]
+            pairs = [[Style(color=a, bgcolor=b) for b in cols] for a in cols]
+            single = [Style(color=a) for a in cols]
             out[kind] = (pairs, single)
         return out
 
@@ -82,8 +88,17 @@ class Heatmap(Widget):
         self.refresh()
 
     @property
+    def digits(self) -> bool:
+        """NO_COLOR: cells show the activation as a signed digit instead of a colour."""
+        try:
+            return bool(self.app.no_color)
+        except Exception:  # not mounted
+            return False
+
+    @property
     def rows_per_page(self) -> int:
-        return max(1, self.size.height - 4) * 2    # header, axis, cursor, legend
+        rows = max(1, self.size.height - 4)        # header, axis, cursor, legend
+        return rows if self.digits else rows * 2   # colour: two units per row (half blocks)
 
     def pages(self) -> int:
         if self.h is None:
@@ -115,7 +130,7 @@ class Heatmap(Widget):
     def _build(self) -> list[Strip]:
         w, hgt = self.size.width, self.size.height
         if self.h is None or w < 8 or hgt < 3:
-            return [Strip.blank(w)] * hgt
+            return [Strip.blank(w, PLAIN)] * hgt
         L, T, H = self.h.shape
         hl = self.h[self.net_layer]                       # (T, H)
         per = self.rows_per_page
@@ -130,13 +145,14 @@ class Heatmap(Widget):
             t0 = max(0, min(self.cursor, T - tmax))
         t1 = min(T, t0 + tmax)
         dim = Style(dim=True)
+        plain = PLAIN
         head = f"layer {self.net_layer + 1}/{L} · " if L > 1 else ""
         head += f"units {u0}–{u1 - 1} of {H}"
         if pages > 1:
             head += f" · page {page + 1}/{pages} [ ]"
         if t0 > 0 or t1 < T:
             head += f" · t {t0}–{t1 - 1} of {T}"
-        lines = [Strip([Segment(head[:w], dim)]).adjust_cell_length(w)]
+        lines = [Strip([Segment(head[:w], dim)]).adjust_cell_length(w, PLAIN)]
         unknown = np.isnan(hl)                        # not computed yet (forward step-through)
         hl = np.where(unknown, 0.0, hl)
         if self.activation == "tanh":
@@ -145,7 +161,17 @@ class Heatmap(Widget):
             q = np.clip(np.rint(hl * (LEVELS - 1)), 0, LEVELS - 1).astype(int)
         q[unknown] = -1
         pairs, single = self._styles[self.activation]
-        for u in range(u0, u1, 2):
+        if self.digits:
+            sig = self.activation != "tanh"
+            for u in range(u0, u1):
+                segs = [Segment(f"{u:>4} ", dim)]
+                for t in range(t0, t1):
+                    v = hl[t, u]
+                    cell = "··" if unknown[t, u] else (f"{int(round(v * 9)):>2d}" if sig
+                                                       else f"{int(round(v * 9)):+d}".replace("+0", " 0"))
+                    segs.append(Segment(cell[-cw:], plain))
+                lines.append(Strip(segs).adjust_cell_length(w, PLAIN))
+        for u in ([] if self.digits else range(u0, u1, 2)):
             segs = [Segment(f"{u:>4} ", dim)]
             top = q[t0:t1, u]
             bot = q[t0:t1, u + 1] if u + 1 < u1 else None
@@ -156,24 +182,29 @@ class Heatmap(Widget):
                 b = -1 if bot is None else bot[i]
                 style = single[a] if b < 0 else pairs[a][b]
                 segs.append(Segment("▀" * cw, style))
-            lines.append(Strip(Segment.simplify(segs)).adjust_cell_length(w))
+            lines.append(Strip(Segment.simplify(segs)).adjust_cell_length(w, PLAIN))
         axis = [Segment("   x ", dim)]
         for t in range(t0, t1):
             lab = symbol_cell(self.labels[t] if t < len(self.labels) else "")
-            axis.append(Segment(lab if cw == 2 else lab[0]))
-        lines.append(Strip(axis).adjust_cell_length(w))
-        cur = [Segment("     ")]
+            axis.append(Segment(lab if cw == 2 else lab[0], plain))
+        lines.append(Strip(axis).adjust_cell_length(w, PLAIN))
+        cur = [Segment("     ", plain)]
         if self.cursor is not None and t0 <= self.cursor < t1:
-            cur.append(Segment(" " * ((self.cursor - t0) * cw)))
+            cur.append(Segment(" " * ((self.cursor - t0) * cw), plain))
             cur.append(Segment("▲" + f" t={self.cursor}", Style(bold=True, color="yellow")))
-        lines.append(Strip(cur).adjust_cell_length(w))
+        lines.append(Strip(cur).adjust_cell_length(w, PLAIN))
         ramp = DIVERGING if self.activation == "tanh" else SEQUENTIAL
         lo, hi = ("−1", "+1") if self.activation == "tanh" else ("0", "1")
+        if self.digits:
+            lines.append(Strip([Segment(f"cells: round(9·h), h from {lo} to {hi} ({self.activation})",
+                                        dim)]).adjust_cell_length(w, PLAIN))
+            lines += [Strip.blank(w, PLAIN)] * (hgt - len(lines))
+            return lines[:hgt]
         legend = [Segment(f"h: {lo} ", dim)]
-        legend += [Segment("█", Style.parse(f"rgb({c[0]},{c[1]},{c[2]})")) for c in ramp]
+        legend += [Segment("█", Style(color=palette(c))) for c in ramp]
         legend.append(Segment(f" {hi}  ({self.activation})", dim))
-        lines.append(Strip(legend).adjust_cell_length(w))
-        lines += [Strip.blank(w)] * (hgt - len(lines))
+        lines.append(Strip(legend).adjust_cell_length(w, PLAIN))
+        lines += [Strip.blank(w, PLAIN)] * (hgt - len(lines))
         return lines[:hgt]
 
     def render_line(self, y: int) -> Strip:
@@ -181,4 +212,4 @@ class Heatmap(Widget):
         if key != self._key:
             self._lines = self._build()
             self._key = key
-        return self._lines[y] if y < len(self._lines) else Strip.blank(self.size.width)
+        return self._lines[y] if y < len(self._lines) else Strip.blank(self.size.width, PLAIN)

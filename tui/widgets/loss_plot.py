@@ -1,7 +1,7 @@
 """Loss curve: raw loss and its bias-corrected moving average, drawn with plotext.
 
 Each widget owns its own plotext figure (never the module-global ``plt``).  The
-history is downsampled to about twice the plot's width by averaging buckets of
+history is downsampled to about one point per column of the plot by averaging buckets of
 raw loss (the smoothed curve is taken at bucket ends: it was computed from every
 raw loss, so no subsample-then-smooth artefact can appear).
 """
@@ -86,7 +86,7 @@ class LossPlot(Widget):
         if len(it) < 2 or w < 20 or h < 5:
             return Text("waiting for the first iterations…" if len(it) < 2 else "(too small to plot)",
                         style="dim")
-        it, raw, ema = downsample(it, raw, ema, max(10, 2 * w))
+        it, raw, ema = downsample(it, raw, ema, max(10, w))
         fig = _figure_class()
         fig.plotsize(w, h)
         fig.theme("clear")
