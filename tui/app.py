@@ -269,7 +269,7 @@ class RnnApp(App[int]):
     # Seconds between redraws of each panel while training runs, in units of
     # 1 / heavy_hz.  At most one of the two heavy panels (plot, heatmap) is redrawn
     # per tick, so a key press never waits behind both.
-    PANEL_PERIODS = {"plot": 1.0, "heatmap": 2.0, "preds": 1.0, "text": 2.0, "grads": 1.0}
+    PANEL_PERIODS = {"plot": 1.0, "heatmap": 2.0, "preds": 2.0, "text": 2.0, "grads": 2.0}
 
     def _due(self, now: float) -> set[str]:
         if self._force or not self.update_msg.running:

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.containers import Vertical
 from textual.widgets import Static
 
 
-class StatusBar(Static):
-    """Two short lines; re-rendered only when the text changes."""
+class StatusBar(Vertical):
+    """Two lines, each re-rendered only when its own text changes: the numbers
+    change every frame while training, the state line rarely."""
 
     DEFAULT_CSS = """
     StatusBar { height: 2; background: $panel; padding: 0 1; }
+    StatusBar > Static { height: 1; }
     StatusBar.-warning { background: $error 30%; }
     """
 
     def __init__(self, **kwargs):
-        super().__init__("", **kwargs)
-        self._last = None
+        super().__init__(**kwargs)
+        self._last = (None, None)
+
+    def compose(self):
+        yield Static("", id="status-numbers")
+        yield Static("", id="status-state")
+
+    @property
+    def content(self) -> str:
+        """Both lines as plain text."""
+        return "\n".join(str(w.content) for w in self.query(Static))
 
     def show(self, snap, running: bool, rate: float, mode: str, message: str, warning: str) -> None:
         m = snap.metrics
@@ -34,19 +46,19 @@ class StatusBar(Static):
         t.append(f"  lr {cfg['lr']:.3g}")
         if snap.task in ("charlm", "hello"):
             t.append(f"  temp {cfg['temperature']:.2f}")
-        t.append("\n")
-        t.append(f"[{state}]", style="bold green" if running else "bold yellow")
+        line2 = Text()
+        line2.append(f"[{state}]", style="bold green" if running else "bold yellow")
         if warning:
-            t.append(f"  ⚠ {warning}", style="bold red")
+            line2.append(f"  ⚠ {warning}", style="bold red")
         elif message:
-            t.append(f"  {message}", style="italic")
+            line2.append(f"  {message}", style="italic")
         elif replay:
-            t.append("  space play/pause · ←/→ seek · home/end · +/- speed · q quit", style="dim")
+            line2.append("  space play/pause · ←/→ seek · home/end · +/- speed · q quit", style="dim")
         else:
-            t.append("  ? help · space pause · b step through BPTT · q quit", style="dim")
-        key = (t.plain, bool(warning))
-        if key == self._last:
-            return
-        self._last = key
-        self.set_class(bool(warning), "-warning")
-        self.update(t)
+            line2.append("  ? help · space pause · b step through BPTT · q quit", style="dim")
+        if t.plain != self._last[0]:
+            self.query_one("#status-numbers", Static).update(t)
+        if line2.plain != self._last[1]:
+            self.set_class(bool(warning), "-warning")
+            self.query_one("#status-state", Static).update(line2)
+        self._last = (t.plain, line2.plain)
