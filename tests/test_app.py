@@ -45,7 +45,7 @@ async def test_n_advances_exactly_one_step():
 
 async def test_bptt_walks_timesteps_and_heatmap_cursor_follows():
     app = RnnApp(trained("charlm", 20), paused=True)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(140, 40)) as pilot:
         await worker_ready(pilot)
         await pilot.press("b")
         await wait_until(pilot, lambda: app.mode == "bptt" and app.bptt_view is not None, what="BPTT mode")
@@ -215,3 +215,14 @@ async def test_the_app_really_trains_in_its_worker():
         await wait_until(pilot, lambda: app.snapshot.iteration > 3000, timeout=40, what="3000 iterations")
         await pilot.pause(0.3)
         assert app.snapshot.metrics["ema"] < 0.5          # it starts near 1.0
+
+
+async def test_panels_hidden_at_start_are_drawn_when_the_terminal_grows():
+    app = RnnApp(trained("subtraction", 40), paused=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await worker_ready(pilot)
+        await pilot.resize_terminal(140, 40)
+        await pilot.pause(0.3)
+        assert app.screen.has_class("-wide")
+        assert "a−b" in str(app.query_one("#preds").content)
+        assert app.query_one(Heatmap).h is not None

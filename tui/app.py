@@ -185,7 +185,8 @@ class RnnApp(App[int]):
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_layout(event.size)
-        self._force = True
+        if self.backend is not None:
+            self._draw(force=True)
 
     def _visible_panels(self) -> list[str]:
         return [pid for pid, _ in PANELS if pid != "text" or self.task_name in LM_TASKS]
@@ -216,7 +217,7 @@ class RnnApp(App[int]):
         if pid != self.panel:
             self.panel = pid
             self._apply_layout()
-            self._force = True
+            self._draw(force=True)
 
     # ---- drawing ------------------------------------------------------------------
 
@@ -293,10 +294,15 @@ class RnnApp(App[int]):
         if force:
             self._force = True
         due = self._due(time.monotonic())
+        # Panels not on screen (small terminals show one) are brought up to date
+        # when they are shown (_force), not on every tick.
+        shown = {pid for pid, _ in PANELS if self.query_one(f"#panel-{pid}").display}
+        due &= {k for k, pid in (("plot", "loss"), ("heatmap", "hidden"), ("preds", "predictions"),
+                                 ("text", "text"), ("grads", "gradients")) if pid in shown}
         view = self.bptt_view or self.forward_view
         if "plot" in due:
             self.query_one(LossPlot).set_history(snap.history)
-        if "heatmap" in due or view is not None:
+        if "heatmap" in due or (view is not None and "hidden" in shown):
             hm = self.query_one(Heatmap)
             if view is not None:
                 hm.set_data(view.h, view.labels, view.activation)
