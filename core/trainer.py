@@ -461,6 +461,14 @@ class Trainer:
             return ""
         cfg = self.config
         temp = cfg.temperature if temperature is None else temperature
+        if cfg.task == "hello":
+            # what the lesson asks: from a fresh state, what follows "h", "he", "hel", "hell"?
+            h0 = np.zeros((cfg.layers, cfg.hidden))
+            ixs, _ = sample(self.spec, self.params, h0, 0, n or 4, self.sample_rng,
+                            temperature=temp, top_k=cfg.top_k)
+            self.sample_text = "h" + self.task.decode(ixs)
+            self.sample_iteration = self.iteration
+            return self.sample_text
         seed_ix = int(self.last.batch.y[-1, 0]) if self.last else 0
         ixs, _ = sample(self.spec, self.params, self.hprev[:, 0], seed_ix, n or cfg.sample_len,
                         self.sample_rng, temperature=temp, top_k=cfg.top_k)

@@ -43,11 +43,11 @@ class StatusBar(Vertical):
             t.append(f"  bpc {m['bpc']:.2f}")
         replay = mode.startswith("replay")
         t.append(f"  {rate:,.0f} it/s" if running and not replay else "  — it/s")
-        t.append(f"  lr {cfg['lr']:.3g}")
-        if snap.task in ("charlm", "hello"):
-            t.append(f"  temp {cfg['temperature']:.2f}")
         line2 = Text()
         line2.append(f"[{state}]", style="bold green" if running else "bold yellow")
+        line2.append(f"  lr {cfg['lr']:.3g}")
+        if snap.task in ("charlm", "hello"):
+            line2.append(f"  temp {cfg['temperature']:.2f}")
         if warning:
             line2.append(f"  ⚠ {warning}", style="bold red")
         elif message:
@@ -55,7 +55,7 @@ class StatusBar(Vertical):
         elif replay:
             line2.append("  space play/pause · ←/→ seek · home/end · +/- speed · q quit", style="dim")
         else:
-            line2.append("  ? help · space pause · b step through BPTT · q quit", style="dim")
+            line2.append("  ? help · space pause · b BPTT · q quit", style="dim")
         if t.plain != self._last[0]:
             self.query_one("#status-numbers", Static).update(t)
         if line2.plain != self._last[1]:
