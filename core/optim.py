@@ -7,6 +7,8 @@ arrays, so checkpoints can save it as they are.  Every update is in place.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from core.model import flat_dict, flat_of
@@ -15,16 +17,18 @@ OPTIMIZERS = ("sgd", "momentum", "adagrad", "adam")
 CLIP_MODES = ("value", "norm", "none")
 
 
-def clip_grads(grads: dict[str, np.ndarray], mode: str, clip: float) -> float:
+def clip_grads(grads: dict[str, np.ndarray], mode: str, clip: float, total: float | None = None) -> float:
     """Clip gradients in place and return their global norm before clipping.
 
     ``mode="value"`` clips each element to ``[-clip, clip]`` as the tutorials do
     (min-char-rnn ±5, the echo tutorial ±1); ``mode="norm"`` rescales all of them
     together so that the global norm is at most ``clip``; ``"none"`` leaves them.
+    ``total``, if the caller already has the global norm, saves a pass.
     """
     flat = flat_of(grads)
     parts = [flat] if flat is not None else list(grads.values())
-    total = float(np.sqrt(sum(float(np.dot(g.ravel(), g.ravel())) for g in parts)))
+    if total is None:
+        total = float(np.sqrt(sum(float(np.dot(g.ravel(), g.ravel())) for g in parts)))
     if mode == "value" and clip > 0:
         for g in parts:
             np.clip(g, -clip, clip, out=g)
@@ -36,13 +40,12 @@ def clip_grads(grads: dict[str, np.ndarray], mode: str, clip: float) -> float:
 
 
 def grad_norms(grads: dict[str, np.ndarray]) -> dict[str, float]:
-    """Norm of each gradient (one NumPy pass when they share a buffer)."""
-    flat = flat_of(grads)
-    if flat is None:
-        return {k: float(np.sqrt(np.vdot(g, g))) for k, g in grads.items()}
-    sizes = np.cumsum([0] + [g.size for g in grads.values()])[:-1]
-    sq = np.add.reduceat(flat * flat, sizes)
-    return {k: float(np.sqrt(v)) for k, v in zip(grads, sq)}
+    """Norm of each gradient (one dot product each, no temporaries)."""
+    out = {}
+    for k, g in grads.items():
+        v = g.reshape(-1)
+        out[k] = math.sqrt(float(np.dot(v, v)))
+    return out
 
 
 class Optimizer:

@@ -106,7 +106,8 @@ class CharLM:
 
     def metrics(self, batch: Batch, cache) -> dict:
         T = batch.x.shape[0]
-        acc = float((cache.probs.argmax(axis=2) == batch.y).mean())
+        right = cache.probs.argmax(axis=2) == batch.y
+        acc = np.count_nonzero(right) / right.size
         return {"accuracy": acc, "bpc": cache.loss / (T * math.log(2))}
 
     def labels(self, batch: Batch, b: int = 0) -> list[str]:
@@ -164,6 +165,7 @@ class Subtraction:
     def __init__(self, bits: int = 8):
         self.bits = bits
         self.seq_len = bits
+        self._shifts = np.arange(bits)[:, None]                        # (T, 1), LSB first
 
     def spec_fields(self) -> dict:
         return dict(input_size=2, output_size=1, head="sigmoid_mse", index_input=False)
@@ -171,12 +173,9 @@ class Subtraction:
     def encode(self, a: np.ndarray, b: np.ndarray) -> Batch:
         """Batch for given operand arrays ``a, b`` of shape ``(B,)`` (a ≥ b)."""
         c = a - b
-        shifts = np.arange(self.bits)[:, None]                         # (T, 1), LSB first
-        abits = (a[None, :] >> shifts) & 1                             # (T, B)
-        bbits = (b[None, :] >> shifts) & 1
-        cbits = (c[None, :] >> shifts) & 1
-        x = np.stack([abits, bbits], axis=2).astype(float)             # (T, B, 2)
-        y = cbits[:, :, None].astype(float)                            # (T, B, 1)
+        abc = (np.stack([a, b, c], axis=1)[None] >> self._shifts[:, :, None]) & 1   # (T, B, 3)
+        x = abc[:, :, :2].astype(float)                                # (T, B, 2): a_t, b_t
+        y = abc[:, :, 2:].astype(float)                                # (T, B, 1): c_t
         return Batch(x=x, y=y, mask=np.ones(self.bits), reset=True,
                      info={"a": a, "b": b, "c": c})
 
@@ -194,8 +193,9 @@ class Subtraction:
     def metrics(self, batch, cache) -> dict:
         pred = self.predict_bits(cache)
         truth = batch.y[:, :, 0].astype(int)
-        return {"accuracy": float((pred == truth).all(axis=0).mean()),
-                "bit_accuracy": float((pred == truth).mean())}
+        ok = pred == truth
+        return {"accuracy": np.count_nonzero(ok.all(axis=0)) / ok.shape[1],
+                "bit_accuracy": np.count_nonzero(ok) / ok.size}
 
     def labels(self, batch, b=0):
         return [f"{int(batch.x[t, b, 0])}{int(batch.x[t, b, 1])}" for t in range(self.bits)]
@@ -244,7 +244,8 @@ class Echo:
     def metrics(self, batch, cache) -> dict:
         k = self.delay
         ok = cache.probs.argmax(axis=2)[k:] == batch.y[k:]
-        return {"accuracy": float(ok.all(axis=0).mean()), "bit_accuracy": float(ok.mean())}
+        return {"accuracy": np.count_nonzero(ok.all(axis=0)) / ok.shape[1],
+                "bit_accuracy": np.count_nonzero(ok) / ok.size}
 
     def labels(self, batch, b=0):
         return [str(int(v)) for v in batch.x[:, b]]

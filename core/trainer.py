@@ -260,15 +260,24 @@ class Trainer:
                 Nothing is updated in the first two cases; :meth:`rollback` restores
                 the last finite state in every case.
         """
-        return self.finish(self.prepare())
-
-    # Non-finite values are detected and reported explicitly; NumPy's own
-    # RuntimeWarnings would only scribble over the terminal the app draws on.
+        # Non-finite values are detected and reported explicitly; NumPy's own
+        # RuntimeWarnings would only scribble over the terminal the app draws on.
+        with np.errstate(all="ignore"):
+            return self._finish(self._prepare())
 
     def prepare(self) -> Pending:
         """First half of an iteration: draw the batch, run forward, make the BPTT
         stepper (not yet stepped).  :meth:`finish` completes it; :meth:`discard`
         undoes it, leaving the trainer exactly as before."""
+        with np.errstate(all="ignore"):
+            return self._prepare()
+
+    def finish(self, pending: Pending) -> dict:
+        """Second half: the rest of BPTT, checks, clipping, the optimizer update."""
+        with np.errstate(all="ignore"):
+            return self._finish(pending)
+
+    def _prepare(self) -> Pending:
         cfg = self.config
         undo = {"rng": self.rng.bit_generator.state,             # a fresh dict each call
                 "position": dict(self.task.get_position()), "hprev": self.hprev.copy()}
@@ -277,8 +286,7 @@ class Trainer:
             self.hprev[...] = cfg.h0
         x = batch.x if self.spec.index_input else batch.x.astype(cfg.dtype)
         y = batch.y if self.spec.head == "softmax_ce" else batch.y.astype(cfg.dtype)
-        with np.errstate(all="ignore"):
-            cache = forward(self.spec, self.params, x, y, self.hprev, batch.mask)
+        cache = forward(self.spec, self.params, x, y, self.hprev, batch.mask)
         if not math.isfinite(cache.loss):
             self._undo(undo)
             bad = self._bad_param()
@@ -295,22 +303,20 @@ class Trainer:
         self.task.set_position(undo["position"])
         self.hprev[...] = undo["hprev"]
 
-    def finish(self, pending: Pending) -> dict:
-        """Second half: the rest of BPTT, checks, clipping, the optimizer update."""
+    def _finish(self, pending: Pending) -> dict:
         cfg = self.config
         batch, cache, bptt = pending.batch, pending.cache, pending.bptt
-        with np.errstate(all="ignore"):
-            while not bptt.done:
-                bptt.step()
+        while not bptt.done:
+            bptt.step()
         grads = bptt.grads
         norms = grad_norms(grads)                                  # before clipping
-        total = clip_grads(grads, cfg.clip_mode, cfg.clip)
+        total = clip_grads(grads, cfg.clip_mode, cfg.clip,
+                           total=math.sqrt(sum(v * v for v in norms.values())))
         if not math.isfinite(total):
             self._undo(pending.undo)
             bad = next((k for k, v in norms.items() if not math.isfinite(v)), "?")
             raise DivergenceError(f"gradient of {bad} became non-finite at iteration {self.iteration + 1}")
-        with np.errstate(all="ignore"):
-            self.opt.step(self.params, grads)
+        self.opt.step(self.params, grads)
         if self.task.carries_state:
             self.hprev[...] = cache.hlast
         self.iteration += 1
@@ -345,9 +351,9 @@ class Trainer:
         self.smooth_loss = self.smooth_loss * 0.999 + cache.loss * 0.001
         h = cache.h
         if self.spec.activation == "tanh":
-            sat = float((np.abs(h) > 0.95).mean())
+            sat = np.count_nonzero(np.abs(h) > 0.95) / h.size
         else:
-            sat = float(((h < 0.05) | (h > 0.95)).mean())
+            sat = np.count_nonzero((h < 0.05) | (h > 0.95)) / h.size
         m = {"iteration": self.iteration, "loss": cache.loss, "ema": ema,
              "smooth_loss": self.smooth_loss, "grad_norm": total, "saturated": sat,
              "lr": self.opt.lr, "grad_norms": norms}
