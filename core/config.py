@@ -81,6 +81,10 @@ class Config:
         cfg.validate()
         return cfg
 
+    def memory_estimate(self) -> int:
+        """A rough upper bound of the bytes one training step needs."""
+        return _estimate(self)
+
     def validate(self) -> None:
         """Raise :class:`ConfigError` on the first unusable value."""
         positive = {"hidden": self.hidden, "layers": self.layers, "seq-len": self.seq_len,
@@ -93,6 +97,11 @@ class Config:
         for name, cap in limits.items():
             if positive[name] > cap:
                 raise ConfigError(f"--{name} {positive[name]} is too large (at most {cap})")
+        need = self.memory_estimate()
+        if need > MEMORY_LIMIT:
+            raise ConfigError(f"this network would need about {need / 2**30:.0f} GiB of memory "
+                              f"(hidden {self.hidden} × layers {self.layers} × seq-len {self.seq_len} × "
+                              f"batch {self.batch}); make some of them smaller")
         for name in ("lr", "clip", "init_scale", "temperature", "h0"):
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
@@ -127,6 +136,16 @@ class Config:
             raise ConfigError(f"ema beta must be between 0 and 1, got {self.ema_beta}")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"--seed must be a non-negative integer, got {self.seed!r}")
+
+
+MEMORY_LIMIT = 8 * 2**30     # refuse configurations that cannot fit a shared 24 GiB machine
+
+
+def _estimate(cfg: "Config", vocab: int = 2048) -> int:
+    H, L, T, B = cfg.hidden, cfg.layers, cfg.seq_len, cfg.batch
+    per_step = 6 * L * T * B * H + 3 * T * B * vocab               # cached activations and deltas
+    params = 4 * (L * (H * H + H * max(H, vocab) + H) + vocab * H)  # params, grads, 2 optimizer slots
+    return 8 * (per_step + params)
 
 
 def read_text(path: str) -> str:

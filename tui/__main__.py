@@ -25,6 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         print(f"rnn-tui: error: {e}", file=sys.stderr)
         return 2
+    except MemoryError:
+        print("rnn-tui: error: not enough memory for this network; use a smaller --hidden, "
+              "--batch or --seq-len", file=sys.stderr)
+        return 2
     if args.headless:
         from tui.headless import run
 

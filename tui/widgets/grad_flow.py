@@ -37,7 +37,9 @@ def strip(norms: np.ndarray, focus: int | None = None) -> tuple[Text, str]:
 def _vec(v: np.ndarray, n: int = 6) -> str:
     if v is None:
         return "—"
-    head = " ".join(f"{x:+.3f}" for x in v[:n])
+    big = float(np.max(np.abs(v[:n]))) if v.size else 0.0
+    fmt = "{:+.3f}" if big >= 0.01 or big == 0 else "{:+.1e}"    # small deltas stay readable
+    head = " ".join(fmt.format(x) for x in v[:n])
     return f"[{head}{' …' if v.size > n else ''}]  ‖·‖={float(np.linalg.norm(v)):.3g}"
 
 
