@@ -405,6 +405,8 @@ class Trainer:
         self.ema_raw, self.smooth_loss = b["ema_raw"], b["smooth_loss"]
         self._recent = deque(b["recent"], maxlen=self._recent.maxlen)
         self._recent_sum = (sum(r[0] for r in self._recent), sum(r[1] for r in self._recent))
+        self.metrics = {}                 # the last step's figures belonged to the diverged run
+        self.last = None
         return self.iteration
 
     # ---- views ----------------------------------------------------------------
