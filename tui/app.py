@@ -138,6 +138,7 @@ class RnnApp(App[int]):
         self.backend = None
         self._seq = -1
         self._drawn_at: dict[str, float] = {}
+        self._status_at = 0.0
         self._force = True
         self.message, self._message_until = "", 0.0
         self.panel = "loss"
@@ -288,9 +289,17 @@ class RnnApp(App[int]):
             self._drawn_at[k] = now
         return due
 
+    STATUS_HZ = 5.0
+    """While training runs the iteration counter needs no more than this; every
+    redraw costs the UI core time the trainer (on the other core) may share."""
+
     def _draw(self, force: bool = False) -> None:
         snap = self.snapshot
-        self._draw_status()
+        now = time.monotonic()
+        if force or self._force or not self.update_msg.running \
+                or now - self._status_at >= 1.0 / self.STATUS_HZ:
+            self._status_at = now
+            self._draw_status()
         if force:
             self._force = True
         due = self._due(time.monotonic())
