@@ -52,9 +52,9 @@ def sample(spec: Spec, params: dict[str, np.ndarray], h: np.ndarray, seed_ix: in
             if 0 < top_k < y.size:
                 cut = np.partition(y, -top_k)[-top_k]
                 y = np.where(y >= cut, y, -np.inf)
-            p = np.exp(y - y.max())
-            p /= p.sum()
-            ix = int(rng.choice(y.size, p=p))
+            cdf = np.cumsum(np.exp(y - y.max()))               # unnormalised
+            ix = int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right"))
+            ix = min(ix, y.size - 1)
         out.append(ix)
         advance(ix)
         states[i] = h
