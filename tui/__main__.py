@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     from tui.app import RnnApp
 
     fps = args.fps or (4.0 if args.low_bandwidth else 10.0)
-    app = RnnApp(trainer, fps=fps, paused=args.paused, heavy_hz=0.5 if args.low_bandwidth else 2.0)
+    app = RnnApp(trainer, fps=fps, paused=args.paused, heavy_hz=0.5 if args.low_bandwidth else 2.0,
+                 backend=args.backend)
     app.run()
     return app.return_code or 0
 

@@ -90,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--low-bandwidth", action="store_true",
                    help="for slow links (SSH): 256 colours, 4 refreshes a second, heavy panels every 2 s")
     p.add_argument("--paused", action="store_true", help="open the app paused")
+    p.add_argument("--backend", choices=("process", "thread"), default="process",
+                   help="where training runs: a child process (default) or a thread of the app")
     p.add_argument("--headless", action="store_true", help="train without the UI")
     p.add_argument("--steps", type=_int("steps"), default=1000, help="iterations (headless)")
     p.add_argument("--csv", metavar="FILE", help="write per-iteration metrics as CSV (headless)")
