@@ -226,3 +226,21 @@ async def test_panels_hidden_at_start_are_drawn_when_the_terminal_grows():
         assert app.screen.has_class("-wide")
         assert "a−b" in str(app.query_one("#preds").content)
         assert app.query_one(Heatmap).h is not None
+
+
+async def test_o_opens_a_checkpoint_and_says_so_when_it_cannot(tmp_path):
+    saved = checkpoint.save(trained("echo", 25), tmp_path / "echo.npz")
+    (tmp_path / "junk.npz").write_bytes(b"not a checkpoint")
+    app = RnnApp(trained("charlm", 5), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("o")
+        app.screen.query_one("#path").value = str(tmp_path / "junk.npz")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "not a readable checkpoint" in app.message, what="error line")
+        assert app.snapshot.task == "charlm"                    # nothing the user had is lost
+        await pilot.press("o")
+        app.screen.query_one("#path").value = str(saved)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.snapshot.task == "echo" and app.snapshot.iteration == 25,
+                         what="the checkpoint's run")

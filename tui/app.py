@@ -20,11 +20,10 @@ from textual.widgets import Footer, Static, Tab, Tabs
 
 from tui.export import write_metrics_csv
 from tui.messages import Event, Update
-from tui.screens.export import ExportDialog
 from tui.screens.gradcheck import GradcheckScreen
 from tui.screens.help import HelpScreen
 from tui.screens.neurons import NeuronScreen
-from tui.screens.open_checkpoint import OpenCheckpoint
+from tui.screens.path_prompt import PathPrompt
 from tui.widgets.grad_flow import GradFlow
 from tui.widgets.heatmap import Heatmap
 from tui.widgets.loss_plot import LossPlot
@@ -450,14 +449,15 @@ class RnnApp(App[int]):
             if path:
                 self._send("load", path)
 
-        self.push_screen(OpenCheckpoint(), done)
+        self.push_screen(PathPrompt("Open checkpoint (.npz)", placeholder="path/to/checkpoint.npz"), done)
 
     def action_export(self) -> None:
         def done(folder: str | None) -> None:
             if folder:
                 self.call_after_refresh(self.export_to, folder)
 
-        self.push_screen(ExportDialog(str(Path.cwd() / "rnn-tui-export")), done)
+        self.push_screen(PathPrompt("Export metrics (CSV) and this screen (SVG) to folder",
+                                    str(Path.cwd() / "rnn-tui-export"), input_id="folder"), done)
 
     def export_to(self, folder: str) -> tuple[Path, Path] | None:
         """Write ``metrics-….csv`` and ``screen-….svg`` into ``folder``; say where."""

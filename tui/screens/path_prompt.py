@@ -1,0 +1,34 @@
+"""A one-line path prompt: the ``o`` (open checkpoint) and ``e`` (export) dialogs."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+
+class PathPrompt(ModalScreen[str | None]):
+    """Returns the path typed (enter) or None (esc)."""
+
+    DEFAULT_CSS = """
+    PathPrompt { align: center middle; }
+    PathPrompt > Vertical { width: 76; max-width: 100%; height: auto;
+                            border: round $primary; background: $surface; padding: 0 1; }
+    """
+    BINDINGS = [("escape", "cancel", "Cancel")]
+
+    def __init__(self, prompt: str, value: str = "", placeholder: str = "", input_id: str = "path"):
+        super().__init__()
+        self.prompt, self.value, self.placeholder, self.input_id = prompt, value, placeholder, input_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"{self.prompt} — enter to confirm, esc to cancel")
+            yield Input(value=self.value, placeholder=self.placeholder, id=self.input_id)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
