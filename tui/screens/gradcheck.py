@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.css.query import NoMatches
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import ProgressBar, Static
@@ -32,9 +33,20 @@ class GradcheckScreen(ModalScreen[None]):
     verdict: bool | None = None
     """After a finished check: True when every parameter passed."""
 
+    _pending = None
+
+    def on_mount(self) -> None:
+        if self._pending is not None:
+            self.show(self._pending)
+
     def show(self, prog) -> None:
-        """Update from a :class:`~tui.messages.GradcheckProgress`."""
-        bar = self.query_one(ProgressBar)
+        """Update from a :class:`~tui.messages.GradcheckProgress` (kept until the
+        screen's widgets exist: a fast check can finish before they are composed)."""
+        self._pending = prog
+        try:
+            bar = self.query_one(ProgressBar)
+        except NoMatches:
+            return
         bar.update(total=max(prog.total, 1), progress=prog.checked)
         if prog.error:
             self.query_one("#gc-table", Static).update(Text(f"check failed: {prog.error}", style="red"))

@@ -55,9 +55,12 @@ class NeuronScreen(ModalScreen[None]):
         self.unit = min(self.unit, report.acts.shape[1] - 1)
         self._redraw()
 
+    def on_mount(self) -> None:
+        self._redraw()              # a report that arrived before the widgets existed
+
     def _redraw(self) -> None:
         r = self.report
-        if r is None:
+        if r is None or not self.query("#nv-body"):
             return
         H = r.acts.shape[1]
         u = self.unit
