@@ -60,7 +60,9 @@ def _float(name: str, positive: bool = True):
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="rnn-tui",
                 description="Train a NumPy RNN and watch it learn: loss, hidden states, "
-                            "predictions, samples, and BPTT one timestep at a time.")
+                            "predictions, samples, and BPTT one timestep at a time.",
+                epilog="Also: `rnn-tui serve [--host H] [--port P] [-- FLAGS]` serves the app in a "
+                       "web browser; `rnn-tui replay FILE` plays a recording. Keys: press ? in the app.")
     p.add_argument("--preset", metavar="NAME|FILE",
                    help=f"a ready-made lesson ({', '.join(PRESETS)}) or a preset .toml file; "
                         "flags given next to it override its values")
@@ -85,7 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--temperature", type=_float("temperature"), help="sampling temperature (default 1)")
     p.add_argument("--sample-every", type=_int("sample-every"),
                    help="iterations between text samples (default 100)")
-    p.add_argument("--load", metavar="CKPT", help="resume from a checkpoint (.npz)")
+    p.add_argument("--load", metavar="CKPT",
+                   help="resume from a checkpoint (.npz) with the settings saved in it; "
+                        "--text may point at the same corpus in another place")
     p.add_argument("--fps", type=_float("fps"), default=None, help="screen refreshes per second (default 10)")
     p.add_argument("--low-bandwidth", action="store_true",
                    help="for slow links (SSH): 256 colours, 4 refreshes a second, heavy panels every 2 s")
