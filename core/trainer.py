@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.config import Config, build_task
-from core.model import BPTT, Cache, Spec, backward, forward, init_params
+from core.model import BPTT, Cache, Spec, forward, init_params
 from core.optim import clip_grads, grad_norms, make_optimizer
 from core.sampling import sample
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from core import checkpoint
 from tests.app_helpers import trained, wait_until, worker_ready
