@@ -36,24 +36,37 @@ class Head(Protocol):
     def backward(self, probs: np.ndarray, logits: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray: ...
 
 
+# Within ±SAFE_EXP, exp neither overflows nor underflows in float32 or float64
+# (and a row of a million such terms still sums to a finite number),
+# so softmax needs no per-row shift (which costs two passes over the logits).
+SAFE_EXP = 60.0
+
+
 class SoftmaxCE:
     name, index_targets = "softmax_ce", True
 
     def forward(self, logits, y, mask):
         T, B, V = logits.shape
-        z = logits - logits.max(axis=2, keepdims=True)
-        np.exp(z, out=z)
-        z /= z.sum(axis=2, keepdims=True)                         # (T, B, V)
-        p_target = np.take_along_axis(z, y[:, :, None], axis=2)[:, :, 0]  # (T, B)
+        z = logits.reshape(T * B, V)
+        if -SAFE_EXP < z.min() and z.max() < SAFE_EXP:
+            z = np.exp(z)                                         # cannot overflow or vanish
+        else:
+            z = np.subtract(z, z.max(axis=1, keepdims=True))     # shift each row for stability
+            np.exp(z, out=z)
+        s = z.sum(axis=1, keepdims=True)
+        z *= np.reciprocal(s, out=s)                              # (T B, V)
+        p_target = z[np.arange(T * B), y.reshape(-1)].reshape(T, B)
         with np.errstate(divide="ignore"):
-            step = -np.log(p_target).mean(axis=1) * mask
-        return z, step
+            step = np.log(p_target).sum(axis=1)
+        step /= -B                                                # mean over the batch
+        step *= mask
+        return z.reshape(T, B, V), step
 
     def backward(self, probs, logits, y, mask):
         T, B, V = probs.shape
-        dy = probs * (mask[:, None, None] / B)
-        tt, bb = np.meshgrid(np.arange(T), np.arange(B), indexing="ij")
-        dy[tt, bb, y] -= mask[:, None] / B                        # p - onehot(y)
+        w = mask / B                                              # (T,)
+        dy = np.multiply(probs, w[:, None, None])
+        dy.reshape(T * B, V)[np.arange(T * B), y.reshape(-1)] -= np.repeat(w, B)  # p - onehot(y)
         return dy
 
 

@@ -21,6 +21,7 @@ step-through view run the same lines.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -31,11 +32,12 @@ from core.losses import HEADS, Head
 ACTIVATIONS = ("tanh", "sigmoid")
 
 
-def layer_names(layers: int) -> list[tuple[str, str, str]]:
+@functools.lru_cache(maxsize=None)
+def layer_names(layers: int) -> tuple[tuple[str, str, str], ...]:
     """Names of ``(Wxh, Whh, bh)`` for each layer."""
     if layers == 1:
-        return [("Wxh", "Whh", "bh")]
-    return [(f"Wxh{l}", f"Whh{l}", f"bh{l}") for l in range(layers)]
+        return (("Wxh", "Whh", "bh"),)
+    return tuple((f"Wxh{l}", f"Whh{l}", f"bh{l}") for l in range(layers))
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,17 @@ def flat_of(arrays: dict[str, np.ndarray]) -> np.ndarray | None:
     return getattr(arrays, "flat", None)
 
 
+def empty_like_flat(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Uninitialised arrays shaped like ``arrays``, views into one new buffer."""
+    flat = flat_of(arrays)
+    if flat is None:
+        return flat_dict({k: v.shape for k, v in arrays.items()}, next(iter(arrays.values())).dtype, fill=None)
+    base = flat.__array_interface__["data"][0] // flat.itemsize
+    layout = [(k, v.__array_interface__["data"][0] // flat.itemsize - base, v.shape)
+              for k, v in arrays.items()]
+    return _rebuild_flat(np.empty_like(flat), layout)
+
+
 def _act(spec: Spec):
     return np.tanh if spec.activation == "tanh" else _sigmoid
 
@@ -159,8 +172,11 @@ def _sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 def act_grad(spec: Spec, h: np.ndarray) -> np.ndarray:
     """f'(z) written in terms of h = f(z): ``1 - h²`` for tanh, ``h (1 - h)`` for sigmoid."""
     if spec.activation == "tanh":
-        return 1.0 - h * h
-    return h * (1.0 - h)
+        d = np.multiply(h, h)
+        return np.subtract(1.0, d, out=d)
+    d = np.subtract(1.0, h)
+    d *= h
+    return d
 
 
 @dataclass
@@ -178,6 +194,8 @@ class Cache:
         probs: output of the head (softmax or sigmoid or identity), ``(T, B, V)``.
         step_loss: loss at each timestep, summed over nothing but averaged over B, ``(T,)``.
         loss: total loss (sum over time, mean over batch).
+        hfull: ``(L, T + 1, B, H)``, ``h0`` followed by ``h``; ``h`` and ``h0`` are
+            views into it.  None when a cache is built by hand.
     """
 
     x: np.ndarray
@@ -190,6 +208,7 @@ class Cache:
     probs: np.ndarray
     step_loss: np.ndarray
     loss: float
+    hfull: np.ndarray | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -211,36 +230,50 @@ def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
     T, B = x.shape[0], x.shape[1]
     L, H = spec.layers, spec.hidden_size
     dtype = np.dtype(spec.dtype)
-    f = _act(spec)
     mask = np.ones(T, dtype=dtype) if mask is None else np.asarray(mask, dtype=dtype)
     hraw = np.empty((L, T, B, H), dtype=dtype)
-    h = np.empty((L, T, B, H), dtype=dtype)
-    inp = x
+    # h_{-1} .. h_{T-1} in one array: BPTT then pairs every dhraw_t with h_{t-1}
+    # in a single matrix product, the carried-in state included
+    hfull = np.empty((L, T + 1, B, H), dtype=dtype)
+    hfull[:, 0] = hprev
     tmp = np.empty((B, H), dtype=dtype)
+    tanh = spec.activation == "tanh"
+    inp = x
     for l, (wxh, whh, bh) in enumerate(layer_names(L)):
         Wxh, WhhT = params[wxh], params[whh].T
         a = hraw[l]                                             # (T, B, H)
         if l == 0 and spec.index_input:
-            # Wxh @ onehot(x) is column x of Wxh: gather the columns, never multiply
-            np.copyto(a.reshape(T * B, H), Wxh[:, inp.ravel()].T)
+            # Wxh @ onehot(x) + bh is column x of Wxh, plus bh: gather rows of the
+            # (V, H) table Wxhᵀ + bh, never multiply by a one-hot vector
+            table = np.add(Wxh.T, params[bh])
+            np.take(table, inp.reshape(-1), axis=0, out=a.reshape(T * B, H))
         else:
             np.matmul(inp.reshape(T * B, -1), Wxh.T, out=a.reshape(T * B, H))
-        a += params[bh]
-        prev = np.asarray(hprev[l], dtype=dtype)                # (B, H)
-        hl = h[l]
+            a += params[bh]
+        hl = hfull[l]
+        prev = hl[0]                                            # (B, H)
+        # The recurrence is the only sequential part: three or six NumPy calls
+        # per timestep, written out here because this loop is the hot path.
         for t in range(T):
-            np.dot(prev, WhhT, out=tmp)                         # Whh h_{t-1}
             a_t = a[t]
-            a_t += tmp
-            prev = f(a_t, out=hl[t])
-        inp = hl
+            a_t += np.dot(prev, WhhT, out=tmp)                  # + Whh h_{t-1}
+            prev = hl[t + 1]
+            if tanh:
+                np.tanh(a_t, out=prev)
+            else:                                               # 1 / (1 + exp(-z))
+                np.negative(a_t, out=prev)
+                np.exp(prev, out=prev)
+                prev += 1.0
+                np.reciprocal(prev, out=prev)
+        inp = hl[1:]
     head: Head = HEADS[spec.head]
+    h = hfull[:, 1:]
     logits = (h[-1].reshape(T * B, H) @ params["Why"].T).reshape(T, B, -1)
     logits += params["by"]                                      # (T, B, V)
     probs, step_loss = head.forward(logits, y, mask)
-    return Cache(x=x, y=y, mask=mask, h0=np.array(hprev, dtype=dtype), hraw=hraw, h=h,
+    return Cache(x=x, y=y, mask=mask, h0=hfull[:, 0], hraw=hraw, h=h,
                  logits=logits, probs=probs, step_loss=step_loss,
-                 loss=float(step_loss.sum()))
+                 loss=float(step_loss.sum()), hfull=hfull)
 
 
 class BPTT:
@@ -277,19 +310,21 @@ class BPTT:
         self.T, self.B, self.H = T, B, H
         self.names = layer_names(spec.layers)
         dtype = cache.h.dtype
-        self.grads = flat_dict({k: v.shape for k, v in params.items()}, dtype, fill=None)
+        self.grads = empty_like_flat(params)
         head: Head = HEADS[spec.head]
         self.dy = head.backward(cache.probs, cache.logits, cache.y, cache.mask)  # (T, B, V)
         htop = cache.h[-1].reshape(T * B, H)
         dy2 = self.dy.reshape(T * B, -1)
         np.matmul(dy2.T, htop, out=self.grads["Why"])            # (V, H)
-        np.sum(dy2, axis=0, out=self.grads["by"])
+        np.dot(np.ones(T * B, dtype=dtype), dy2, out=self.grads["by"])   # Σ over t and b
         self.dh_out = (dy2 @ params["Why"]).reshape(T, B, H)     # Whyᵀ dy for every t
         self.dact = act_grad(spec, cache.h)                      # f'(h_t), (L, T, B, H)
         self.dh = np.empty((L, T, B, H), dtype=dtype)
         self.dhraw = np.empty((L, T, B, H), dtype=dtype)
         self.dx = np.empty((L, T, B, H), dtype=dtype) if L > 1 else None
         self.dhnext = [np.zeros((B, H), dtype=dtype) for _ in range(L)]
+        self._whh = [params[n[1]] for n in self.names]
+        self._wxh = [params[n[0]] for n in self.names]
         self.next_t = T - 1
         self.t: int | None = None
 
@@ -298,20 +333,26 @@ class BPTT:
         """True once timestep 0 has been processed."""
         return self.next_t < 0
 
-    def step(self) -> int:
-        """Process the next timestep (going backward) and return it."""
+    def step(self, n: int = 1) -> int:
+        """Process the next ``n`` timesteps (going backward), one at a time, and
+        return the last one processed.  ``step()`` is what the step-through calls;
+        :func:`backward` calls ``step(T)``, the same loop run to the end."""
         t = self.next_t
         if t < 0:
             raise RuntimeError("BPTT already reached t = 0")
-        dtop = self.dh_out[t]                                    # (B, H)
-        for l in range(self.spec.layers - 1, -1, -1):
-            dh, dhraw = self.dh[l, t], self.dhraw[l, t]
-            np.add(dtop, self.dhnext[l], out=dh)
-            np.multiply(self.dact[l, t], dh, out=dhraw)
-            np.dot(dhraw, self.params[self.names[l][1]], out=self.dhnext[l])   # Whhᵀ dhraw
-            if l > 0:
-                dtop = self.dx[l, t]
-                np.dot(dhraw, self.params[self.names[l][0]], out=dtop)         # to the layer below
+        L = self.spec.layers
+        dh_all, dhraw_all, dact, dh_out = self.dh, self.dhraw, self.dact, self.dh_out
+        dhnext, whh, wxh, dx = self.dhnext, self._whh, self._wxh, self.dx
+        for t in range(t, max(t - n, -1), -1):
+            dtop = dh_out[t]                                     # (B, H)
+            for l in range(L - 1, -1, -1):
+                dh, dhraw = dh_all[l, t], dhraw_all[l, t]
+                np.add(dtop, dhnext[l], out=dh)                  # dh_t = from above + dhnext
+                np.multiply(dact[l, t], dh, out=dhraw)           # dhraw_t = f'(h_t) ⊙ dh_t
+                np.dot(dhraw, whh[l], out=dhnext[l])             # dhnext = Whhᵀ dhraw_t
+                if l > 0:
+                    dtop = dx[l, t]
+                    np.dot(dhraw, wxh[l], out=dtop)              # dx_t, to the layer below
         self.t = t
         self.next_t = t - 1
         if t == 0:
@@ -359,35 +400,43 @@ class BPTT:
 
     def _weight_grads(self, t0: int, g: dict[str, np.ndarray]) -> None:
         """``dWxh, dWhh, dbh`` of every layer summed over timesteps ``t0 … T-1``."""
-        c, H = self.cache, self.H
+        c, H, T = self.cache, self.H, self.T
+        hfull = c.hfull if c.hfull is not None else np.concatenate([c.h0[:, None], c.h], axis=1)
         for l, (wxh, whh, bh) in enumerate(self.names):
-            dr = self.dhraw[l, t0:]                               # (T', B, H)
-            dr2 = dr.reshape(-1, H)
-            np.sum(dr2, axis=0, out=g[bh])
-            # dWhh = Σ dhraw_t h_{t-1}ᵀ, with h_{-1} the carried-in state h0
-            hp = c.h[l, t0 - 1:-1] if t0 > 0 else c.h[l, :-1]
-            if t0 > 0:
-                np.matmul(dr2.T, hp.reshape(-1, H), out=g[whh])
-            else:
-                np.matmul(dr[1:].reshape(-1, H).T, hp.reshape(-1, H), out=g[whh])
-                g[whh] += dr[0].T @ c.h0[l]
+            dr2 = self.dhraw[l, t0:].reshape(-1, H)               # (T' B, H)
+            np.dot(np.ones(dr2.shape[0], dtype=dr2.dtype), dr2, out=g[bh])   # Σ dhraw_t
+            # dWhh = Σ dhraw_t h_{t-1}ᵀ; hfull[l, t] is h_{t-1}, h0 at t = 0
+            np.matmul(dr2.T, hfull[l, t0:T].reshape(-1, H), out=g[whh])
             if l == 0 and self.spec.index_input:
                 # dWxh = Σ dhraw_t onehot(x_t)ᵀ: add each row of dhraw into column x_t
-                gw = g[wxh]                                       # (H, V)
-                V = gw.shape[1]
-                flat_ix = (np.arange(H)[None, :] * V + c.x[t0:].reshape(-1, 1)).ravel()
-                gw[...] = 0.0
-                np.add.at(gw.reshape(-1), flat_ix, dr2.ravel())
+                _scatter_columns(g[wxh], c.x[t0:].reshape(-1), dr2)
             else:
-                x = c.x[t0:] if l == 0 else c.h[l - 1, t0:]
+                x = c.x[t0:] if l == 0 else hfull[l - 1, t0 + 1:]
                 np.matmul(dr2.T, x.reshape(dr2.shape[0], -1), out=g[wxh])
+
+
+def _scatter_columns(gw: np.ndarray, ix: np.ndarray, rows: np.ndarray) -> None:
+    """``gw[:, ix[n]] += rows[n]`` for every n, into a zeroed ``gw (H, V)``.
+
+    Repeated indices add up.  Small inputs go through one unbuffered ``add.at``;
+    larger ones are sorted so that each column is summed once with ``reduceat``.
+    """
+    H, V = gw.shape
+    gw[...] = 0.0
+    if len(ix) <= 64:
+        flat_ix = (np.arange(H) * V + ix[:, None]).ravel()
+        np.add.at(gw.reshape(-1), flat_ix, rows.ravel())
+        return
+    order = np.argsort(ix, kind="stable")
+    six = ix[order]
+    starts = np.flatnonzero(np.concatenate(([True], six[1:] != six[:-1])))
+    gw.T[six[starts]] = np.add.reduceat(rows[order], starts, axis=0)
 
 
 def backward(spec: Spec, params: dict[str, np.ndarray], cache: Cache) -> BPTT:
     """Full BPTT: the stepper run to the end.  Returns it; ``.grads`` are the gradients."""
     bptt = BPTT(spec, params, cache)
-    while not bptt.done:
-        bptt.step()
+    bptt.step(bptt.T)
     return bptt
 
 

@@ -17,34 +17,57 @@ OPTIMIZERS = ("sgd", "momentum", "adagrad", "adam")
 CLIP_MODES = ("value", "norm", "none")
 
 
-def clip_grads(grads: dict[str, np.ndarray], mode: str, clip: float, total: float | None = None) -> float:
+def clip_grads(grads: dict[str, np.ndarray], mode: str, clip: float, total: float | None = None,
+               columns: dict[str, np.ndarray] | None = None) -> float:
     """Clip gradients in place and return their global norm before clipping.
 
     ``mode="value"`` clips each element to ``[-clip, clip]`` as the tutorials do
     (min-char-rnn ±5, the echo tutorial ±1); ``mode="norm"`` rescales all of them
     together so that the global norm is at most ``clip``; ``"none"`` leaves them.
     ``total``, if the caller already has the global norm, saves a pass.
+    ``columns`` (see :meth:`Optimizer.step`) lets value clipping skip the
+    columns that are known to be zero.
     """
-    flat = flat_of(grads)
-    parts = [flat] if flat is not None else list(grads.values())
     if total is None:
-        total = float(np.sqrt(sum(float(np.dot(g.ravel(), g.ravel())) for g in parts)))
+        total = math.sqrt(sum(v * v for v in grad_norms(grads, columns).values()))
     if mode == "value" and clip > 0:
-        for g in parts:
-            np.clip(g, -clip, clip, out=g)
+        for g, cols in _segments(grads, columns):
+            if cols is None:
+                np.clip(g, -clip, clip, out=g)
+            else:
+                g[:, cols] = np.clip(g[:, cols], -clip, clip)
     elif mode == "norm" and clip > 0 and total > clip:
         scale = clip / (total + 1e-12)
-        for g in parts:
+        for g, _ in _segments(grads, None):
             g *= scale
     return total
 
 
-def grad_norms(grads: dict[str, np.ndarray]) -> dict[str, float]:
-    """Norm of each gradient (one dot product each, no temporaries)."""
+def grad_norms(grads: dict[str, np.ndarray], columns: dict[str, np.ndarray] | None = None) -> dict[str, float]:
+    """Norm of each gradient (one dot product each); for a parameter named in
+    ``columns``, only those columns are read (the others are zero)."""
     out = {}
     for k, g in grads.items():
-        v = g.reshape(-1)
+        v = g[:, columns[k]].ravel() if columns and k in columns else g.reshape(-1)
         out[k] = math.sqrt(float(np.dot(v, v)))
+    return out
+
+
+def _segments(arrays: dict[str, np.ndarray], columns: dict[str, np.ndarray] | None):
+    """Cover ``arrays`` with as few pieces as possible: ``(array, None)`` for a
+    stretch of the shared buffer (or one array when there is none) and
+    ``(array, cols)`` for a parameter of which only columns ``cols`` matter."""
+    flat = flat_of(arrays)
+    if flat is None:
+        return [(v, columns.get(k) if columns else None) for k, v in arrays.items()]
+    out, pos = [], 0
+    for o, n, k in sorted((_offset(flat, arrays[k]), arrays[k].size, k) for k in (columns or {})):
+        if o > pos:
+            out.append((flat[pos:o], None))
+        out.append((arrays[k], columns[k]))
+        pos = o + n
+    if pos < flat.size:
+        out.append((flat[pos:], None))
     return out
 
 
@@ -57,13 +80,14 @@ class Optimizer:
     """
 
     slots: tuple[str, ...] = ()
+    sparse_exact = True        # a zero gradient leaves param and state unchanged
 
     def __init__(self, lr: float, params: dict[str, np.ndarray]):
         self.lr = lr
         self.t = 0
         shapes = {k: v.shape for k, v in params.items()}
         self.slot_views = {s: flat_dict(shapes, next(iter(params.values())).dtype) for s in self.slots}
-        self._scratch: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._scratch: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def flat_state(self) -> dict[str, np.ndarray]:
@@ -75,22 +99,42 @@ class Optimizer:
         """``"slot/param"`` -> that parameter's slot array (a view into the slot's buffer)."""
         return {f"{s}/{k}": a for s, views in self.slot_views.items() for k, a in views.items()}
 
-    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        """Apply one update to every parameter, in place."""
+    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray],
+             columns: dict[str, np.ndarray] | None = None) -> None:
+        """Apply one update to every parameter, in place.
+
+        ``columns`` may name, for some parameters, the only columns whose gradient
+        can be non-zero (the input weights of a language model see only the
+        symbols in the batch).  Optimizers for which a zero gradient changes
+        nothing (:attr:`sparse_exact`) then update just those columns: the same
+        result, without touching the rest of a large embedding-like matrix.
+        """
         self.t += 1
-        pf, gf = flat_of(params), flat_of(grads)
-        if pf is not None and gf is not None:
-            self.update(pf, gf, self.flat_state, "")
-        else:
-            for k, p in params.items():
-                self.update(p, grads[k], {s: self.state[f"{s}/{k}"] for s in self.slots}, k)
+        if not self.sparse_exact:
+            columns = None
+        arrays = [params, grads, *(self.slot_views[s] for s in self.slots)]
+        if any(flat_of(a) is None for a in arrays):
+            arrays = [dict(a) for a in arrays]                    # one piece per parameter
+        pieces = zip(*(_segments(a, columns) for a in arrays))
+        for (p, cols), (g, _), *slot_pieces in pieces:
+            states = {s: a for s, (a, _) in zip(self.slots, slot_pieces)}
+            if cols is None:
+                self.update(p, g, states, "")
+                continue
+            sub = {s: a[:, cols] for s, a in states.items()}
+            psub = p[:, cols]
+            self.update(psub, g[:, cols], sub, "")
+            p[:, cols] = psub
+            for s, a in states.items():
+                a[:, cols] = sub[s]
 
     def scratch(self, like: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        key = like.size
-        if key not in self._scratch or self._scratch[key][0].dtype != like.dtype:
-            self._scratch[key] = (np.empty(like.size, like.dtype), np.empty(like.size, like.dtype))
-        a, b = self._scratch[key]
-        return a.reshape(like.shape), b.reshape(like.shape)
+        """Two work arrays shaped like ``like``, carved from buffers kept between calls."""
+        n = like.size
+        if self._scratch is None or self._scratch[0].size < n or self._scratch[0].dtype != like.dtype:
+            self._scratch = (np.empty(n, like.dtype), np.empty(n, like.dtype))
+        a, b = self._scratch
+        return a[:n].reshape(like.shape), b[:n].reshape(like.shape)
 
     def update(self, p: np.ndarray, g: np.ndarray, st: dict[str, np.ndarray], name: str) -> None:
         s, _ = self.scratch(g)
@@ -106,6 +150,7 @@ class Momentum(Optimizer):
     """Heavy-ball momentum: ``v = mu v - lr g; param += v`` (mu = 0.9)."""
 
     slots = ("v",)
+    sparse_exact = False       # the velocity decays everywhere
     mu = 0.9
 
     def update(self, p, g, st, name):
@@ -138,6 +183,7 @@ class Adam(Optimizer):
     """Adam (beta1 0.9, beta2 0.999, eps 1e-8) with bias correction."""
 
     slots = ("m", "v")
+    sparse_exact = False       # both moments decay everywhere
     b1, b2, eps = 0.9, 0.999, 1e-8
 
     def update(self, p, g, st, name):
@@ -157,6 +203,11 @@ class Adam(Optimizer):
         s /= r
         s *= self.lr
         p -= s
+
+
+def _offset(flat: np.ndarray, view: np.ndarray) -> int:
+    """Element offset of ``view`` inside ``flat``."""
+    return (view.__array_interface__["data"][0] - flat.__array_interface__["data"][0]) // flat.itemsize
 
 
 def make_optimizer(name: str, lr: float, params: dict[str, np.ndarray]) -> Optimizer:

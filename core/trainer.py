@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.config import Config, build_task
-from core.model import BPTT, Cache, Spec, forward, init_params
+from core.model import BPTT, Cache, Spec, forward, init_params, layer_names
 from core.optim import clip_grads, grad_norms, make_optimizer
 from core.sampling import sample
 
@@ -306,17 +306,20 @@ class Trainer:
     def _finish(self, pending: Pending) -> dict:
         cfg = self.config
         batch, cache, bptt = pending.batch, pending.cache, pending.bptt
-        while not bptt.done:
-            bptt.step()
+        if not bptt.done:
+            bptt.step(bptt.next_t + 1)                             # the rest of BPTT
         grads = bptt.grads
-        norms = grad_norms(grads)                                  # before clipping
+        # only the columns of Wxh for the symbols in this batch have a gradient
+        cols = ({layer_names(self.spec.layers)[0][0]: np.unique(batch.x)}
+                if self.spec.index_input else None)
+        norms = grad_norms(grads, cols)                            # before clipping
         total = clip_grads(grads, cfg.clip_mode, cfg.clip,
-                           total=math.sqrt(sum(v * v for v in norms.values())))
+                           total=math.sqrt(sum(v * v for v in norms.values())), columns=cols)
         if not math.isfinite(total):
             self._undo(pending.undo)
             bad = next((k for k, v in norms.items() if not math.isfinite(v)), "?")
             raise DivergenceError(f"gradient of {bad} became non-finite at iteration {self.iteration + 1}")
-        self.opt.step(self.params, grads)
+        self.opt.step(self.params, grads, cols)
         if self.task.carries_state:
             self.hprev[...] = cache.hlast
         self.iteration += 1

@@ -209,9 +209,10 @@ def test_softmax_dy_is_probs_minus_onehot(B):
     assert cache.loss == pytest.approx(float(-np.log(p_t).mean(axis=1).sum()), rel=1e-12)
 
 
+@pytest.mark.parametrize("B", [3, 20], ids=["few-rows", "many-rows"])   # the two scatter paths
 @pytest.mark.parametrize("layers", [1, 2])
-def test_index_inputs_match_onehot_dense_inputs(layers):
-    spec, params, x, y, h0, _ = make_case(layers=layers, B=3, seed=11)
+def test_index_inputs_match_onehot_dense_inputs(layers, B):
+    spec, params, x, y, h0, _ = make_case(layers=layers, B=B, seed=11)
     dense = dataclasses.replace(spec, index_input=False)
     xd = np.eye(spec.input_size)[x]                                # (T, B, D)
     ci, cd = forward(spec, params, x, y, h0), forward(dense, params, xd, y, h0)
@@ -220,3 +221,47 @@ def test_index_inputs_match_onehot_dense_inputs(layers):
     gi, gd = backward(spec, params, ci).grads, backward(dense, params, cd).grads
     for k in gi:
         np.testing.assert_allclose(gi[k], gd[k], rtol=1e-10, atol=1e-13, err_msg=k)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_softmax_stays_exact_for_huge_logits(dtype):
+    """Logits far outside exp's range take the shifted path and still give
+    probabilities that sum to 1 and a finite loss."""
+    head = HEADS["softmax_ce"]
+    logits = np.array([[[1000.0, 0.0, -1000.0]], [[1.0, 2.0, 3.0]]], dtype=dtype)   # (T=2, B=1, V=3)
+    y = np.array([[0], [2]])
+    probs, step = head.forward(logits.copy(), y, np.ones(2, dtype=dtype))
+    assert np.isfinite(probs).all() and np.isfinite(step).all()
+    np.testing.assert_allclose(probs.sum(axis=2), 1.0, rtol=1e-6)
+    assert probs[0, 0, 0] == pytest.approx(1.0)
+    e = np.exp([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(probs[1, 0], e / e.sum(), rtol=1e-6)
+    assert step[0] == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("name", ["sgd", "adagrad", "momentum", "adam"])
+def test_optimizer_with_touched_columns_equals_the_dense_update(name):
+    """Telling the optimizer which Wxh columns have a gradient is only a shortcut:
+    the parameters and optimizer state come out bit-identical."""
+    from core.model import init_params
+    from core.optim import make_optimizer
+    spec = Spec(input_size=30, hidden_size=7, output_size=30)
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 30, size=(6, 2))
+    y = rng.integers(0, 30, size=(6, 2))
+    runs = []
+    for sparse in (False, True):
+        params = init_params(spec, np.random.default_rng(1))
+        opt = make_optimizer(name, 0.1, params)
+        for _ in range(3):
+            cache = forward(spec, params, x, y, np.zeros((1, 2, 7)))
+            grads = backward(spec, params, cache).grads
+            opt.step(params, grads, {"Wxh": np.unique(x)} if sparse else None)
+        runs.append(({k: v.copy() for k, v in params.items()}, {k: v.copy() for k, v in opt.state.items()}))
+    (p0, s0), (p1, s1) = runs
+    for k in p0:
+        assert np.array_equal(p0[k], p1[k]), k
+    for k in s0:
+        assert np.array_equal(s0[k], s1[k]), k
+    untouched = np.setdiff1d(np.arange(30), np.unique(x))
+    assert untouched.size > 0                                     # the shortcut really skipped columns
