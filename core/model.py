@@ -337,13 +337,13 @@ class BPTT:
         """Process the next ``n`` timesteps (going backward), one at a time, and
         return the last one processed.  ``step()`` is what the step-through calls;
         :func:`backward` calls ``step(T)``, the same loop run to the end."""
-        t = self.next_t
-        if t < 0:
+        first = self.next_t
+        if first < 0:
             raise RuntimeError("BPTT already reached t = 0")
         L = self.spec.layers
         dh_all, dhraw_all, dact, dh_out = self.dh, self.dhraw, self.dact, self.dh_out
         dhnext, whh, wxh, dx = self.dhnext, self._whh, self._wxh, self.dx
-        for t in range(t, max(t - n, -1), -1):
+        for t in range(first, max(first - n, -1), -1):
             dtop = dh_out[t]                                     # (B, H)
             for l in range(L - 1, -1, -1):
                 dh, dhraw = dh_all[l, t], dhraw_all[l, t]

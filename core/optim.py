@@ -14,6 +14,7 @@ import numpy as np
 from core.model import flat_dict, flat_of
 
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "adam")
+CHUNK = 65536          # elements per optimizer pass (128 KiB in float64)
 CLIP_MODES = ("value", "norm", "none")
 
 
@@ -115,11 +116,16 @@ class Optimizer:
         arrays = [params, grads, *(self.slot_views[s] for s in self.slots)]
         if any(flat_of(a) is None for a in arrays):
             arrays = [dict(a) for a in arrays]                    # one piece per parameter
-        pieces = zip(*(_segments(a, columns) for a in arrays))
+        pieces = zip(*(_segments(a, columns) for a in arrays), strict=True)
         for (p, cols), (g, _), *slot_pieces in pieces:
-            states = {s: a for s, (a, _) in zip(self.slots, slot_pieces)}
+            states = {s: a for s, (a, _) in zip(self.slots, slot_pieces, strict=True)}
             if cols is None:
-                self.update(p, g, states, "")
+                # in cache-sized chunks: the update makes several passes, and a
+                # chunk stays in L2 between them (same arithmetic, element-wise)
+                for o in range(0, p.size, CHUNK):
+                    part = slice(o, o + CHUNK)
+                    self.update(p.reshape(-1)[part], g.reshape(-1)[part],
+                                {s: a.reshape(-1)[part] for s, a in states.items()}, "")
                 continue
             sub = {s: a[:, cols] for s, a in states.items()}
             psub = p[:, cols]

@@ -309,9 +309,7 @@ class Trainer:
         if not bptt.done:
             bptt.step(bptt.next_t + 1)                             # the rest of BPTT
         grads = bptt.grads
-        # only the columns of Wxh for the symbols in this batch have a gradient
-        cols = ({layer_names(self.spec.layers)[0][0]: np.unique(batch.x)}
-                if self.spec.index_input else None)
+        cols = self._touched_columns(batch)
         norms = grad_norms(grads, cols)                            # before clipping
         total = clip_grads(grads, cfg.clip_mode, cfg.clip,
                            total=math.sqrt(sum(v * v for v in norms.values())), columns=cols)
@@ -324,7 +322,7 @@ class Trainer:
             self.hprev[...] = cache.hlast
         self.iteration += 1
         self.last = _Last(batch, cache, bptt)
-        self.metrics = self._metrics(batch, cache, norms, total)
+        self.metrics = self._metrics(batch, cache, bptt.dact, norms, total)
         self.history.add(self.iteration, cache.loss, self.metrics["ema"])
         if self.is_language_model and (self.iteration - 1) % cfg.sample_every == 0:
             self.resample()
@@ -338,13 +336,24 @@ class Trainer:
             self._backup = self._state_copy()
         return self.metrics
 
+    def _touched_columns(self, batch) -> dict[str, np.ndarray] | None:
+        """Only the Wxh columns of the symbols in this batch have a gradient.  When
+        they are few (a large vocabulary), clipping and the update visit just those;
+        otherwise one pass over everything is cheaper than gathering them."""
+        if not self.spec.index_input:
+            return None
+        cols = np.unique(batch.x)
+        if 4 * cols.size > self.spec.input_size:
+            return None
+        return {layer_names(self.spec.layers)[0][0]: cols}
+
     def _bad_param(self) -> str | None:
         for k, p in self.params.items():
             if not np.isfinite(p).all():
                 return k
         return None
 
-    def _metrics(self, batch, cache: Cache, norms: dict, total: float) -> dict:
+    def _metrics(self, batch, cache: Cache, dact: np.ndarray, norms: dict, total: float) -> dict:
         cfg = self.config
         beta = cfg.ema_beta
         self.ema_raw = beta * self.ema_raw + (1 - beta) * cache.loss
@@ -352,11 +361,10 @@ class Trainer:
         if math.isnan(self.smooth_loss):
             self.smooth_loss = cache.loss
         self.smooth_loss = self.smooth_loss * 0.999 + cache.loss * 0.001
-        h = cache.h
-        if self.spec.activation == "tanh":
-            sat = np.count_nonzero(np.abs(h) > 0.95) / h.size
-        else:
-            sat = np.count_nonzero((h < 0.05) | (h > 0.95)) / h.size
+        # saturated: |h| > 0.95 (tanh) or h outside [0.05, 0.95] (sigmoid), read off
+        # f'(h) that BPTT already holds: below f' at those edges means saturated
+        edge = 1 - 0.95 * 0.95 if self.spec.activation == "tanh" else 0.95 * 0.05
+        sat = np.count_nonzero(dact < edge) / dact.size
         m = {"iteration": self.iteration, "loss": cache.loss, "ema": ema,
              "smooth_loss": self.smooth_loss, "grad_norm": total, "saturated": sat,
              "lr": self.opt.lr, "grad_norms": norms}

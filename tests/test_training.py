@@ -257,3 +257,17 @@ def test_a_pickled_trainer_keeps_training_the_same_weights():
     lb = [b.step()["loss"] for _ in range(50)]
     assert la == lb
     assert not np.array_equal(before, b.params["Whh"])
+
+
+@pytest.mark.parametrize("task,saturated", [("charlm", lambda h: np.abs(h) > 0.95),
+                                            ("subtraction", lambda h: (h < 0.05) | (h > 0.95))])
+def test_saturated_fraction_counts_units_near_the_rails(task, saturated):
+    cfg = Config(task=task, text=SHAKESPEARE, lr=1.0) if task == "charlm" else Config(task=task, lr=5.0)
+    trainer = Trainer(cfg)
+    fractions = []
+    for _ in range(200):
+        m = trainer.step()
+        h = trainer.last.cache.h
+        assert m["saturated"] == pytest.approx(np.count_nonzero(saturated(h)) / h.size, abs=1e-9)
+        fractions.append(m["saturated"])
+    assert max(fractions) > 0.05                                   # a high rate does saturate some units
