@@ -71,21 +71,32 @@ class SoftmaxCE:
 
 
 def _sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * z))                         # finite for any z
+    p = np.multiply(z, 0.5)
+    np.tanh(p, out=p)
+    p += 1.0
+    p *= 0.5
+    return p                                                      # ½ (1 + tanh(z/2)): finite for any z
 
 
 class SigmoidMSE:
     name, index_targets = "sigmoid_mse", False
 
     def forward(self, logits, y, mask):
+        T, B, V = logits.shape
         p = _sigmoid(logits)
         err = p - y
-        step = 0.5 * (err * err).sum(axis=2).mean(axis=1) * mask
+        err *= err
+        step = err.reshape(T, B * V).sum(axis=1)                  # Σ over batch and outputs
+        step *= mask * (0.5 / B)                                  # ½, mean over the batch
         return p, step
 
     def backward(self, probs, logits, y, mask):
         B = probs.shape[1]
-        return (probs - y) * probs * (1.0 - probs) * (mask[:, None, None] / B)
+        dy = probs - y
+        dy *= probs
+        dy *= 1.0 - probs
+        dy *= (mask / B)[:, None, None]
+        return dy
 
 
 class SigmoidBCE:

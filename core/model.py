@@ -104,40 +104,42 @@ def flat_dict(shapes: dict[str, tuple[int, ...]], dtype, fill: float | None = 0.
     One buffer lets optimizers and clipping touch every parameter with a single
     NumPy call; :func:`flat_of` gets the buffer back.
     """
-    total = sum(math.prod(sh) for sh in shapes.values())
-    buf = np.zeros(total, dtype=dtype) if fill == 0.0 else np.empty(total, dtype=dtype)
-    out, o = FlatDict(), 0
+    layout, o = [], 0
     for name, sh in shapes.items():
         n = math.prod(sh)
-        out[name] = buf[o:o + n].reshape(sh)
+        layout.append((name, o, o + n, tuple(sh)))
         o += n
-    out.flat = buf
-    return out
+    buf = np.zeros(o, dtype=dtype) if fill == 0.0 else np.empty(o, dtype=dtype)
+    return _rebuild_flat(buf, layout)
 
 
 class FlatDict(dict):
     """A dict of arrays that are views into one buffer, kept as ``.flat``.
 
-    Pickling keeps that sharing: the buffer travels once and the views are rebuilt
-    on it (a plain dict of views would arrive as unrelated copies).
+    ``layout`` lists ``(name, start, end, shape)`` of each view, in order.  Pickling
+    keeps the sharing: the buffer travels once and the views are rebuilt on it
+    (a plain dict of views would arrive as unrelated copies).
     """
 
     flat: np.ndarray | None = None
+    layout: tuple = ()
 
     def __reduce__(self):
         if self.flat is None:
             return (FlatDict, (dict(self),))
-        base = self.flat.__array_interface__["data"][0]
-        item = self.flat.itemsize
-        layout = [(k, (v.__array_interface__["data"][0] - base) // item, v.shape) for k, v in self.items()]
-        return (_rebuild_flat, (self.flat, layout))
+        return (_rebuild_flat, (self.flat, list(self.layout)))
+
+    def offset(self, name: str) -> int:
+        """Where ``self[name]`` starts in ``self.flat``."""
+        return next(o for k, o, _, _ in self.layout if k == name)
 
 
 def _rebuild_flat(buf: np.ndarray, layout: list) -> FlatDict:
     out = FlatDict()
-    for k, o, shape in layout:
-        out[k] = buf[o:o + math.prod(shape)].reshape(shape)
+    for k, start, end, shape in layout:
+        out[k] = buf[start:end].reshape(shape)
     out.flat = buf
+    out.layout = tuple(layout)
     return out
 
 
@@ -148,13 +150,9 @@ def flat_of(arrays: dict[str, np.ndarray]) -> np.ndarray | None:
 
 def empty_like_flat(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Uninitialised arrays shaped like ``arrays``, views into one new buffer."""
-    flat = flat_of(arrays)
-    if flat is None:
+    if flat_of(arrays) is None:
         return flat_dict({k: v.shape for k, v in arrays.items()}, next(iter(arrays.values())).dtype, fill=None)
-    base = flat.__array_interface__["data"][0] // flat.itemsize
-    layout = [(k, v.__array_interface__["data"][0] // flat.itemsize - base, v.shape)
-              for k, v in arrays.items()]
-    return _rebuild_flat(np.empty_like(flat), layout)
+    return _rebuild_flat(np.empty_like(arrays.flat), arrays.layout)
 
 
 def _act(spec: Spec):

@@ -62,7 +62,7 @@ def _segments(arrays: dict[str, np.ndarray], columns: dict[str, np.ndarray] | No
     if flat is None:
         return [(v, columns.get(k) if columns else None) for k, v in arrays.items()]
     out, pos = [], 0
-    for o, n, k in sorted((_offset(flat, arrays[k]), arrays[k].size, k) for k in (columns or {})):
+    for o, n, k in sorted((arrays.offset(k), arrays[k].size, k) for k in (columns or {})):
         if o > pos:
             out.append((flat[pos:o], None))
         out.append((arrays[k], columns[k]))
@@ -209,11 +209,6 @@ class Adam(Optimizer):
         s /= r
         s *= self.lr
         p -= s
-
-
-def _offset(flat: np.ndarray, view: np.ndarray) -> int:
-    """Element offset of ``view`` inside ``flat``."""
-    return (view.__array_interface__["data"][0] - flat.__array_interface__["data"][0]) // flat.itemsize
 
 
 def make_optimizer(name: str, lr: float, params: dict[str, np.ndarray]) -> Optimizer:

@@ -340,10 +340,11 @@ class Trainer:
         """Only the Wxh columns of the symbols in this batch have a gradient.  When
         they are few (a large vocabulary), clipping and the update visit just those;
         otherwise one pass over everything is cheaper than gathering them."""
-        if not self.spec.index_input:
+        V = self.spec.input_size
+        if not self.spec.index_input or V < 256:
             return None
-        cols = np.unique(batch.x)
-        if 4 * cols.size > self.spec.input_size:
+        cols = np.flatnonzero(np.bincount(batch.x.reshape(-1), minlength=V))
+        if 4 * cols.size > V:
             return None
         return {layer_names(self.spec.layers)[0][0]: cols}
 

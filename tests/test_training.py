@@ -271,3 +271,32 @@ def test_saturated_fraction_counts_units_near_the_rails(task, saturated):
         assert m["saturated"] == pytest.approx(np.count_nonzero(saturated(h)) / h.size, abs=1e-9)
         fractions.append(m["saturated"])
     assert max(fractions) > 0.05                                   # a high rate does saturate some units
+
+
+def test_large_vocabulary_shortcut_trains_exactly_like_the_full_update(monkeypatch):
+    """With the Analects' 1,358 symbols the trainer clips and updates only the Wxh
+    columns of the symbols in the batch; the run is bit-identical to a full update."""
+    lunyu = str(Path(SHAKESPEARE).with_name("lunyu.txt"))
+    fast = Trainer(Config(task="charlm", text=lunyu, hidden=20, seed=3))
+    fast_losses = run(fast, 30)
+    assert fast._touched_columns(fast.last.batch) is not None     # the shortcut was taken
+    monkeypatch.setattr(Trainer, "_touched_columns", lambda self, batch: None)
+    full = Trainer(Config(task="charlm", text=lunyu, hidden=20, seed=3))
+    assert run(full, 30) == fast_losses
+    for k in fast.params:
+        assert np.array_equal(fast.params[k], full.params[k]), k
+    for k in fast.opt.state:
+        assert np.array_equal(fast.opt.state[k], full.opt.state[k]), k
+
+
+@pytest.mark.parametrize("bits", [8, 20])                           # bit table and shift paths
+def test_subtraction_encodes_bits_lsb_first(bits):
+    from core.tasks import Subtraction
+    task = Subtraction(bits)
+    a, b = task.draw(np.random.default_rng(1), 50)
+    batch = task.encode(a, b)
+    assert batch.x.shape == (bits, 50, 2) and batch.y.shape == (bits, 50, 1)
+    weights = 2 ** np.arange(bits)[:, None]
+    assert np.array_equal((batch.x[:, :, 0] * weights).sum(axis=0), a)
+    assert np.array_equal((batch.x[:, :, 1] * weights).sum(axis=0), b)
+    assert np.array_equal((batch.y[:, :, 0] * weights).sum(axis=0), a - b)
