@@ -239,12 +239,16 @@ def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
     inp = x
     for l, (wxh, whh, bh) in enumerate(layer_names(L)):
         Wxh, WhhT = params[wxh], params[whh].T
+        if B >= 8:
+            WhhT = np.ascontiguousarray(WhhT)   # BLAS runs h @ Whhᵀ ~2x faster on a C-ordered copy
         a = hraw[l]                                             # (T, B, H)
         if l == 0 and spec.index_input:
             # Wxh @ onehot(x) + bh is column x of Wxh, plus bh: gather rows of the
             # (V, H) table Wxhᵀ + bh, never multiply by a one-hot vector
-            table = np.add(Wxh.T, params[bh])
-            np.take(table, inp.reshape(-1), axis=0, out=a.reshape(T * B, H))
+            table = np.empty((Wxh.shape[1], H), dtype=dtype)
+            np.add(Wxh.T, params[bh], out=table)
+            # mode="clip" (indices are valid symbols) lets take write straight to out
+            np.take(table, inp.reshape(-1), axis=0, out=a.reshape(T * B, H), mode="clip")
         else:
             np.matmul(inp.reshape(T * B, -1), Wxh.T, out=a.reshape(T * B, H))
             a += params[bh]
