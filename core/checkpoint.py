@@ -48,8 +48,12 @@ def save(trainer, path: str | os.PathLike) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise CheckpointError(f"cannot save checkpoint: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise CheckpointError(f"cannot save checkpoint in {folder}: {e.strerror or e}") from None
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())        # mkstemp makes 0600; a save is an ordinary file
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
             f.flush()
@@ -61,11 +65,25 @@ def save(trainer, path: str | os.PathLike) -> Path:
     return path
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def read(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """All arrays of a checkpoint file, or :class:`CheckpointError`."""
     p = Path(path)
     if not p.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        with open(p, "rb") as f:
+            magic = f.read(4)
+    except OSError as e:
+        raise CheckpointError(f"cannot read {path}: {e.strerror or e}") from None
+    if magic[:2] != b"PK":                      # every .npz is a zip archive
+        raise CheckpointError(f"{path} is not an rnn-tui checkpoint (not an .npz file)"
+                              if magic else f"{path} is empty, not a checkpoint")
     try:
         with np.load(p, allow_pickle=False) as z:
             data = {k: z[k] for k in z.files}

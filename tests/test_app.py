@@ -236,7 +236,7 @@ async def test_o_opens_a_checkpoint_and_says_so_when_it_cannot(tmp_path):
         await pilot.press("o")
         app.screen.query_one("#path").value = str(tmp_path / "junk.npz")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: "not a readable checkpoint" in app.message, what="error line")
+        await wait_until(pilot, lambda: "not an .npz file" in app.message, what="error line")
         assert app.snapshot.task == "charlm"                    # nothing the user had is lost
         await pilot.press("o")
         app.screen.query_one("#path").value = str(saved)

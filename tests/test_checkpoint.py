@@ -104,6 +104,17 @@ def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
     assert checkpoint.load(path).iteration == 3
 
 
+def test_saved_file_is_readable_like_any_new_file(tmp_path):
+    """mkstemp makes 0600 files; a checkpoint gets the usual mode (0666 less the umask)."""
+    import os
+    old = os.umask(0o022)
+    try:
+        path = checkpoint.save(Trainer(CONFIGS["subtraction"]), tmp_path / "c.npz")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
 def test_save_into_missing_folder_is_refused(tmp_path):
     trainer = Trainer(CONFIGS["subtraction"])
     with pytest.raises(CheckpointError):
@@ -151,12 +162,28 @@ def _missing(tmp_path, good):
     return tmp_path / "missing.npz", {}
 
 
+def _empty(tmp_path, good):
+    p = tmp_path / "empty.npz"
+    p.write_bytes(b"")
+    return p, {}
+
+
+def _npy_array(tmp_path, good):
+    p = tmp_path / "array.npz"
+    with open(p, "wb") as f:
+        np.save(f, np.arange(10))
+    return p, {}
+
+
 @pytest.mark.parametrize("make", [_truncated, _random_bytes, _foreign_npz, _other_vocabulary,
-                                  _wrong_task, _missing], ids=lambda f: f.__name__.strip("_"))
+                                  _wrong_task, _missing, _empty, _npy_array],
+                         ids=lambda f: f.__name__.strip("_"))
 def test_bad_checkpoints_are_refused_in_one_line(make, tmp_path, good_ckpt):
     path, kwargs = make(tmp_path, good_ckpt)
     with pytest.raises(CheckpointError) as info:
         checkpoint.load(path, **kwargs)
     msg = str(info.value)
     assert msg and "\n" not in msg and "\r" not in msg
+    assert "pickle" not in msg                                 # not numpy's advice to unpickle it
+    assert str(path) in msg
     assert checkpoint.load(good_ckpt).iteration == 5           # the good one still loads

@@ -12,7 +12,7 @@ def test_headless_subtraction_prints_final_metrics(run_cli):
     out = run_cli("--headless", "--task", "subtraction", "--steps", "300")
     assert out.returncode == 0, out.stderr
     assert "Traceback" not in out.stdout + out.stderr
-    assert "iter 300, loss " in out.stdout
+    assert out.stdout.count("iter 300, loss ") == 1               # the last line, once
     assert "accuracy" in out.stdout and "bit accuracy" in out.stdout
     assert "300 iterations in" in out.stdout
     assert "\x1b[" not in out.stdout                       # no progress bar when piped
@@ -87,6 +87,10 @@ BAD = {   # case: (arguments, a word the one-line message must contain)
                                                _truncated_ckpt(tmp, cli)], "truncated"),
     "missing-checkpoint": (lambda tmp, cli: ["--task", "subtraction", "--load",
                                              str(tmp / "none.npz")], "not found"),
+    "bits-for-charlm": (lambda tmp, cli: ["--task", "charlm", "--bits", "4"], "--bits"),
+    "delay-for-subtraction": (lambda tmp, cli: ["--task", "subtraction", "--delay", "3"], "--delay"),
+    "save-to-missing-folder": (lambda tmp, cli: ["--task", "subtraction", "--save",
+                                                 str(tmp / "absent" / "c.npz")], "does not exist"),
 }
 
 
@@ -102,3 +106,16 @@ def test_bad_input_exits_2_with_one_line(case, run_cli, tmp_path):
     assert lines[0].startswith("rnn-tui: error:"), lines[0]
     assert word in lines[0], lines[0]
     assert "iterations in" not in out.stdout                  # nothing was trained
+
+
+def test_headless_only_flags_without_headless_are_refused(run_cli, tmp_path):
+    out = run_cli("--task", "subtraction", "--steps", "5", "--save", tmp_path / "c.npz")
+    assert out.returncode == 2
+    assert out.stderr.splitlines() == [
+        "rnn-tui: error: --steps, --save only apply with --headless (in the app, press s to save a checkpoint)"]
+
+
+def test_a_failed_save_says_so_once(run_cli, tmp_path):
+    out = run_cli("--headless", "--task", "subtraction", "--steps", "2", "--save", tmp_path / "absent" / "c")
+    assert out.returncode == 2
+    assert out.stderr.count("cannot save checkpoint") == 1, out.stderr

@@ -32,11 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.headless:
         from tui.headless import run
 
-        return run(trainer, args.steps, args.csv, args.jsonl, args.save, args.record, args.record_every)
-    if args.record:
-        print("rnn-tui: error: --record works with --headless (record a run, then `rnn-tui replay`)",
-              file=sys.stderr)
-        return 2
+        return run(trainer, args.steps or 1000, args.csv, args.jsonl, args.save, args.record,
+                   args.record_every)
     if args.low_bandwidth:
         os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", "256")
     from tui.app import RnnApp

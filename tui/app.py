@@ -30,7 +30,7 @@ from tui.widgets.loss_plot import LossPlot
 from tui.widgets.predictions import Predictions
 from tui.widgets.sample_text import SampleText
 from tui.widgets.status_bar import StatusBar
-from tui.worker import BACKENDS, ReplayBackend, default_checkpoint_path
+from tui.worker import BACKENDS, ReplayBackend
 
 TASK_KEYS = {"1": "charlm", "2": "subtraction", "3": "echo", "4": "hello", "5": "stack"}
 PANELS = [("loss", "Loss"), ("hidden", "Hidden state"), ("predictions", "Predictions"),
@@ -442,7 +442,7 @@ class RnnApp(App[int]):
         plot.windowed = not plot.windowed
 
     def action_save(self) -> None:
-        self._send("save", default_checkpoint_path(self.snapshot.task, self.snapshot.iteration))
+        self._send("save", None)
 
     def action_open(self) -> None:
         def done(path: str | None) -> None:

@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=("process", "thread"), default="process",
                    help="where training runs: a child process (default) or a thread of the app")
     p.add_argument("--headless", action="store_true", help="train without the UI")
-    p.add_argument("--steps", type=_int("steps"), default=1000, help="iterations (headless)")
+    p.add_argument("--steps", type=_int("steps"), help="iterations (headless; default 1000)")
     p.add_argument("--csv", metavar="FILE", help="write per-iteration metrics as CSV (headless)")
     p.add_argument("--jsonl", metavar="FILE", help="write per-iteration metrics as JSON lines (headless)")
     p.add_argument("--save", metavar="CKPT", help="save a checkpoint at the end (headless)")
@@ -162,6 +162,16 @@ def config_from_args(args: argparse.Namespace) -> Config:
     values.setdefault("task", "charlm")
     if args.text and values["task"] != "charlm":
         raise UsageError(f"--text only applies to --task charlm (got --task {values['task']})")
+    task = values["task"]
+    for flag, only in (("bits", "subtraction"), ("delay", "echo")):
+        if getattr(args, flag, None) is not None and task != only:
+            raise UsageError(f"--{flag} only applies to --task {only} (got --task {task})")
+    if not getattr(args, "headless", True):
+        given = [f"--{f.replace('_', '-')}" for f in ("steps", "csv", "jsonl", "save", "record")
+                 if getattr(args, f, None) is not None]
+        if given:
+            raise UsageError(f"{', '.join(given)} only {'apply' if len(given) > 1 else 'applies'} "
+                             "with --headless (in the app, press s to save a checkpoint)")
     if args.fps is not None and args.fps > 60:
         raise UsageError(f"--fps {args.fps:g} is too high (at most 60)")
     try:

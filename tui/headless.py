@@ -49,6 +49,12 @@ def run(trainer: Trainer, steps: int, csv_path: str | None = None,
 
     from core.recording import Recorder
 
+    if save:
+        folder = Path(save).parent
+        if not folder.is_dir():                 # found out now, not after the training
+            print(f"rnn-tui: error: cannot save checkpoint: folder {folder} does not exist",
+                  file=sys.stderr)
+            return 2
     try:
         fcsv, fjson = _open_out(csv_path), _open_out(jsonl_path)
         recorder = Recorder(trainer, record, record_every) if record else None
@@ -57,6 +63,7 @@ def run(trainer: Trainer, steps: int, csv_path: str | None = None,
         return 2
     writer = None
     status, m = 0, trainer.metrics
+    printed = -1                                # iteration of the last progress line
     start_it, t0 = trainer.iteration, time.perf_counter()
     tty = sys.stdout.isatty()
     every = max(1, steps // 20)
@@ -86,6 +93,7 @@ def run(trainer: Trainer, steps: int, csv_path: str | None = None,
                         progress.update(bar, completed=i + 1, info=f"loss {m['ema']:.4f}")
                 elif (i + 1) % every == 0 or i == steps - 1:
                     print(_summary(m), flush=True)
+                    printed = trainer.iteration
     except DivergenceError as e:
         back = trainer.rollback()
         print(f"rnn-tui: training diverged: {e}; rolled back to iteration {back}", file=sys.stderr)
@@ -103,7 +111,7 @@ def run(trainer: Trainer, steps: int, csv_path: str | None = None,
             recorder.close(trainer)
     dt = time.perf_counter() - t0
     done = trainer.iteration - start_it
-    if m:
+    if m and printed != m["iteration"]:
         print(_summary(m))
     print(f"{done} iterations in {dt:.1f} s ({done / max(dt, 1e-9):.0f} it/s)")
     if trainer.last is not None and trainer.sample_text:
@@ -112,7 +120,10 @@ def run(trainer: Trainer, steps: int, csv_path: str | None = None,
         try:
             path = checkpoint.save(trainer, save)
             print(f"checkpoint saved: {path}")
-        except (OSError, checkpoint.CheckpointError) as e:
-            print(f"rnn-tui: error: cannot save checkpoint: {e}", file=sys.stderr)
+        except checkpoint.CheckpointError as e:
+            print(f"rnn-tui: error: {e}", file=sys.stderr)
+            return 2
+        except OSError as e:
+            print(f"rnn-tui: error: cannot save checkpoint: {e.strerror or e}", file=sys.stderr)
             return 2
     return status

@@ -140,13 +140,20 @@ class TrainLoop:
         """Multiply the learning rate by ``factor`` (relative, so quick presses add up)."""
         self.trainer.set_lr(self.trainer.opt.lr * factor)
 
-    def cmd_save(self, path: str):
+    def cmd_save(self, path: str | None = None):
+        """Write a checkpoint; without ``path``, named after the task and the
+        iteration the trainer is at now (not the one the screen last showed)."""
         from core import checkpoint
 
+        if path is None:
+            path = default_checkpoint_path(self.trainer.config.task, self.trainer.iteration)
         try:
             written = checkpoint.save(self.trainer, path)
-        except (OSError, checkpoint.CheckpointError) as e:
-            self.publish(Update(event=Event("error", f"checkpoint not written: {e}")))
+        except checkpoint.CheckpointError as e:
+            self.publish(Update(event=Event("error", str(e))))
+            return
+        except OSError as e:
+            self.publish(Update(event=Event("error", f"checkpoint not written: {e.strerror or e}")))
             return
         self.publish(Update(event=Event("saved", str(written))))
 
