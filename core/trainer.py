@@ -220,7 +220,7 @@ class Trainer:
     text panel uses its own RNG, so asking for samples never changes training.
     """
 
-    BACKUP_EVERY = 50
+    BACKUP_EVERY = 10
 
     def __init__(self, config: Config):
         self.config = cfg = config.resolved()

@@ -128,6 +128,10 @@ async def test_task_switch_shows_the_right_panels():
     async with app.run_test(size=(140, 40)) as pilot:
         await worker_ready(pilot)
         assert app.query_one("#panel-text").display
+        await pilot.press("2")                                  # a trained run: asks first
+        await pilot.pause(0.3)
+        assert app.snapshot.task == "charlm"
+        assert any("press 2 again" in n.message for n in app._notifications)
         await pilot.press("2")
         await wait_until(pilot, lambda: app.snapshot.task == "subtraction", what="subtraction")
         await pilot.press("n")
@@ -135,7 +139,7 @@ async def test_task_switch_shows_the_right_panels():
         await pilot.pause(0.2)
         assert not app.query_one("#panel-text").display
         assert "a−b" in str(app.query_one("#preds").content)
-        await pilot.press("1")
+        await pilot.press("1", "1")
         await wait_until(pilot, lambda: app.snapshot.task == "charlm", what="charlm")
         await pilot.pause(0.2)
         assert app.query_one("#panel-text").display
@@ -243,3 +247,48 @@ async def test_o_opens_a_checkpoint_and_says_so_when_it_cannot(tmp_path):
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.snapshot.task == "echo" and app.snapshot.iteration == 25,
                          what="the checkpoint's run")
+
+
+async def test_tab_in_a_dialog_does_not_switch_panels():
+    app = RnnApp(trained("charlm", 5), paused=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await worker_ready(pilot)
+        assert app.panel == "loss"
+        await pilot.press("o", "tab", "escape")
+        await pilot.pause(0.2)
+        assert app.panel == "loss"
+        await pilot.press("tab")                                  # on the main screen it does
+        assert app.panel == "hidden"
+
+
+async def test_palette_offers_only_what_applies_now():
+    app = RnnApp(trained("subtraction", 5), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Loss plot: smoothed curve on/off", "Stacked networks: next layer", "Next panel",
+                "Help: every key", "BPTT step-through"} <= titles
+        assert "Resample text" not in titles                      # not a language model
+        assert "Roll back after a divergence" not in titles       # nothing diverged
+
+
+async def test_learning_rate_keys_stop_at_the_limit():
+    app = RnnApp(trained("echo", 5), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        for _ in range(16):                                       # 0.1 × 2¹⁶ would be 6554
+            await pilot.press("plus")
+        await wait_until(pilot, lambda: app.snapshot.config["lr"] == 1000.0, what="lr at its maximum")
+        await wait_until(pilot, lambda: "maximum" in app.message, what="a message saying so")
+
+
+async def test_divergence_line_starts_with_what_to_do_at_80_columns():
+    app = RnnApp(trained("charlm", 0, lr=1000.0, clip_mode="none"), paused=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.diverged, timeout=30, what="a divergence")
+        await pilot.pause(0.3)
+        line = str(app.query_one("#status").content).splitlines()[1]
+        assert "z rolls back" in line[:78]
+        await pilot.press("z")
+        await wait_until(pilot, lambda: not app.diverged and "rolled back" in app.message,
+                         what="the rollback")

@@ -110,3 +110,21 @@ def test_cli_records_and_refuses_bad_recordings(tmp_path):
         assert res.returncode == 2
         assert res.stderr.startswith("rnn-tui: error:") and res.stderr.count("\n") == 1
         assert "Traceback" not in res.stderr
+
+
+async def test_replay_has_its_own_keys_and_help(tmp_path):
+    path = tmp_path / "run.jsonl"
+    record(path, "charlm", 40)
+    app = RnnApp(replay=Replayer(read(path)), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        footer = {b.binding.description for b in app.active_bindings.values()
+                  if b.enabled and b.binding.show}
+        assert {"Back", "Forward"} <= footer and not {"t−1", "t+1", "Step", "Save"} & footer
+        await pilot.press("n")                                    # a training key
+        await pilot.pause(0.2)
+        assert any("not in a replay" in n.message for n in app._notifications)
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+        rows = dict(app.screen.rows)
+        assert "one frame back / forward" in rows["← j / → k"] and "n" not in rows

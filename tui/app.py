@@ -8,7 +8,10 @@ second while training runs, immediately after a key press.
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import time
+from functools import partial
 from pathlib import Path
 
 from textual import events
@@ -55,6 +58,8 @@ class RnnApp(App[int]):
         Binding("f", "forward", "Forward"),
         Binding("left,j", "cursor('left')", "t−1", key_display="←/j"),
         Binding("right,k", "cursor('right')", "t+1", key_display="→/k"),
+        Binding("left,j", "seek(-1)", "Back", key_display="←"),       # the same keys in a replay
+        Binding("right,k", "seek(1)", "Forward", key_display="→"),
         Binding("home", "cursor('home')", "First", show=False),
         Binding("end", "cursor('end')", "Last", show=False),
         Binding("a", "bptt_apply", "Apply"),
@@ -112,6 +117,24 @@ class RnnApp(App[int]):
         ("q", "quit (unsaved training is not kept; s saves)"),
     ]
 
+    REPLAY_HELP = [
+        ("space", "play / pause the recording"),
+        ("← j / → k", "one frame back / forward"),
+        ("home / end", "first / last frame"),
+        ("+ / -", "play faster / slower"),
+        ("l", "loss plot: log-y on/off"),
+        ("m", "loss plot: smoothed curve on/off"),
+        ("w", "loss plot: all iterations / last 1000"),
+        ("[ / ]", "heatmap: previous / next page of hidden units"),
+        ("y", "stacked networks: next layer"),
+        ("tab", "small terminals: next panel"),
+        ("e", "export metrics (CSV) and the screen (SVG) to a folder"),
+        ("ctrl+p", "command palette"),
+        ("?", "this help"),
+        ("q", "quit"),
+        ("", "A replay shows what was recorded: training keys (n, b, f, s, r, …) are off."),
+    ]
+
     paused: reactive[bool] = reactive(False, bindings=True)
     """True while training is stopped."""
     mode: reactive[str] = reactive("", bindings=True)
@@ -141,6 +164,8 @@ class RnnApp(App[int]):
         self._force = True
         self.message, self._message_until = "", 0.0
         self.panel = "loss"
+        self._task_confirm: str | None = None      # task key pressed once, awaiting the second
+        self._task_confirm_until = 0.0
 
     # ---- layout -------------------------------------------------------------------
 
@@ -211,6 +236,7 @@ class RnnApp(App[int]):
         self.query_one("#right").display = wide or self.panel in ("hidden", "gradients")
         if tabs.active != f"tab-{self.panel}":
             tabs.active = f"tab-{self.panel}"
+        self.query_one(Footer).compact = not wide       # every key fits in 80 columns
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
         pid = event.tab.id.removeprefix("tab-") if event.tab and event.tab.id else "loss"
@@ -251,7 +277,11 @@ class RnnApp(App[int]):
 
     def _on_event(self, ev) -> None:
         prefix = {"saved": "checkpoint written: ", "error": "error: ", "diverged": "diverged: "}.get(ev.kind, "")
-        self.message = prefix + ev.text
+        text = ev.text
+        if ev.kind == "saved":                  # the short name when it is in the current folder
+            with contextlib.suppress(ValueError):
+                text = str(Path(text).relative_to(Path.cwd()))
+        self.message = prefix + text
         self._message_until = time.monotonic() + 6.0
         if ev.kind in ("error", "diverged"):
             self.notify(ev.text, severity="error", timeout=6)
@@ -335,12 +365,18 @@ class RnnApp(App[int]):
 
     # ---- actions ------------------------------------------------------------------
 
-    REPLAY_ACTIONS = {"toggle_pause", "cursor", "lr", "log_y", "smooth", "window", "page", "layer",
-                      "next_panel", "help", "quit", "export", "command_palette"}
+    REPLAY_ACTIONS = {"toggle_pause", "seek", "cursor", "lr", "log_y", "smooth", "window", "page",
+                      "layer", "next_panel", "help", "quit", "export", "command_palette"}
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "next_panel" and len(self.screen_stack) > 1:
+            return False                # tab belongs to the dialog on top (focus, not panels)
         if self.replay is not None:
+            if action == "cursor":
+                return parameters[0] in ("home", "end")
             return action in self.REPLAY_ACTIONS
+        if action == "seek":
+            return False
         if action in ("cursor", "leave"):
             return self.mode != ""
         if action == "bptt_apply":
@@ -352,12 +388,23 @@ class RnnApp(App[int]):
         if action == "forward":
             return self.mode == ""
         if action in ("resample", "temperature"):
-            return self.task_name in LM_TASKS or None
+            return self.task_name in LM_TASKS
         if action == "neurons":
-            return self.task_name == "charlm" or None
+            return self.task_name == "charlm"
         if action == "rollback":
             return self.diverged
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """In a replay, say why a training key does nothing (its binding is off)."""
+        if self.replay is None or len(self.screen_stack) > 1:
+            return
+        for b in self.BINDINGS:
+            keys = b.key.split(",")
+            if event.key in keys and b.action.partition("(")[0] not in self.REPLAY_ACTIONS:
+                self.notify(f"{event.key}: not in a replay, which only shows what was recorded "
+                            "(? lists the replay keys)", timeout=4)
+                return
 
     def _send(self, *cmd) -> None:
         self._force = True
@@ -385,15 +432,16 @@ class RnnApp(App[int]):
         """Arrows follow time: in BPTT ← goes one step further back, in the forward
         step-through → reveals the next timestep, in a replay they seek."""
         if self.replay is not None:
-            if key in ("home", "end"):
-                self._send("seek_to", 0 if key == "home" else len(self.replay) - 1)
-            else:
-                self._send("seek", -1 if key == "left" else 1)
+            self._send("seek_to", 0 if key == "home" else len(self.replay) - 1)
             return
         if self.mode == "bptt":
             self._send("bptt", {"left": "back", "right": "up", "home": "home", "end": "end"}[key])
         elif self.mode == "forward":
             self._send("forward", {"left": "prev", "right": "next", "home": "home", "end": "end"}[key])
+
+    def action_seek(self, delta: int) -> None:
+        """Replay: one frame back or forward."""
+        self._send("seek", delta)
 
     def action_bptt_apply(self) -> None:
         self._send("bptt", "apply")
@@ -476,6 +524,17 @@ class RnnApp(App[int]):
         return csv_path, svg_path
 
     def action_task(self, name: str) -> None:
+        """Switch task.  A run that has trained is not thrown away on one key press:
+        the same key again within 3 s confirms."""
+        key = next(k for k, v in TASK_KEYS.items() if v == name)
+        now = time.monotonic()
+        confirmed = self._task_confirm == name and now <= self._task_confirm_until
+        self._task_confirm = None
+        if self.snapshot.iteration > 0 and not confirmed:
+            self._task_confirm, self._task_confirm_until = name, now + 3.0
+            self.notify(f"press {key} again to switch to {name}: this {self.task_name} run "
+                        "is not kept (s saves it)", timeout=3)
+            return
         self._send("task", name)
 
     def action_reset(self) -> None:
@@ -504,25 +563,40 @@ class RnnApp(App[int]):
         self._draw(force=True)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.HELP))
+        self.push_screen(HelpScreen(self.HELP if self.replay is None else self.REPLAY_HELP))
+
+    PALETTE = [
+        ("Pause / resume", "space", "toggle_pause"),
+        ("One training step", "n", "step"),
+        ("BPTT step-through", "b", "bptt"),
+        ("Forward step-through", "f", "forward"),
+        ("Gradient check", "g", "gradcheck"),
+        ("Neuron view", "u", "neurons"),
+        ("Resample text", "r", "resample"),
+        ("Colder sampling (temperature −0.1)", "t", "temperature(-0.1)"),
+        ("Hotter sampling (temperature +0.1)", "T", "temperature(0.1)"),
+        ("Learning rate ×2 (replay: faster)", "+", "lr(2.0)"),
+        ("Learning rate ÷2 (replay: slower)", "-", "lr(0.5)"),
+        ("Loss plot: log-y on/off", "l", "log_y"),
+        ("Loss plot: smoothed curve on/off", "m", "smooth"),
+        ("Loss plot: all iterations / last 1000", "w", "window"),
+        ("Heatmap: previous page of units", "[", "page(-1)"),
+        ("Heatmap: next page of units", "]", "page(1)"),
+        ("Stacked networks: next layer", "y", "layer"),
+        ("Next panel", "tab", "next_panel"),
+        ("Save checkpoint", "s", "save"),
+        ("Open checkpoint", "o", "open"),
+        ("Export metrics and screen", "e", "export"),
+        ("Reset weights", "R", "reset"),
+        ("Roll back after a divergence", "z", "rollback"),
+        *[(f"Task: {v}", k, f"task('{v}')") for k, v in TASK_KEYS.items()],
+        ("Help: every key", "?", "help"),
+    ]
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
-        for name, desc, action in [
-            ("Pause / resume training", "space", self.action_toggle_pause),
-            ("One training step", "n", self.action_step),
-            ("BPTT step-through", "b", self.action_bptt),
-            ("Forward step-through", "f", self.action_forward),
-            ("Gradient check", "g", self.action_gradcheck),
-            ("Neuron view", "u", self.action_neurons),
-            ("Resample text", "r", self.action_resample),
-            ("Learning rate ×2", "+", lambda: self.action_lr(2.0)),
-            ("Learning rate ÷2", "-", lambda: self.action_lr(0.5)),
-            ("Toggle log-y", "l", self.action_log_y),
-            ("Save checkpoint", "s", self.action_save),
-            ("Open checkpoint", "o", self.action_open),
-            ("Export metrics and screen", "e", self.action_export),
-            ("Reset weights", "R", self.action_reset),
-            *[(f"Task: {v}", k, (lambda v=v: self.action_task(v))) for k, v in TASK_KEYS.items()],
-        ]:
-            yield SystemCommand(name, f"key {desc}", action)
+        for title, key, action in self.PALETTE:
+            name, _, args = action.partition("(")
+            params = tuple(ast.literal_eval(f"({args.rstrip(')')},)")) if args else ()
+            if self.check_action(name, params):
+                yield SystemCommand(title, f"key {key}", partial(self.run_action, action))

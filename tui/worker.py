@@ -82,7 +82,7 @@ class TrainLoop:
             self.trainer.step()
         except DivergenceError as e:
             self.running = False
-            self.warning = f"diverged: {e} — press z to roll back"
+            self.warning = str(e)
             self.publish(Update(event=Event("diverged", str(e))))
             self.dirty = True
 
@@ -136,9 +136,18 @@ class TrainLoop:
         self.trainer.set_temperature(round(min(3.0, max(0.1, t + delta)), 2))
         self.trainer.resample()
 
+    LR_RANGE = (1e-6, 1000.0)          # what --lr accepts at most, and a floor that still moves
+
     def cmd_lr(self, factor: float):
-        """Multiply the learning rate by ``factor`` (relative, so quick presses add up)."""
-        self.trainer.set_lr(self.trainer.opt.lr * factor)
+        """Multiply the learning rate by ``factor`` (relative, so quick presses add up),
+        kept within :attr:`LR_RANGE`."""
+        lo, hi = self.LR_RANGE
+        lr = self.trainer.opt.lr * factor
+        if not lo <= lr <= hi:
+            lr = min(hi, max(lo, lr))
+            bound = "maximum" if lr == hi else "minimum"
+            self.publish(Update(event=Event("info", f"learning rate stays at its {bound} {lr:g}")))
+        self.trainer.set_lr(lr)
 
     def cmd_save(self, path: str | None = None):
         """Write a checkpoint; without ``path``, named after the task and the
@@ -190,7 +199,8 @@ class TrainLoop:
     def cmd_rollback(self):
         it = self.trainer.rollback()
         self.warning = ""
-        self.publish(Update(event=Event("info", f"rolled back to iteration {it}")))
+        self.publish(Update(event=Event(
+            "info", f"rolled back to iteration {it}; lower the learning rate (-) before resuming")))
 
     def _replace(self, trainer, message: str):
         if self.pending is not None:
@@ -235,7 +245,7 @@ class TrainLoop:
             try:
                 self.trainer.finish(p)
             except DivergenceError as e:
-                self.warning = f"diverged: {e} — press z to roll back"
+                self.warning = str(e)
         elif action == "discard":
             self.pending = None
             self.trainer.discard(p)
@@ -248,7 +258,7 @@ class TrainLoop:
         try:
             self.pending = self.trainer.prepare()
         except DivergenceError as e:
-            self.warning = f"diverged: {e} — press z to roll back"
+            self.warning = str(e)
 
     # ---- forward step-through -----------------------------------------------------
 

@@ -45,20 +45,27 @@ class StatusBar(Vertical):
         t.append(f"  {rate:,.0f} it/s" if running and not replay else "  — it/s")
         line2 = Text()
         line2.append(f"[{state}]", style="bold green" if running else "bold yellow")
+        if warning:
+            # what to do first: a narrow terminal cuts the end of the line, not the advice
+            line2.append(f"  ⚠ diverged: z rolls back, - halves lr {cfg['lr']:.3g} · {warning}",
+                         style="bold red")
+            self._set(t, line2, warning=True)
+            return
         line2.append(f"  lr {cfg['lr']:.3g}")
         if snap.task in ("charlm", "hello"):
             line2.append(f"  temp {cfg['temperature']:.2f}")
-        if warning:
-            line2.append(f"  ⚠ {warning}", style="bold red")
-        elif message:
+        if message:
             line2.append(f"  {message}", style="italic")
         elif replay:
             line2.append("  space play/pause · ←/→ seek · home/end · +/- speed · q quit", style="dim")
         else:
             line2.append("  ? help · space pause · b BPTT · q quit", style="dim")
-        if t.plain != self._last[0]:
-            self.query_one("#status-numbers", Static).update(t)
-        if line2.plain != self._last[1]:
-            self.set_class(bool(warning), "-warning")
-            self.query_one("#status-state", Static).update(line2)
-        self._last = (t.plain, line2.plain)
+        self._set(t, line2, warning=False)
+
+    def _set(self, numbers: Text, state: Text, warning: bool) -> None:
+        if numbers.plain != self._last[0]:
+            self.query_one("#status-numbers", Static).update(numbers)
+        if state.plain != self._last[1]:
+            self.set_class(warning, "-warning")
+            self.query_one("#status-state", Static).update(state)
+        self._last = (numbers.plain, state.plain)
