@@ -181,6 +181,8 @@ class BpttView:
     targets: tuple
     activation: str
     iteration: int
+    batch: int = 1
+    """B: dy (and so every gradient) carries the batch mean's 1/B."""
 
 
 @dataclass(frozen=True)
@@ -473,7 +475,7 @@ class Trainer:
             step_loss=_frozen(cache.step_loss), loss=cache.loss,
             labels=tuple(self.task.labels(pending.batch, 0)),
             targets=tuple(self.task.target_labels(pending.batch, 0)),
-            activation=self.spec.activation, iteration=self.iteration + 1)
+            activation=self.spec.activation, iteration=self.iteration + 1, batch=cache.h.shape[2])
 
     def resample(self, n: int | None = None, temperature: float | None = None) -> str:
         """Generate a fresh sample (language models) from stream 0's carried state."""

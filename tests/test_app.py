@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from core import checkpoint
 from tests.app_helpers import trained, wait_until, worker_ready
@@ -292,3 +293,18 @@ async def test_divergence_line_starts_with_what_to_do_at_80_columns():
         await pilot.press("z")
         await wait_until(pilot, lambda: not app.diverged and "rolled back" in app.message,
                          what="the rollback")
+
+
+def test_loss_plot_keeps_where_training_started_and_uses_whole_iterations():
+    from tui.widgets.loss_plot import downsample, int_ticks
+
+    it = np.arange(1, 1001)
+    raw = np.linspace(5.0, 1.0, 1000)
+    x, r, e = downsample(it, raw, raw.copy(), 60)
+    assert x[0] == 1 and r[0] == 5.0                              # the first loss is on the plot
+    assert x[-1] == 1000 and len(x) <= 60
+    widths = np.diff(x)                                           # each bucket ends at its x
+    assert r[1:] @ widths == pytest.approx(raw[1:].sum())         # every iteration counted once
+    ticks, labels = int_ticks(3, 1088, 5)
+    assert ticks == [200, 400, 600, 800, 1000] and labels[-1] == "1000"
+    assert all(isinstance(t, int) for t in int_ticks(1, 7)[0])

@@ -179,12 +179,13 @@ def test_snapshot_is_read_only_and_a_copy():
 def test_divergence_names_the_parameter_and_rollback_restores(name):
     cfg = Config(task="charlm", text=SHAKESPEARE, hidden=16)
     trainer, reference = Trainer(cfg), Trainer(cfg)
-    run(trainer, 60)                                               # backup at iteration 50
-    run(reference, 50)
+    every = Trainer.BACKUP_EVERY
+    run(trainer, 5 * every + every // 2)                           # last backup at 5 × every
+    run(reference, 5 * every)
     trainer.params[name][0, 0] = np.nan
     with pytest.raises(DivergenceError, match=name):
         trainer.step()
-    assert trainer.rollback() == 50
+    assert trainer.rollback() == 5 * every
     for k, p in trainer.params.items():
         assert np.isfinite(p).all(), k
         assert np.array_equal(p, reference.params[k]), k

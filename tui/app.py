@@ -66,7 +66,7 @@ class RnnApp(App[int]):
         Binding("escape", "leave", "Leave"),
         Binding("g", "gradcheck", "Grad check", show=False),
         Binding("u", "neurons", "Neurons", show=False),
-        Binding("r", "resample", "Resample"),
+        Binding("r", "resample", "Resample", show=False),
         Binding("t", "temperature(-0.1)", "Colder", show=False),
         Binding("T", "temperature(0.1)", "Hotter", show=False),
         Binding("plus", "lr(2.0)", "lr×2", show=False),
@@ -236,7 +236,9 @@ class RnnApp(App[int]):
         self.query_one("#right").display = wide or self.panel in ("hidden", "gradients")
         if tabs.active != f"tab-{self.panel}":
             tabs.active = f"tab-{self.panel}"
-        self.query_one(Footer).compact = not wide       # every key fits in 80 columns
+        footer = self.query_one(Footer)
+        footer.compact = not wide                       # the footer's keys fit in 80 columns
+        footer.show_command_palette = wide              # (ctrl+p still opens it)
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
         pid = event.tab.id.removeprefix("tab-") if event.tab and event.tab.id else "loss"

@@ -200,7 +200,7 @@ class TrainLoop:
         it = self.trainer.rollback()
         self.warning = ""
         self.publish(Update(event=Event(
-            "info", f"rolled back to iteration {it}; lower the learning rate (-) before resuming")))
+            "info", f"rolled back to iteration {it}; press - to lower the lr")))
 
     def _replace(self, trainer, message: str):
         if self.pending is not None:

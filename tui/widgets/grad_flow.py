@@ -17,20 +17,21 @@ from textual.widgets import Static
 BARS = " ▁▂▃▄▅▆▇█"
 
 
-def strip(norms: np.ndarray, focus: int | None = None) -> tuple[Text, str]:
-    """One row of bars, two cells per timestep, scaled on log10 between min and max."""
+def strip(norms: np.ndarray, focus: int | None = None, cells: int = 2) -> tuple[Text, str]:
+    """One row of bars, ``cells`` (1 or 2) per timestep, scaled on log10 between
+    min and max."""
     finite = norms[np.isfinite(norms) & (norms > 0)]
     t = Text()
     if finite.size == 0:
-        return Text("·" * (2 * len(norms)), style="dim"), "no gradients yet"
+        return Text("·" * (cells * len(norms)), style="dim"), "no gradients yet"
     lo, hi = math.log10(finite.min()), math.log10(finite.max())
     span = max(hi - lo, 1e-9)
     for i, v in enumerate(norms):
         if not np.isfinite(v) or v <= 0:
-            t.append("· ", style="dim")
+            t.append("·" + " " * (cells - 1), style="dim")
             continue
         k = 1 + int(round((math.log10(v) - lo) / span * (len(BARS) - 2)))
-        t.append(BARS[k] * 2, style="bold yellow" if i == focus else "magenta")
+        t.append(BARS[k] * cells, style="bold yellow" if i == focus else "magenta")
     return t, f"log scale: ▁ {finite.min():.2e} … █ {finite.max():.2e}"
 
 
@@ -56,7 +57,7 @@ class GradFlow(Static):
         self.net_layer = 0
 
     def show_live(self, snap) -> None:
-        key = ("live", snap.iteration, self.net_layer)
+        key = ("live", snap.iteration, self.net_layer, self.content_size)
         if key == self._key:
             return
         self._key = key
@@ -65,50 +66,46 @@ class GradFlow(Static):
         t = Text("Gradient flow of the latest example: ‖dh_t‖ per timestep", style="bold")
         t.append(f" (layer {layer + 1}/{L})" if L > 1 else "")
         t.append("\n")
-        bars, scale = strip(snap.dh_norm[layer])
-        t.append("t=0 ", style="dim")
-        t.append_text(bars)
-        t.append(f" t={snap.dh_norm.shape[1] - 1}\n", style="dim")
-        t.append(scale + "\n", style="dim")
+        t.append_text(self._strip_line(snap.dh_norm[layer], None, snap.dh_norm.shape[1], label=""))
         g = snap.metrics.get("grad_norms", {})
         if g:
             t.append("gradient norms (before clipping): ", style="dim")
-            t.append("  ".join(f"{k} {v:.3g}" for k, v in g.items()) + "\n")
+            # no-break spaces keep each name with its value when the line wraps
+            t.append("  ".join(f"{k}\u00a0{v:.3g}" for k, v in g.items()) + "\n")
         t.append("b: pause and step through BPTT one timestep at a time", style="dim")
         self.update(t)
 
     def show_bptt(self, view, vocab: str = "") -> None:
-        key = ("bptt", view.iteration, view.processed, self.net_layer)
+        key = ("bptt", view.iteration, view.processed, self.net_layer, self.content_size)
         if key == self._key:
             return
         self._key = key
         L = view.layers
         layer = min(self.net_layer, L - 1)
         t = Text(f"BPTT step-through · iteration {view.iteration} · loss {view.loss:.4f}\n", style="bold")
-        t.append("←/j one step back in time · →/k undo · home/end · a apply update · esc discard\n",
-                 style="dim")
-        bars, scale = strip(view.dh_norm[layer], view.t)
-        t.append("‖dh_t‖ t=0 ", style="dim")
-        t.append_text(bars)
-        t.append(f" t={view.T - 1}   {scale}\n", style="dim")
+        t.append("← one step back in time · → undo · a apply the update · esc discard\n", style="dim")
+        t.append_text(self._strip_line(view.dh_norm[layer], view.t, view.T))
+        t.append("running sums so far ‖·‖", style="bold")
+        t.append("  (dWhy, dby need no recurrence: all t at once)\n", style="dim")
+        t.append_text(self._sums(view.grad_norms, view.grad_shapes))
         if view.t is None:
-            t.append(f"\nNothing processed yet: BPTT starts at the last timestep, t={view.T - 1}. "
+            t.append(f"Nothing processed yet: BPTT starts at the last timestep, t={view.T - 1}. "
                      "Press ← (or j).\n")
         else:
             ts = view.t
             lab = view.labels[ts] if ts < len(view.labels) else ""
             tgt = view.targets[ts] if ts < len(view.targets) else ""
-            t.append(f"\nt = {ts}   input {lab!r}   target {tgt!r}   "
+            t.append(f"t = {ts}   input {lab!r}   target {tgt!r}   "
                      f"loss at t {float(view.step_loss[ts]):.4f}\n", style="bold")
+            per_b = f" ÷ B={view.batch} (batch mean)" if view.batch > 1 else ""
             if view.target_index is not None:
-                t.append("dy_t = p_t − onehot(target)   (dy[target] −= 1: the softmax+CE gradient)\n",
-                         style="cyan")
+                t.append(f"dy_t = p_t − onehot(target){per_b}   (dy[target] −= 1)\n", style="cyan")
                 dy = view.dy_t
                 top = np.argsort(-np.abs(dy))[:4]
                 t.append("      " + "  ".join(
                     f"{(vocab[i] if i < len(vocab) else i)!r}:{dy[i]:+.3f}" for i in top) + "\n")
             else:
-                t.append("dy_t = ∂loss/∂logits_t (the head's delta)\n", style="cyan")
+                t.append(f"dy_t = ∂loss/∂logits_t (the head's delta){per_b}\n", style="cyan")
                 t.append("      " + _vec(view.dy_t) + "\n")
             deriv = "(1 − h_t²)" if view.activation == "tanh" else "h_t ⊙ (1 − h_t)"
             t.append("dh_t = Whyᵀ dy_t + dhnext" if layer == L - 1 else
@@ -121,14 +118,41 @@ class GradFlow(Static):
             if view.dx_t is not None and layer > 0:
                 t.append("to the layer below = Wxhᵀ dhraw_t", style="cyan")
                 t.append("\n      " + _vec(view.dx_t[layer]) + "\n")
-        t.append("\nrunning sums so far (norms, unclipped):\n", style="bold")
-        for k, v in view.grad_norms.items():
-            shape = "×".join(str(s) for s in view.grad_shapes[k])
-            t.append(f"  d{k:<5} {shape:>9}  {v:.4g}\n")
         self.update(t)
 
+    def _strip_line(self, norms: np.ndarray, focus: int | None, T: int, label: str = "‖dh_t‖ ") -> Text:
+        """``‖dh_t‖ t=0 ▁▂… t=T-1`` and its scale, on one line when it fits, else two;
+        one cell per timestep when two would not fit."""
+        width = max(self.content_size.width, 40)
+        cells = 2 if 2 * T + 16 <= width else 1
+        bars, scale = strip(norms, focus, cells)
+        line = Text(f"{label}t=0 ", style="dim")
+        line.append_text(bars)
+        line.append(f" t={T - 1}", style="dim")
+        sep = "   " if line.cell_len + 3 + len(scale) <= width else "\n"
+        line.append(f"{sep}{scale}\n", style="dim")
+        return line
+
+    def _sums(self, norms, shapes) -> Text:
+        """The gradient norms: a table when the panel is tall, else packed into lines."""
+        t = Text()
+        if self.content_size.height >= 24 or self.content_size.height == 0:
+            for k, v in norms.items():
+                shape = "×".join(str(s) for s in shapes[k])
+                t.append(f"  d{k:<5} {shape:>9}  {v:.4g}\n")
+            return t
+        width, line = max(self.content_size.width, 40), "  "
+        for k, v in norms.items():
+            item = f"d{k} {v:.3g}   "
+            if len(line) + len(item) > width:
+                t.append(line.rstrip() + "\n")
+                line = "  "
+            line += item
+        t.append(line.rstrip() + "\n")
+        return t
+
     def show_forward(self, view, vocab: str = "") -> None:
-        key = ("fwd", view.iteration, view.shown, self.net_layer)
+        key = ("fwd", view.iteration, view.shown, self.net_layer, self.content_size)
         if key == self._key:
             return
         self._key = key

@@ -89,9 +89,11 @@ class Heatmap(Widget):
 
     @property
     def digits(self) -> bool:
-        """NO_COLOR: cells show the activation as a signed digit instead of a colour."""
+        """Cells show the activation as a signed digit instead of a colour: with
+        NO_COLOR, and on 16-colour terminals (TERM=screen, the Linux console), where
+        the colour ramp would collapse to two or three shades."""
         try:
-            return bool(self.app.no_color)
+            return bool(self.app.no_color) or self.app.console.color_system in ("standard", "windows")
         except Exception:  # not mounted
             return False
 

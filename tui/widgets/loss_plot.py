@@ -17,15 +17,38 @@ WINDOW = 1000   # iterations shown by the "last N" window
 
 
 def downsample(it: np.ndarray, raw: np.ndarray, ema: np.ndarray, points: int):
-    """Bucket means of ``raw`` and bucket-end values of ``it`` and ``ema``."""
+    """About ``points`` points: the first iteration as it is (where training
+    started), then bucket means of ``raw`` with ``it`` and ``ema`` at bucket ends.
+    Every iteration falls in exactly one bucket, the oldest and the newest too."""
     n = len(it)
     if n <= points:
         return it, raw, ema
-    k = -(-n // points)
-    m = n // k * k
-    start = n - m                                  # drop the oldest remainder, keep the newest
-    r = raw[start:].reshape(-1, k).mean(axis=1)
-    return it[start:][k - 1::k], r, ema[start:][k - 1::k]
+    edges = np.unique(np.linspace(1, n, points).astype(np.int64))    # bucket starts, then n
+    starts, ends = edges[:-1], edges[1:]
+    r = np.add.reduceat(raw, starts)[: len(starts)] / (ends - starts)
+    return (np.concatenate([it[:1], it[ends - 1]]), np.concatenate([raw[:1], r]),
+            np.concatenate([ema[:1], ema[ends - 1]]))
+
+
+def int_ticks(lo: float, hi: float, count: int = 5) -> tuple[list[int], list[str]]:
+    """At most ``count`` round whole-number positions between ``lo`` and ``hi``
+    (steps of 1, 2 or 5 times a power of ten), and short labels."""
+    for e in range(0, 13):
+        for m in (1, 2, 5):
+            step = m * 10 ** e
+            ticks = list(range(int(np.ceil(lo / step) * step), int(hi) + 1, step))
+            if len(ticks) <= count:
+                ticks = ticks or [int(round(lo))]
+                return ticks, [_short(t) for t in ticks]
+    return [int(lo)], [_short(int(lo))]
+
+
+def _short(v: int) -> str:
+    if v >= 1_000_000:
+        return f"{v / 1e6:.3g}M"
+    if v >= 10_000:
+        return f"{v / 1e3:.3g}k"
+    return str(v)
 
 
 class LossPlot(Widget):
@@ -98,6 +121,7 @@ class LossPlot(Widget):
         fig.plot(x, raw.tolist(), label="raw", color="gray", marker="braille")
         if self.smooth:
             fig.plot(x, ema.tolist(), label="smoothed", color="cyan", marker="braille")
+        fig.xticks(*int_ticks(x[0], x[-1], max(2, min(8, w // 10))))
         fig.ylabel("loss" + (" (log)" if self.log_y else ""))
         fig.xlabel("iteration" + (f" (last {WINDOW})" if self.windowed else ""))
         return Text.from_ansi(fig.build(), no_wrap=True, end="")

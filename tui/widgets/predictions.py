@@ -32,8 +32,18 @@ def borrows(a: int, b: int, bits: int) -> list[bool]:
     return out
 
 
+WRONG = "bold red underline"       # still visible without colour (NO_COLOR)
+
+
 class Predictions(Static):
     """The predictions panel; :meth:`show` takes a snapshot."""
+
+    @property
+    def _no_color(self) -> bool:
+        try:
+            return bool(self.app.no_color)
+        except Exception:  # not mounted
+            return False
 
     DEFAULT_CSS = """
     Predictions { height: 1fr; overflow-y: auto; }
@@ -108,7 +118,7 @@ class Predictions(Static):
             if snap.task == "echo" and i < int(snap.config.get("delay", 0)):
                 styles.append("dim")
             else:
-                styles.append("green" if sym == (targets[i] if i < len(targets) else "") else "red")
+                styles.append("green" if sym == (targets[i] if i < len(targets) else "") else WRONG)
         rows.append(("pred  ", cells, styles))
         for name, cells, sty in rows:
             t.append(f"{name} ", style="bold")
@@ -121,7 +131,8 @@ class Predictions(Static):
             pt = float(probs[i, ix]) if ix >= 0 else 0.0
             t.append(_shade(pt) * 2, style="cyan")
         t.append("\n")
-        t.append("        green: right, red: wrong; p(tgt) from 0 ( ) to 1 (█)\n", style="dim")
+        right_wrong = "underlined: wrong" if self._no_color else "green: right, red underlined: wrong"
+        t.append(f"        {right_wrong}; p(tgt) from 0 ( ) to 1 (█)\n", style="dim")
         m = snap.metrics
         if "recent_accuracy" in m:
             label = "sequences all right" if snap.task in ("echo", "subtraction") else "next symbol right"
