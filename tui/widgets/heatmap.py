@@ -89,11 +89,9 @@ class Heatmap(Widget):
 
     @property
     def digits(self) -> bool:
-        """Cells show the activation as a signed digit instead of a colour: with
-        NO_COLOR, and on 16-colour terminals (TERM=screen, the Linux console), where
-        the colour ramp would collapse to two or three shades."""
+        """NO_COLOR: cells show the activation as a signed digit instead of a colour."""
         try:
-            return bool(self.app.no_color) or self.app.console.color_system in ("standard", "windows")
+            return bool(self.app.no_color)
         except Exception:  # not mounted
             return False
 
