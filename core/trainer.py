@@ -399,7 +399,7 @@ class Trainer:
                 "hprev": self.hprev.copy(), "iteration": self.iteration,
                 "position": dict(self.task.get_position()),
                 "ema_raw": self.ema_raw, "smooth_loss": self.smooth_loss,
-                "recent": list(self._recent)}
+                "recent": list(self._recent), "metrics": dict(self.metrics)}
 
     def rollback(self) -> int:
         """Restore the last finite state (at most ``BACKUP_EVERY`` iterations back).
@@ -419,7 +419,7 @@ class Trainer:
         self.ema_raw, self.smooth_loss = b["ema_raw"], b["smooth_loss"]
         self._recent = deque(b["recent"], maxlen=self._recent.maxlen)
         self._recent_sum = (sum(r[0] for r in self._recent), sum(r[1] for r in self._recent))
-        self.metrics = {}                 # the last step's figures belonged to the diverged run
+        self.metrics = dict(b["metrics"])     # the figures of the iteration restored
         self.last = None
         return self.iteration
 

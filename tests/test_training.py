@@ -186,6 +186,8 @@ def test_divergence_names_the_parameter_and_rollback_restores(name):
     with pytest.raises(DivergenceError, match=name):
         trainer.step()
     assert trainer.rollback() == 5 * every
+    assert trainer.metrics["iteration"] == 5 * every                # its figures, not the diverged ones
+    assert trainer.metrics["loss"] == reference.metrics["loss"]
     for k, p in trainer.params.items():
         assert np.isfinite(p).all(), k
         assert np.array_equal(p, reference.params[k]), k

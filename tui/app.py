@@ -18,6 +18,7 @@ from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.widgets import Footer, Static, Tab, Tabs
 
@@ -250,6 +251,15 @@ class RnnApp(App[int]):
     # ---- drawing ------------------------------------------------------------------
 
     def _tick(self) -> None:
+        try:
+            self._pull()
+        except NoMatches:
+            # The panels are composed once and never removed: only a last timer tick
+            # during shutdown, after the screen's widgets are gone, can miss them.
+            pass
+
+    def _pull(self) -> None:
+        """Take what the worker published and redraw what changed."""
         slot = self.backend.slot
         if isinstance(self.screen, GradcheckScreen) and slot.gradcheck is not None:
             self.screen.show(slot.gradcheck)
