@@ -243,12 +243,16 @@ def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
             WhhT = np.ascontiguousarray(WhhT)   # BLAS runs h @ Whhᵀ ~2x faster on a C-ordered copy
         a = hraw[l]                                             # (T, B, H)
         if l == 0 and spec.index_input:
-            # Wxh @ onehot(x) + bh is column x of Wxh, plus bh: gather rows of the
-            # (V, H) table Wxhᵀ + bh, never multiply by a one-hot vector
-            table = np.empty((Wxh.shape[1], H), dtype=dtype)
-            np.add(Wxh.T, params[bh], out=table)
-            # mode="clip" (indices are valid symbols) lets take write straight to out
-            np.take(table, inp.reshape(-1), axis=0, out=a.reshape(T * B, H), mode="clip")
+            # Wxh @ onehot(x) + bh is column x of Wxh, plus bh: a gather, never a
+            # product with a one-hot vector
+            ix, a2 = inp.reshape(-1), a.reshape(T * B, H)
+            if T * B < Wxh.shape[1]:                            # fewer inputs than symbols:
+                np.add(Wxh[:, ix].T, params[bh], out=a2)        # take just their columns
+            else:                                               # else rows of Wxhᵀ + bh
+                table = np.empty((Wxh.shape[1], H), dtype=dtype)
+                np.add(Wxh.T, params[bh], out=table)
+                # mode="clip" (indices are valid symbols) lets take write straight to out
+                np.take(table, ix, axis=0, out=a2, mode="clip")
         else:
             np.matmul(inp.reshape(T * B, -1), Wxh.T, out=a.reshape(T * B, H))
             a += params[bh]

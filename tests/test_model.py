@@ -265,3 +265,16 @@ def test_optimizer_with_touched_columns_equals_the_dense_update(name):
         assert np.array_equal(s0[k], s1[k]), k
     untouched = np.setdiff1d(np.arange(30), np.unique(x))
     assert untouched.size > 0                                     # the shortcut really skipped columns
+
+
+@pytest.mark.parametrize("B", [1, 40], ids=["few-inputs", "more-inputs-than-symbols"])   # both gathers
+def test_index_input_gather_equals_the_one_hot_product(B):
+    rng = np.random.default_rng(8)
+    spec = Spec(input_size=50, hidden_size=6, output_size=50)
+    params = {k: rng.standard_normal(s) for k, s in spec.shapes().items()}
+    x, y = rng.integers(0, 50, size=(4, B)), rng.integers(0, 50, size=(4, B))
+    h0 = rng.standard_normal((1, B, 6))
+    dense = dataclasses.replace(spec, index_input=False)
+    ci, cd = forward(spec, params, x, y, h0), forward(dense, params, np.eye(50)[x], y, h0)
+    np.testing.assert_allclose(ci.hraw, cd.hraw, rtol=1e-13, atol=1e-13)
+    assert ci.loss == pytest.approx(cd.loss, rel=1e-13)
