@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.config import Config, build_task
-from core.model import BPTT, Cache, Spec, forward, init_params, layer_names
+from core.model import BPTT, Cache, Spec, flat_of, forward, init_params, layer_names
 from core.optim import clip_grads, grad_norms, make_optimizer
 from core.sampling import sample
 
@@ -393,10 +393,20 @@ class Trainer:
         self.config = dataclasses.replace(self.config, lr=float(lr))
 
     def _state_copy(self) -> dict:
-        return {"params": {k: v.copy() for k, v in self.params.items()},
-                "opt": {k: v.copy() for k, v in self.opt.state.items()}, "opt_t": self.opt.t,
-                "rng": copy.deepcopy(self.rng.bit_generator.state),
-                "hprev": self.hprev.copy(), "iteration": self.iteration,
+        """Everything :meth:`rollback` restores.  Weights and optimizer state are
+        copied buffer to buffer, into the arrays of the previous copy when there is one."""
+        buffers = {"params": flat_of(self.params), **{f"opt/{s}": b for s, b in self.opt.flat_state.items()},
+                   "hprev": self.hprev}
+        old = getattr(self, "_backup", None)
+        saved = {}
+        for k, b in buffers.items():
+            if old is not None and k in old["arrays"] and old["arrays"][k].shape == b.shape:
+                saved[k] = old["arrays"][k]
+                np.copyto(saved[k], b)
+            else:
+                saved[k] = b.copy()
+        return {"arrays": saved, "opt_t": self.opt.t,
+                "rng": copy.deepcopy(self.rng.bit_generator.state), "iteration": self.iteration,
                 "position": dict(self.task.get_position()),
                 "ema_raw": self.ema_raw, "smooth_loss": self.smooth_loss,
                 "recent": list(self._recent), "metrics": dict(self.metrics)}
@@ -407,13 +417,13 @@ class Trainer:
         Returns the iteration restored.  The loss history keeps what was recorded.
         """
         b = self._backup
-        for k, v in b["params"].items():
-            self.params[k][...] = v
-        for k, v in b["opt"].items():
-            self.opt.state[k][...] = v
+        saved = b["arrays"]
+        np.copyto(flat_of(self.params), saved["params"])
+        for slot, buf in self.opt.flat_state.items():
+            np.copyto(buf, saved[f"opt/{slot}"])
+        np.copyto(self.hprev, saved["hprev"])
         self.opt.t = b["opt_t"]
         self.rng.bit_generator.state = copy.deepcopy(b["rng"])
-        self.hprev[...] = b["hprev"]
         self.iteration = b["iteration"]
         self.task.set_position(b["position"])
         self.ema_raw, self.smooth_loss = b["ema_raw"], b["smooth_loss"]
