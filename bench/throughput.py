@@ -9,6 +9,9 @@ that machine noise hits both alike; the median round is reported.  Both sides
 run their full training iteration, including the 200-character sample every 100
 iterations that min-char-rnn and the Trainer both draw.
 
+A last section measures a ceiling for the B = 1 cases: the per-timestep NumPy
+calls of the recurrence alone, which no NumPy implementation can batch.
+
 Rates use this process's CPU time by default (``--clock cpu``), so that other
 jobs on a shared machine do not count against either side; BLAS is pinned to one
 thread, so CPU time equals wall time on an idle machine.  ``--clock wall`` uses
@@ -81,6 +84,55 @@ def measure_pair(naive_step, naive_units: int, ours_step, ours_units: int,
     return statistics.median(rn), statistics.median(ro), rn, ro
 
 
+def recurrence_only(T: int, H: int, sigmoid: bool = False):
+    """A step function doing only what no B = 1 implementation can batch: the
+    per-timestep NumPy calls of the forward recurrence (h_t = f(a_t + h_{t-1} Whhᵀ))
+    and of BPTT (dh = dh_out + dhnext; dhraw = f' dh; dhnext = dhraw Whh), on
+    preallocated arrays.  Its rate bounds what any NumPy B = 1 trainer can reach."""
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((H, H)) * 0.1
+    WT = W.T
+    a, h = rng.standard_normal((T, 1, H)), np.zeros((T + 1, 1, H))
+    dh_out, dact = rng.standard_normal((T, 1, H)), rng.random((T, 1, H))
+    dh, dhraw, dhnext, tmp = np.empty((T, 1, H)), np.empty((T, 1, H)), np.zeros((1, H)), np.empty((1, H))
+
+    @np.errstate(over="ignore")
+    def step():
+        for t in range(T):
+            a_t = a[t]
+            a_t += np.dot(h[t], WT, out=tmp)
+            out = h[t + 1]
+            if sigmoid:                       # four calls, like the model's sigmoid cell
+                # (random inputs may overflow exp; 1/inf = 0 is the right sigmoid there)
+                np.negative(a_t, out=out)
+                np.exp(out, out=out)
+                out += 1.0
+                np.reciprocal(out, out=out)
+            else:
+                np.tanh(a_t, out=out)
+        for t in range(T - 1, -1, -1):
+            np.add(dh_out[t], dhnext, out=dh[t])
+            np.multiply(dact[t], dh[t], out=dhraw[t])
+            np.dot(dhraw[t], W, out=dhnext)
+    return step
+
+
+def plus_adagrad(step, n_params: int):
+    """``step`` followed by min-char-rnn's Adagrad update of ``n_params`` weights
+    (the optimizer Trainer runs, on one flat buffer)."""
+    from core.optim import Adagrad
+
+    rng = np.random.default_rng(1)
+    params = {"w": rng.standard_normal(n_params)}
+    grads = {"w": rng.standard_normal(n_params) * 1e-3}
+    opt = Adagrad(0.1, params)
+
+    def both():
+        step()
+        opt.step(params, grads)
+    return both
+
+
 def trainer_step(cfg: Config):
     tr = Trainer(cfg)
     return tr, tr.step
@@ -144,6 +196,17 @@ def main() -> int:
             case("subtraction B=32 (minibatch) vs naive", "ex/s", NaiveSubtraction(), 1,
                  Config(task="subtraction", batch=32), 32, None)
 
+        # What the targets allow: the sequential recurrence alone, nothing else.
+        ceilings = []
+        V = len(set(shakes))
+        for name, naive_obj, units, step, target in (
+                ("charlm shakespeare B=1", naive_sh, T, recurrence_only(T, 100), 5.0),
+                ("  ... and the Adagrad update", naive_sh, T,
+                 plus_adagrad(recurrence_only(T, 100), 2 * 100 * V + 100 * 100 + 100 + V), 5.0),
+                ("subtraction 8-bit B=1", NaiveSubtraction(), 1, recurrence_only(8, 16, sigmoid=True), 3.0)):
+            n, o, _, _ = measure_pair(naive_obj.step, units, step, units, S, R)
+            ceilings.append((name, n, o, target))
+
     print()
     head = f"{'case':<42}{'naive':>12}{'ours':>12}  {'unit':<8}{'ratio':>8}{'target':>8}  result"
     print(head)
@@ -153,6 +216,10 @@ def main() -> int:
         res = "(info)" if target is None else ("PASS" if ratio >= target else "FAIL")
         tgt = "-" if target is None else f">={target:g}x"
         print(f"{name:<42}{n:>12.0f}{o:>12.0f}  {unit:<8}{ratio:>7.2f}x{tgt:>8}  {res}")
+    print("\nCeiling at B = 1: the per-timestep recurrence calls alone (forward and BPTT, on")
+    print("preallocated arrays, no output layer, no loss, no optimizer, no bookkeeping):")
+    for name, n, o, target in ceilings:
+        print(f"  {name:<40} at most {o / n:5.2f}x the naive rate   (target {target:g}x)")
     return 0
 
 

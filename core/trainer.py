@@ -286,8 +286,8 @@ class Trainer:
         batch = self.task.next_batch(self.rng, cfg.batch)
         if batch.reset or not self.task.carries_state:
             self.hprev[...] = cfg.h0
-        x = batch.x if self.spec.index_input else batch.x.astype(cfg.dtype)
-        y = batch.y if self.spec.head == "softmax_ce" else batch.y.astype(cfg.dtype)
+        x = batch.x if self.spec.index_input else batch.x.astype(cfg.dtype, copy=False)
+        y = batch.y if self.spec.head == "softmax_ce" else batch.y.astype(cfg.dtype, copy=False)
         cache = forward(self.spec, self.params, x, y, self.hprev, batch.mask)
         if not math.isfinite(cache.loss):
             self._undo(undo)
