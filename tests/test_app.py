@@ -267,8 +267,9 @@ async def test_palette_offers_only_what_applies_now():
     async with app.run_test(size=(100, 30)) as pilot:
         await worker_ready(pilot)
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        assert {"Loss plot: smoothed curve on/off", "Stacked networks: next layer", "Next panel",
-                "Help: every key", "BPTT step-through"} <= titles
+        assert {"Loss plot: smoothed curve on/off", "Next panel", "Help: every key",
+                "BPTT step-through"} <= titles
+        assert "Stacked networks: next layer" not in titles      # one layer
         assert "Resample text" not in titles                      # not a language model
         assert "Roll back after a divergence" not in titles       # nothing diverged
 
@@ -290,6 +291,10 @@ async def test_divergence_line_starts_with_what_to_do_at_80_columns():
         await pilot.pause(0.3)
         line = str(app.query_one("#status").content).splitlines()[1]
         assert "z rolls back" in line[:78]
+        await pilot.press("b")                                    # nothing to step through yet:
+        await pilot.pause(0.2)                                    # it says so
+        assert app.mode == ""
+        assert any("press z to roll back first" in n.message for n in app._notifications)
         await pilot.press("z")
         await wait_until(pilot, lambda: not app.diverged and "rolled back" in app.message,
                          what="the rollback")
@@ -308,3 +313,33 @@ def test_loss_plot_keeps_where_training_started_and_uses_whole_iterations():
     ticks, labels = int_ticks(3, 1088, 5)
     assert ticks == [200, 400, 600, 800, 1000] and labels[-1] == "1000"
     assert all(isinstance(t, int) for t in int_ticks(1, 7)[0])
+
+
+
+async def test_reset_asks_first_and_z_says_when_there_is_nothing_to_roll_back():
+    app = RnnApp(trained("echo", 30), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("z")
+        await pilot.pause(0.2)
+        assert any("nothing to roll back" in n.message for n in app._notifications)
+        await pilot.press("R")
+        await pilot.pause(0.3)
+        assert app.snapshot.iteration == 30                       # not yet
+        await pilot.press("R")
+        await wait_until(pilot, lambda: app.snapshot.iteration == 0, what="the reset")
+
+
+async def test_bptt_formulas_fit_the_all_panels_layout():
+    app = RnnApp(trained("charlm", 20), paused=True)
+    async with app.run_test(size=(120, 34)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("b")
+        await wait_until(pilot, lambda: app.bptt_view is not None, what="BPTT")
+        await pilot.press("left", "left", "left")
+        await wait_until(pilot, lambda: app.bptt_view.processed == 3, what="three steps")
+        await pilot.pause(0.3)
+        grads = app.query_one("#grads")
+        lines = str(grads.content).splitlines()
+        assert any(line.startswith("dhnext") for line in lines)
+        assert len(lines) <= grads.content_size.height           # nothing below the border

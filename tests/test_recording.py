@@ -67,7 +67,9 @@ def _frame_text(app) -> dict:
     return {"plot": app.query_one(LossPlot).render().plain,
             "heatmap": [s.text for s in hm._build()],
             "preds": str(app.query_one(Predictions).content),
-            "grads": str(app.query_one(GradFlow).content),
+            # (a live run adds the hint that b steps through BPTT; a replay cannot)
+            "grads": str(app.query_one(GradFlow).content).replace(
+                "b: pause and step through BPTT one timestep at a time", ""),
             "sample": str(app.query_one(SampleText).content),
             "status": str(app.query_one("#status").content).splitlines()[0]}
 

@@ -81,6 +81,7 @@ class RnnApp(App[int]):
         *[Binding(k, f"task('{v}')", v, show=False) for k, v in TASK_KEYS.items()],
         Binding("R", "reset", "Reset", show=False),
         Binding("z", "rollback", "Roll back"),
+        Binding("z", "no_rollback", "", show=False),          # when nothing diverged: says so
         Binding("left_square_bracket", "page(-1)", "Units ←", show=False),
         Binding("right_square_bracket", "page(1)", "Units →", show=False),
         Binding("y", "layer", "Layer", show=False),
@@ -225,6 +226,7 @@ class RnnApp(App[int]):
         screen.set_class(small, "-too-small")
         screen.set_class(not wide and not small, "-compact")
         screen.set_class(wide, "-wide")
+        screen.set_class(self.mode != "", "-stepping")      # step-through text gets the room
         visible = self._visible_panels()
         if self.panel not in visible:
             self.panel = "loss"
@@ -296,7 +298,9 @@ class RnnApp(App[int]):
         self.message = prefix + text
         self._message_until = time.monotonic() + 6.0
         if ev.kind in ("error", "diverged"):
-            self.notify(ev.text, severity="error", timeout=6)
+            self._toast(ev.text, severity="error", timeout=6)
+        elif len(self.message) > self.size.width - 30:        # would not fit the status line
+            self._toast(self.message)
         self._force = True
 
     def _draw_status(self) -> None:
@@ -351,7 +355,11 @@ class RnnApp(App[int]):
                                  ("text", "text"), ("grads", "gradients")) if pid in shown}
         view = self.bptt_view or self.forward_view
         if "plot" in due:
-            self.query_one(LossPlot).set_history(snap.history)
+            plot = self.query_one(LossPlot)
+            if plot.running != self.update_msg.running:
+                plot.running = self.update_msg.running
+                plot.refresh()
+            plot.set_history(snap.history)
         if "heatmap" in due or (view is not None and "hidden" in shown):
             hm = self.query_one(Heatmap)
             if view is not None:
@@ -373,7 +381,7 @@ class RnnApp(App[int]):
         elif self.forward_view is not None:
             grads.show_forward(self.forward_view, snap.vocab)
         elif "grads" in due:
-            grads.show_live(snap)
+            grads.show_live(snap, replay=self.replay is not None)
 
     # ---- actions ------------------------------------------------------------------
 
@@ -399,13 +407,57 @@ class RnnApp(App[int]):
             return self.mode != "bptt"
         if action == "forward":
             return self.mode == ""
-        if action in ("resample", "temperature"):
-            return self.task_name in LM_TASKS
-        if action == "neurons":
-            return self.task_name == "charlm"
         if action == "rollback":
             return self.diverged
+        if action == "no_rollback":
+            return not self.diverged
         return True
+
+    def watch_mode(self, mode: str) -> None:
+        try:
+            box = self.query_one("#panel-gradients")
+        except NoMatches:                       # not composed yet
+            return
+        box.border_title = {"bptt": "BPTT step-through", "forward": "Forward step-through"}.get(
+            mode, "Gradient flow ‖dh_t‖")
+        self._apply_layout()
+
+    def _why_not(self, action: str) -> str:
+        """Why ``action`` can do nothing now ("" when it can)."""
+        if self.diverged and action in ("bptt", "forward", "gradcheck", "step"):
+            return "training diverged: press z to roll back first (then - to lower the learning rate)"
+        if action in ("resample", "temperature") and self.task_name not in LM_TASKS:
+            return "r, t, T work on language models only (tasks charlm and hello)"
+        if action == "neurons" and self.task_name != "charlm":
+            return "the neuron view needs a character model (task charlm)"
+        if action == "layer" and self.snapshot.h.shape[0] == 1:
+            return "y switches layers of a stacked network; this one has one (task stack has two)"
+        return ""
+
+    def _refused(self, action: str) -> bool:
+        """Say (in a toast) why ``action`` can do nothing now; True if so."""
+        why = self._why_not(action)
+        if why:
+            self._toast(why)
+        return bool(why)
+
+    def _toast(self, text: str, severity: str = "information", timeout: float = 4) -> None:
+        """One notification at a time: a new one replaces the last, never piles up."""
+        self.clear_notifications()
+        self.notify(text, severity=severity, timeout=timeout)
+
+    def _confirmed(self, key: str, what: str) -> bool:
+        """True on the second press of ``key`` within 3 s, or when nothing has been
+        trained yet; the first press explains what the second would throw away."""
+        now = time.monotonic()
+        ok = self._task_confirm == key and now <= self._task_confirm_until
+        self._task_confirm = None
+        if ok or self.snapshot.iteration == 0:
+            return True
+        self._task_confirm, self._task_confirm_until = key, now + 3.0
+        self._toast(f"press {key} again to {what}: this {self.task_name} run is not kept (s saves it)",
+                    timeout=3)
+        return False
 
     def on_key(self, event: events.Key) -> None:
         """In a replay, say why a training key does nothing (its binding is off)."""
@@ -414,8 +466,8 @@ class RnnApp(App[int]):
         for b in self.BINDINGS:
             keys = b.key.split(",")
             if event.key in keys and b.action.partition("(")[0] not in self.REPLAY_ACTIONS:
-                self.notify(f"{event.key}: not in a replay, which only shows what was recorded "
-                            "(? lists the replay keys)", timeout=4)
+                self._toast(f"{event.key}: not in a replay, which only shows what was recorded "
+                            "(? lists the replay keys)")
                 return
 
     def _send(self, *cmd) -> None:
@@ -430,10 +482,14 @@ class RnnApp(App[int]):
         self.exit(0)
 
     def action_step(self) -> None:
+        if self._refused("step"):
+            return
         self._send("step", 1)
         self.paused = True
 
     def action_bptt(self) -> None:
+        if self._refused("bptt"):
+            return
         if self.panel not in ("hidden", "gradients"):
             self.panel = "gradients"
             self._apply_layout()
@@ -464,6 +520,8 @@ class RnnApp(App[int]):
         self.mode = ""
 
     def action_forward(self) -> None:
+        if self._refused("forward"):
+            return
         if self.panel not in ("hidden", "gradients"):
             self.panel = "gradients"
             self._apply_layout()
@@ -471,20 +529,26 @@ class RnnApp(App[int]):
         self.mode = "forward"          # the worker confirms; keys work at once
 
     def action_gradcheck(self) -> None:
+        if self._refused("gradcheck"):
+            return
         self.backend.slot.gradcheck = None
         self.push_screen(GradcheckScreen())
         self._send("gradcheck")
 
     def action_neurons(self) -> None:
+        if self._refused("neurons"):
+            return
         self.backend.slot.neurons = None
         self.push_screen(NeuronScreen(on_refresh=lambda: self._send("neurons")))
         self._send("neurons")
 
     def action_resample(self) -> None:
-        self._send("resample")
+        if not self._refused("resample"):
+            self._send("resample")
 
     def action_temperature(self, delta: float) -> None:
-        self._send("temperature", delta)
+        if not self._refused("temperature"):
+            self._send("temperature", delta)
 
     def action_lr(self, factor: float) -> None:
         self._send("speed" if self.replay is not None else "lr", factor)
@@ -536,29 +600,31 @@ class RnnApp(App[int]):
         return csv_path, svg_path
 
     def action_task(self, name: str) -> None:
-        """Switch task.  A run that has trained is not thrown away on one key press:
-        the same key again within 3 s confirms."""
+        """Switch task (a trained run is not thrown away on one key press)."""
         key = next(k for k, v in TASK_KEYS.items() if v == name)
-        now = time.monotonic()
-        confirmed = self._task_confirm == name and now <= self._task_confirm_until
-        self._task_confirm = None
-        if self.snapshot.iteration > 0 and not confirmed:
-            self._task_confirm, self._task_confirm_until = name, now + 3.0
-            self.notify(f"press {key} again to switch to {name}: this {self.task_name} run "
-                        "is not kept (s saves it)", timeout=3)
-            return
-        self._send("task", name)
+        if self._confirmed(key, f"switch to {name}"):
+            self._send("task", name)
 
     def action_reset(self) -> None:
-        self._send("reset")
+        if self._confirmed("R", "reset the weights"):
+            self._send("reset")
+
+    def action_no_rollback(self) -> None:
+        self._toast("nothing to roll back: training has not diverged")
 
     def action_rollback(self) -> None:
         self._send("rollback")
 
     def action_page(self, delta: int) -> None:
-        self.query_one(Heatmap).next_page(delta)
+        hm = self.query_one(Heatmap)
+        if hm.pages() <= 1:
+            self._toast("[ ] page through hidden units: all of them fit on this page")
+            return
+        hm.next_page(delta)
 
     def action_layer(self) -> None:
+        if self._refused("layer"):
+            return
         L = self.snapshot.h.shape[0]
         hm = self.query_one(Heatmap)
         hm.net_layer = (hm.net_layer + 1) % L
@@ -587,8 +653,8 @@ class RnnApp(App[int]):
         ("Resample text", "r", "resample"),
         ("Colder sampling (temperature −0.1)", "t", "temperature(-0.1)"),
         ("Hotter sampling (temperature +0.1)", "T", "temperature(0.1)"),
-        ("Learning rate ×2 (replay: faster)", "+", "lr(2.0)"),
-        ("Learning rate ÷2 (replay: slower)", "-", "lr(0.5)"),
+        ("Learning rate ×2", "+", "lr(2.0)"),
+        ("Learning rate ÷2", "-", "lr(0.5)"),
         ("Loss plot: log-y on/off", "l", "log_y"),
         ("Loss plot: smoothed curve on/off", "m", "smooth"),
         ("Loss plot: all iterations / last 1000", "w", "window"),
@@ -610,5 +676,7 @@ class RnnApp(App[int]):
         for title, key, action in self.PALETTE:
             name, _, args = action.partition("(")
             params = tuple(ast.literal_eval(f"({args.rstrip(')')},)")) if args else ()
-            if self.check_action(name, params):
+            if self.replay is not None and name == "lr":
+                title = "Play faster" if params[0] > 1 else "Play slower"
+            if self.check_action(name, params) and not self._why_not(name):
                 yield SystemCommand(title, f"key {key}", partial(self.run_action, action))

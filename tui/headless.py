@@ -49,10 +49,9 @@ def run(trainer: Trainer, steps: int, csv_path: str | None = None,
 
     from core.recording import Recorder
 
-    if save:
-        folder = Path(save).parent
-        if not folder.is_dir():                 # found out now, not after the training
-            print(f"rnn-tui: error: cannot save checkpoint: folder {folder} does not exist",
+    for path, what in ((save, "save checkpoint"), (record, "write recording")):
+        if path and not Path(path).parent.is_dir():     # found out now, not after the training
+            print(f"rnn-tui: error: cannot {what}: folder {Path(path).parent} does not exist",
                   file=sys.stderr)
             return 2
     try:
@@ -109,6 +108,7 @@ def run(trainer: Trainer, steps: int, csv_path: str | None = None,
                 f.close()
         if recorder:
             recorder.close(trainer)
+            print(f"recording written: {record} (play it with: rnn-tui replay {record})")
     dt = time.perf_counter() - t0
     done = trainer.iteration - start_it
     if m and printed != m["iteration"]:

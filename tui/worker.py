@@ -293,7 +293,9 @@ class TrainLoop:
         own = self.pending is None
         if own:
             self._prepare()
-            if self.pending is None:
+            if self.pending is None:            # the next example's loss is not finite
+                self.publish(Update(gradcheck=GradcheckProgress(
+                    True, 0, 0, (), error=f"{self.warning or 'no example'}; roll back (z) first")))
                 return
         p = self.pending
         tr = self.trainer

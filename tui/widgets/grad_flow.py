@@ -56,8 +56,8 @@ class GradFlow(Static):
         self._key = None
         self.net_layer = 0
 
-    def show_live(self, snap) -> None:
-        key = ("live", snap.iteration, self.net_layer, self.content_size)
+    def show_live(self, snap, replay: bool = False) -> None:
+        key = ("live", snap.iteration, self.net_layer, self.content_size, replay)
         if key == self._key:
             return
         self._key = key
@@ -72,7 +72,8 @@ class GradFlow(Static):
             t.append("gradient norms (before clipping): ", style="dim")
             # no-break spaces keep each name with its value when the line wraps
             t.append("  ".join(f"{k}\u00a0{v:.3g}" for k, v in g.items()) + "\n")
-        t.append("b: pause and step through BPTT one timestep at a time", style="dim")
+        if not replay:
+            t.append("b: pause and step through BPTT one timestep at a time", style="dim")
         self.update(t)
 
     def show_bptt(self, view, vocab: str = "") -> None:

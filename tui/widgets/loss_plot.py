@@ -71,6 +71,16 @@ class LossPlot(Widget):
         self._cache_key = None
         self._cache: Text | None = None
 
+    running = True
+    """Set by the app: only changes the hint shown before the first iterations."""
+
+    @property
+    def _no_color(self) -> bool:
+        try:
+            return bool(self.app.no_color)
+        except Exception:  # not mounted
+            return False
+
     def set_history(self, history: tuple) -> None:
         it = history[0]
         old = self.history[0]
@@ -92,7 +102,7 @@ class LossPlot(Widget):
         w, h = self.size.width, self.size.height
         it, raw, ema = self.history
         last = int(it[-1]) if len(it) else -1
-        key = (w, h, last, len(it), self.log_y, self.smooth, self.windowed)
+        key = (w, h, last, len(it), self.log_y, self.smooth, self.windowed, self.running)
         if key == self._cache_key and self._cache is not None:
             return self._cache
         self._cache_key = key
@@ -107,8 +117,10 @@ class LossPlot(Widget):
             keep = it > it[-1] - WINDOW
             it, raw, ema = it[keep], raw[keep], ema[keep]
         if len(it) < 2 or w < 20 or h < 5:
-            return Text("waiting for the first iterations…" if len(it) < 2 else "(too small to plot)",
-                        style="dim")
+            if len(it) >= 2:
+                return Text("(too small to plot)", style="dim")
+            return Text("waiting for the first iterations…" + ("" if self.running else
+                        " (paused: space starts training, n takes one step)"), style="dim")
         it, raw, ema = downsample(it, raw, ema, max(10, w))
         fig = _figure_class()
         fig.plotsize(w, h)
@@ -118,7 +130,8 @@ class LossPlot(Widget):
             raw, ema = np.maximum(raw, floor), np.maximum(ema, floor)
             fig.yscale("log")
         x = it.tolist()
-        fig.plot(x, raw.tolist(), label="raw", color="gray", marker="braille")
+        # without colour the two curves differ by marker: dots for raw, braille for smoothed
+        fig.plot(x, raw.tolist(), label="raw", color="gray", marker="dot" if self._no_color else "braille")
         if self.smooth:
             fig.plot(x, ema.tolist(), label="smoothed", color="cyan", marker="braille")
         fig.xticks(*int_ticks(x[0], x[-1], max(2, min(8, w // 10))))

@@ -32,7 +32,7 @@ def borrows(a: int, b: int, bits: int) -> list[bool]:
     return out
 
 
-WRONG = "bold red underline"       # still visible without colour (NO_COLOR)
+WRONG = "bold red underline"       # with NO_COLOR: reverse video instead
 
 
 class Predictions(Static):
@@ -118,7 +118,8 @@ class Predictions(Static):
             if snap.task == "echo" and i < int(snap.config.get("delay", 0)):
                 styles.append("dim")
             else:
-                styles.append("green" if sym == (targets[i] if i < len(targets) else "") else WRONG)
+                right = sym == (targets[i] if i < len(targets) else "")
+                styles.append("green" if right else ("reverse bold" if self._no_color else WRONG))
         rows.append(("pred  ", cells, styles))
         for name, cells, sty in rows:
             t.append(f"{name} ", style="bold")
@@ -131,7 +132,7 @@ class Predictions(Static):
             pt = float(probs[i, ix]) if ix >= 0 else 0.0
             t.append(_shade(pt) * 2, style="cyan")
         t.append("\n")
-        right_wrong = "underlined: wrong" if self._no_color else "green: right, red underlined: wrong"
+        right_wrong = "inverted: wrong" if self._no_color else "green: right, red underlined: wrong"
         t.append(f"        {right_wrong}; p(tgt) from 0 ( ) to 1 (█)\n", style="dim")
         m = snap.metrics
         if "recent_accuracy" in m:

@@ -7,6 +7,19 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 
+def _hint(mode: str, running: bool) -> str:
+    """The keys that matter now, shortest first-needed first (the line may be cut)."""
+    if mode.startswith("replay"):
+        return "? help · space play/pause · ←/→ seek · +/- speed"
+    if mode.startswith("BPTT"):
+        return "← back in time · → undo · a apply · esc discard"
+    if mode.startswith("forward"):
+        return "→ next t · ← back · b BPTT · esc leave"
+    if running:
+        return "? help · space pause · b BPTT · q quit"
+    return "? help · space run · n step · b BPTT · q quit"
+
+
 class StatusBar(Vertical):
     """Two lines, each re-rendered only when its own text changes: the numbers
     change every frame while training, the state line rarely."""
@@ -47,19 +60,17 @@ class StatusBar(Vertical):
         line2.append(f"[{state}]", style="bold green" if running else "bold yellow")
         if warning:
             # what to do first: a narrow terminal cuts the end of the line, not the advice
-            line2.append(f"  ⚠ diverged: z rolls back, - halves lr {cfg['lr']:.3g} · {warning}",
+            line2.append(f"  ⚠ diverged: z rolls back, - halves lr {cfg['lr']:.4g} · {warning}",
                          style="bold red")
             self._set(t, line2, warning=True)
             return
-        line2.append(f"  lr {cfg['lr']:.3g}")
+        line2.append(f"  lr {cfg['lr']:.4g}")
         if snap.task in ("charlm", "hello"):
             line2.append(f"  temp {cfg['temperature']:.2f}")
         if message:
             line2.append(f"  {message}", style="italic")
-        elif replay:
-            line2.append("  space play/pause · ←/→ seek · home/end · +/- speed · q quit", style="dim")
         else:
-            line2.append("  ? help · space pause · b BPTT · q quit", style="dim")
+            line2.append("  " + _hint(mode, running), style="dim")
         self._set(t, line2, warning=False)
 
     def _set(self, numbers: Text, state: Text, warning: bool) -> None:
