@@ -303,3 +303,26 @@ def test_subtraction_encodes_bits_lsb_first(bits):
     assert np.array_equal((batch.x[:, :, 0] * weights).sum(axis=0), a)
     assert np.array_equal((batch.x[:, :, 1] * weights).sum(axis=0), b)
     assert np.array_equal((batch.y[:, :, 0] * weights).sum(axis=0), a - b)
+
+
+def _preset(name: str) -> Config:
+    from tui.cli import load_preset
+
+    return Config(**load_preset(name)).resolved()
+
+
+def test_presets_show_their_lessons():
+    """vanishing: ‖dh_t‖ falls by orders of magnitude towards t = 0; exploding: it
+    grows by orders of magnitude, then training diverges within a few iterations."""
+    tr = Trainer(_preset("vanishing"))
+    tr.step()
+    n = tr.snapshot().dh_norm[0]
+    assert n[0] < 1e-4 * n[-1]
+    tr = Trainer(_preset("exploding"))
+    growth = []
+    with pytest.raises(DivergenceError):
+        for _ in range(20):
+            tr.step()
+            n = tr.snapshot().dh_norm[0]
+            growth.append(n[0] / n[-1])
+    assert max(growth) > 1e3

@@ -15,12 +15,13 @@ def write_metrics_csv(path: Path, snapshot) -> Path:
         f.write(f"# rnn-tui metrics: task {snapshot.task}, iteration {snapshot.iteration}\n")
         f.write("# config: " + ", ".join(f"{k}={v}" for k, v in snapshot.config.items()) + "\n")
         scalars = {k: v for k, v in snapshot.metrics.items() if isinstance(v, (int, float))}
-        f.write("# latest: " + ", ".join(f"{k}={v:.6g}" for k, v in scalars.items()) + "\n")
+        f.write("# latest: " + (", ".join(f"{k}={v:.6g}" for k, v in scalars.items())
+                                or "(no iteration since the run was loaded)") + "\n")
         f.write("# each row: the mean raw loss of the iterations up to `iteration`, and the\n"
                 "# smoothed (bias-corrected moving average) loss at that iteration\n")
         w = csv.writer(f)
         w.writerow(["iteration", "loss", "smoothed_loss"])
-        for i, r, e in zip(it, raw, ema):
+        for i, r, e in zip(it, raw, ema, strict=True):
             w.writerow([int(i), f"{r:.8g}", f"{e:.8g}"])
     tmp.replace(path)
     return path

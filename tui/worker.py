@@ -198,6 +198,8 @@ class TrainLoop:
 
     def cmd_rollback(self):
         it = self.trainer.rollback()
+        if self.trainer.is_language_model:
+            self.trainer.resample()               # not the text of the diverged weights
         self.warning = ""
         self.publish(Update(event=Event(
             "info", f"rolled back to iteration {it}; press - to lower the lr")))
