@@ -271,7 +271,7 @@ async def test_palette_offers_only_what_applies_now():
                 "BPTT step-through"} <= titles
         assert "Stacked networks: next layer" not in titles      # one layer
         assert "Resample text" not in titles                      # not a language model
-        assert "Roll back after a divergence" not in titles       # nothing diverged
+        assert "Roll back to the last backup" not in titles       # nothing diverged
 
 
 async def test_learning_rate_keys_stop_at_the_limit():

@@ -113,7 +113,7 @@ class RnnApp(App[int]):
         ("e", "export metrics (CSV) and the screen (SVG) to a folder"),
         ("1 … 5", "task: charlm, subtraction, echo, hello, stack"),
         ("R", "reset the weights (same settings)"),
-        ("z", "after a divergence: roll back to the last finite state"),
+        ("z", "after a divergence: roll back to the last backup (taken every 10 iterations)"),
         ("ctrl+p", "command palette (the same actions)"),
         ("?", "this help"),
         ("q", "quit (unsaved training is not kept; s saves)"),
@@ -580,7 +580,7 @@ class RnnApp(App[int]):
             if folder:
                 self.call_after_refresh(self.export_to, folder)
 
-        self.push_screen(PathPrompt("Export metrics (CSV) and this screen (SVG) to folder",
+        self.push_screen(PathPrompt("Export CSV + SVG screenshot to folder",
                                     str(Path.cwd() / "rnn-tui-export"), input_id="folder"), done)
 
     def export_to(self, folder: str) -> tuple[Path, Path] | None:
@@ -666,7 +666,7 @@ class RnnApp(App[int]):
         ("Open checkpoint", "o", "open"),
         ("Export metrics and screen", "e", "export"),
         ("Reset weights", "R", "reset"),
-        ("Roll back after a divergence", "z", "rollback"),
+        ("Roll back to the last backup", "z", "rollback"),
         *[(f"Task: {v}", k, f"task('{v}')") for k, v in TASK_KEYS.items()],
         ("Help: every key", "?", "help"),
     ]
