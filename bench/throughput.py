@@ -9,8 +9,9 @@ that machine noise hits both alike; the median round is reported.  Both sides
 run their full training iteration, including the 200-character sample every 100
 iterations that min-char-rnn and the Trainer both draw.
 
-A last section measures a ceiling for the B = 1 cases: the per-timestep NumPy
-calls of the recurrence alone, which no NumPy implementation can batch.
+A last section measures ceilings for the B = 1 cases: the rate of only the work
+no NumPy implementation can avoid (the recurrence's per-timestep calls, which
+cannot be batched, then the output layer's products, then the optimizer).
 
 Rates use this process's CPU time by default (``--clock cpu``), so that other
 jobs on a shared machine do not count against either side; BLAS is pinned to one
@@ -133,6 +134,20 @@ def plus_adagrad(step, n_params: int):
     return both
 
 
+def plus_output_layer(step, T: int, H: int, V: int):
+    """``step`` followed by the output layer's three matrix products for one window
+    (logits = h Whyᵀ, dWhy = dyᵀ h, Whyᵀ dy), which no implementation avoids."""
+    rng = np.random.default_rng(2)
+    h, W, dy = rng.standard_normal((T, H)), rng.standard_normal((V, H)), rng.standard_normal((T, V))
+
+    def both():
+        step()
+        h @ W.T
+        dy.T @ h
+        dy @ W
+    return both
+
+
 def trainer_step(cfg: Config):
     tr = Trainer(cfg)
     return tr, tr.step
@@ -203,6 +218,12 @@ def main() -> int:
                 ("charlm shakespeare B=1", naive_sh, T, recurrence_only(T, 100), 5.0),
                 ("  ... and the Adagrad update", naive_sh, T,
                  plus_adagrad(recurrence_only(T, 100), 2 * 100 * V + 100 * 100 + 100 + V), 5.0),
+                ("charlm lunyu B=1", naive_ly, T, recurrence_only(T, 100), 15.0),
+                ("  ... and the output layer", naive_ly, T,
+                 plus_output_layer(recurrence_only(T, 100), T, 100, len(set(lunyu))), 15.0),
+                ("  ... and Adagrad (all but Wxh)", naive_ly, T,
+                 plus_adagrad(plus_output_layer(recurrence_only(T, 100), T, 100, len(set(lunyu))),
+                              100 * len(set(lunyu)) + 100 * 100 + 100 + len(set(lunyu))), 15.0),
                 ("subtraction 8-bit B=1", NaiveSubtraction(), 1, recurrence_only(8, 16, sigmoid=True), 3.0)):
             n, o, _, _ = measure_pair(naive_obj.step, units, step, units, S, R)
             ceilings.append((name, n, o, target))
@@ -216,8 +237,11 @@ def main() -> int:
         res = "(info)" if target is None else ("PASS" if ratio >= target else "FAIL")
         tgt = "-" if target is None else f">={target:g}x"
         print(f"{name:<42}{n:>12.0f}{o:>12.0f}  {unit:<8}{ratio:>7.2f}x{tgt:>8}  {res}")
-    print("\nCeiling at B = 1: the per-timestep recurrence calls alone (forward and BPTT, on")
-    print("preallocated arrays, no output layer, no loss, no optimizer, no bookkeeping):")
+    print("\nCeilings at B = 1: the rate of only the work no NumPy implementation avoids,")
+    print("added part by part: the recurrence's per-timestep calls (forward and BPTT, on")
+    print("preallocated arrays), then the output layer's three products, then the optimizer")
+    print("(no softmax, no loss, no clipping, no data, no bookkeeping). A target above a")
+    print("ceiling cannot be met by any float64 NumPy trainer on this machine.")
     for name, n, o, target in ceilings:
         print(f"  {name:<40} at most {o / n:5.2f}x the naive rate   (target {target:g}x)")
     return 0
