@@ -512,10 +512,22 @@ class Trainer:
         self.config = dataclasses.replace(self.config, temperature=float(temperature))
 
     def snapshot(self) -> Snapshot:
-        """An immutable copy of what a view needs (example 0 of the last batch)."""
+        """An immutable copy of what a view needs (example 0 of the last batch, or of
+        the next one before the first step)."""
         cfg = self.config
         L, H = cfg.layers, cfg.hidden
-        if self.last is None:
+        last = self.last
+        if last is None:
+            # Nothing trained since start, load or rollback: show the next example and
+            # what the current weights make of it (prepared, then undone: no state moves).
+            try:
+                pending = self.prepare()
+            except DivergenceError:
+                pending = None
+            if pending is not None:
+                self.discard(pending)
+                last = _Last(pending.batch, pending.cache, pending.bptt)
+        if last is None:
             T = cfg.seq_len
             h = np.zeros((L, T, H))
             probs = np.zeros((T, self.spec.output_size))
@@ -525,7 +537,7 @@ class Trainer:
             info = {}
             h0 = np.zeros((L, H))
         else:
-            batch, cache, bptt = self.last.batch, self.last.cache, self.last.bptt
+            batch, cache, bptt = last.batch, last.cache, last.bptt
             h = cache.h[:, :, 0]
             h0 = cache.h0[:, 0]
             probs = cache.probs[:, 0]

@@ -331,3 +331,13 @@ def test_presets_show_their_lessons():
             n = tr.snapshot().dh_norm[0]
             growth.append(n[0] / n[-1])
     assert max(growth) > 1e3
+
+
+def test_snapshot_before_the_first_step_previews_the_next_example_without_moving():
+    a, b = Trainer(Config(task="subtraction", seed=2)), Trainer(Config(task="subtraction", seed=2))
+    snap = a.snapshot()
+    assert snap.iteration == 0 and all(snap.labels) and "a" in snap.info   # a real example
+    c = Trainer(Config(task="subtraction", seed=2))
+    c.step()
+    assert snap.info["a"] == int(c.last.batch.info["a"][0])       # the example step 1 trains on
+    assert run(a, 20) == run(b, 20)                                # and training is unchanged
