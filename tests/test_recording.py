@@ -122,7 +122,11 @@ async def test_replay_has_its_own_keys_and_help(tmp_path):
         await worker_ready(pilot)
         footer = {b.binding.description for b in app.active_bindings.values()
                   if b.enabled and b.binding.show}
-        assert {"Back", "Forward"} <= footer and not {"t−1", "t+1", "Step", "Save"} & footer
+        assert {"Back", "Forward", "Play/Pause"} <= footer
+        assert not {"t−1", "t+1", "Step", "Save", "Run/Pause"} & footer
+        await pilot.press("space", "space")                       # a replay key: no complaint
+        await pilot.pause(0.2)
+        assert not any("not in a replay" in n.message for n in app._notifications)
         await pilot.press("n")                                    # a training key
         await pilot.pause(0.2)
         assert any("not in a replay" in n.message for n in app._notifications)

@@ -54,6 +54,7 @@ class RnnApp(App[int]):
 
     BINDINGS = [
         Binding("space", "toggle_pause", "Run/Pause"),
+        Binding("space", "play", "Play/Pause"),                # the same key in a replay
         Binding("n", "step", "Step"),
         Binding("b", "bptt", "BPTT"),
         Binding("f", "forward", "Forward"),
@@ -385,7 +386,7 @@ class RnnApp(App[int]):
 
     # ---- actions ------------------------------------------------------------------
 
-    REPLAY_ACTIONS = {"toggle_pause", "seek", "cursor", "lr", "log_y", "smooth", "window", "page",
+    REPLAY_ACTIONS = {"play", "seek", "cursor", "lr", "log_y", "smooth", "window", "page",
                       "layer", "next_panel", "help", "quit", "export", "command_palette"}
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -395,7 +396,7 @@ class RnnApp(App[int]):
             if action == "cursor":
                 return parameters[0] in ("home", "end")
             return action in self.REPLAY_ACTIONS
-        if action == "seek":
+        if action in ("seek", "play"):
             return False
         if action in ("cursor", "leave"):
             return self.mode != ""
@@ -463,12 +464,10 @@ class RnnApp(App[int]):
         """In a replay, say why a training key does nothing (its binding is off)."""
         if self.replay is None or len(self.screen_stack) > 1:
             return
-        for b in self.BINDINGS:
-            keys = b.key.split(",")
-            if event.key in keys and b.action.partition("(")[0] not in self.REPLAY_ACTIONS:
-                self._toast(f"{event.key}: not in a replay, which only shows what was recorded "
-                            "(? lists the replay keys)")
-                return
+        actions = {b.action.partition("(")[0] for b in self.BINDINGS if event.key in b.key.split(",")}
+        if actions and not actions & self.REPLAY_ACTIONS:
+            self._toast(f"{event.key}: not in a replay, which only shows what was recorded "
+                        "(? lists the replay keys)")
 
     def _send(self, *cmd) -> None:
         self._force = True
@@ -477,6 +476,10 @@ class RnnApp(App[int]):
     def action_toggle_pause(self) -> None:
         self._send("resume" if self.paused else "pause")
         self.paused = not self.paused
+
+    def action_play(self) -> None:
+        """Replay: play or pause the recording."""
+        self.action_toggle_pause()
 
     def action_quit(self) -> None:
         self.exit(0)
@@ -645,6 +648,7 @@ class RnnApp(App[int]):
 
     PALETTE = [
         ("Pause / resume", "space", "toggle_pause"),
+        ("Play / pause the recording", "space", "play"),
         ("One training step", "n", "step"),
         ("BPTT step-through", "b", "bptt"),
         ("Forward step-through", "f", "forward"),
