@@ -343,3 +343,22 @@ async def test_bptt_formulas_fit_the_all_panels_layout():
         lines = str(grads.content).splitlines()
         assert any(line.startswith("dhnext") for line in lines)
         assert len(lines) <= grads.content_size.height           # nothing below the border
+
+
+async def test_quick_tab_presses_settle_on_one_panel(monkeypatch):
+    """Two tab presses before the first tab message arrives once made the handler
+    ping-pong between two panels forever (a busy UI core)."""
+    calls = []
+    handler = RnnApp.on_tabs_tab_activated
+    monkeypatch.setattr(RnnApp, "on_tabs_tab_activated",
+                        lambda self, event: (calls.append(event), handler(self, event))[1])
+    app = RnnApp(trained("subtraction", 5), paused=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await worker_ready(pilot)
+        app.action_next_panel()
+        app.action_next_panel()                                   # before any message is handled
+        await pilot.pause(0.5)
+        settled = len(calls)
+        await pilot.pause(0.5)
+        assert len(calls) == settled and settled <= 4
+        assert app.panel == "predictions" and app.query_one("#tabs").active == "tab-predictions"

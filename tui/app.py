@@ -245,7 +245,12 @@ class RnnApp(App[int]):
         footer.show_command_palette = wide              # (ctrl+p still opens it)
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
-        pid = event.tab.id.removeprefix("tab-") if event.tab and event.tab.id else "loss"
+        if event.tab is None or event.tab.id != event.tabs.active:
+            # Stale: the active tab changed again before this message arrived (two quick
+            # presses of tab).  Acting on it would set the older tab, whose own message
+            # would then undo the newer one, and so on: a busy loop between two panels.
+            return
+        pid = event.tab.id.removeprefix("tab-") if event.tab.id else "loss"
         if pid != self.panel:
             self.panel = pid
             self._apply_layout()
