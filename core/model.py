@@ -121,9 +121,9 @@ ALIGN = 64      # bytes: a cache line, and the widest SIMD load
 def aligned_empty(n: int, dtype) -> np.ndarray:
     """An uninitialised 1-D array whose data starts on an ``ALIGN``-byte boundary.
 
-    BLAS and NumPy's SIMD loops run measurably slower (here ~1.2x on the
-    recurrence) on data that straddles cache lines, and where malloc puts a buffer,
-    or where unpickling leaves it, varies; this makes the speed not depend on luck.
+    Where malloc puts a buffer, or where unpickling leaves it, varies; aligned data
+    keeps SIMD and BLAS loads from straddling cache lines wherever it landed, so
+    the speed of a run does not depend on that.
     """
     dtype = np.dtype(dtype)
     raw = np.empty(n * dtype.itemsize + ALIGN, dtype=np.uint8)
