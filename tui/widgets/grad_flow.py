@@ -54,9 +54,18 @@ class GradFlow(Static):
     def __init__(self, **kwargs):
         super().__init__("", **kwargs)
         self._key = None
+        self._last = None               # the latest show_* call, redone when the size changes
         self.net_layer = 0
 
+    def on_resize(self) -> None:
+        # The text is laid out for the panel's width and height (strip cells, packed sums):
+        # lay it out again at the new size rather than wait for the next data.
+        if self._last is not None:
+            method, args = self._last
+            method(*args)
+
     def show_live(self, snap, replay: bool = False) -> None:
+        self._last = (self.show_live, (snap, replay))
         key = ("live", snap.iteration, self.net_layer, self.content_size, replay)
         if key == self._key:
             return
@@ -77,6 +86,7 @@ class GradFlow(Static):
         self.update(t)
 
     def show_bptt(self, view, vocab: str = "") -> None:
+        self._last = (self.show_bptt, (view, vocab))
         key = ("bptt", view.iteration, view.processed, self.net_layer, self.content_size)
         if key == self._key:
             return
@@ -153,6 +163,7 @@ class GradFlow(Static):
         return t
 
     def show_forward(self, view, vocab: str = "") -> None:
+        self._last = (self.show_forward, (view, vocab))
         key = ("fwd", view.iteration, view.shown, self.net_layer, self.content_size)
         if key == self._key:
             return
