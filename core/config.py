@@ -34,6 +34,9 @@ def default_text() -> str:
     return str(samples_dir() / "tinyshakespeare.txt")
 
 
+LR_MAX = 1000.0        # the largest learning rate --lr (and the app's + key) accepts
+
+
 @dataclass
 class Config:
     """Everything that defines a run.  ``None`` means "the task's default"."""
@@ -108,8 +111,8 @@ class Config:
                 raise ConfigError(f"--{name.replace('_', '-')} must be a finite number, got {v!r}")
         if self.lr <= 0:
             raise ConfigError(f"--lr must be greater than 0, got {self.lr}")
-        if self.lr > 1000:
-            raise ConfigError(f"--lr {self.lr} is absurdly large (at most 1000)")
+        if self.lr > LR_MAX:
+            raise ConfigError(f"--lr {self.lr} is absurdly large (at most {LR_MAX:g})")
         if self.clip < 0:
             raise ConfigError(f"--clip must be 0 or more, got {self.clip}")
         if self.temperature <= 0:

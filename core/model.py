@@ -261,7 +261,7 @@ def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
     hfull = np.empty((L, T + 1, B, H), dtype=dtype)
     hfull[:, 0] = hprev
     tmp = np.empty((B, H), dtype=dtype)
-    tanh = spec.activation == "tanh"
+    f = _act(spec)
     inp = x
     for l, (wxh, whh, bh) in enumerate(layer_names(L)):
         Wxh, WhhT = params[wxh], params[whh].T
@@ -284,19 +284,13 @@ def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
             a += params[bh]
         hl = hfull[l]
         prev = hl[0]                                            # (B, H)
-        # The recurrence is the only sequential part: three or six NumPy calls
-        # per timestep, written out here because this loop is the hot path.
+        # The recurrence is the only sequential part: a product, a sum and f per
+        # timestep, all into preallocated arrays (this loop is the hot path).
         for t in range(T):
             a_t = a[t]
             a_t += np.dot(prev, WhhT, out=tmp)                  # + Whh h_{t-1}
             prev = hl[t + 1]
-            if tanh:
-                np.tanh(a_t, out=prev)
-            else:                                               # 1 / (1 + exp(-z))
-                np.negative(a_t, out=prev)
-                np.exp(prev, out=prev)
-                prev += 1.0
-                np.reciprocal(prev, out=prev)
+            f(a_t, out=prev)
         inp = hl[1:]
     head: Head = HEADS[spec.head]
     h = hfull[:, 1:]

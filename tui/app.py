@@ -8,13 +8,13 @@ second while training runs, immediately after a key press.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import time
 from functools import partial
 from pathlib import Path
 
 from textual import events
+from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -167,8 +167,8 @@ class RnnApp(App[int]):
         self._force = True
         self.message, self._message_until = "", 0.0
         self.panel = "loss"
-        self._task_confirm: str | None = None      # task key pressed once, awaiting the second
-        self._task_confirm_until = 0.0
+        self._confirm_key: str | None = None       # R or a task key pressed once, awaiting the second
+        self._confirm_until = 0.0
 
     # ---- layout -------------------------------------------------------------------
 
@@ -362,9 +362,7 @@ class RnnApp(App[int]):
         view = self.bptt_view or self.forward_view
         if "plot" in due:
             plot = self.query_one(LossPlot)
-            if plot.running != self.update_msg.running:
-                plot.running = self.update_msg.running
-                plot.refresh()
+            plot.running = self.update_msg.running
             plot.set_history(snap.history)
         if "heatmap" in due or (view is not None and "hidden" in shown):
             hm = self.query_one(Heatmap)
@@ -456,11 +454,11 @@ class RnnApp(App[int]):
         """True on the second press of ``key`` within 3 s, or when nothing has been
         trained yet; the first press explains what the second would throw away."""
         now = time.monotonic()
-        ok = self._task_confirm == key and now <= self._task_confirm_until
-        self._task_confirm = None
+        ok = self._confirm_key == key and now <= self._confirm_until
+        self._confirm_key = None
         if ok or self.snapshot.iteration == 0:
             return True
-        self._task_confirm, self._task_confirm_until = key, now + 3.0
+        self._confirm_key, self._confirm_until = key, now + 3.0
         self._toast(f"press {key} again to {what}: this {self.task_name} run is not kept (s saves it)",
                     timeout=3)
         return False
@@ -683,8 +681,7 @@ class RnnApp(App[int]):
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         for title, key, action in self.PALETTE:
-            name, _, args = action.partition("(")
-            params = tuple(ast.literal_eval(f"({args.rstrip(')')},)")) if args else ()
+            _, name, params = parse_action(action)
             if self.replay is not None and name == "lr":
                 title = "Play faster" if params[0] > 1 else "Play slower"
             if self.check_action(name, params) and not self._why_not(name):

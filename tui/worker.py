@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.config import LR_MAX
 from tui.messages import Event, Update
 
 
@@ -136,7 +137,7 @@ class TrainLoop:
         self.trainer.set_temperature(round(min(3.0, max(0.1, t + delta)), 2))
         self.trainer.resample()
 
-    LR_RANGE = (1e-6, 1000.0)          # what --lr accepts at most, and a floor that still moves
+    LR_RANGE = (1e-6, LR_MAX)          # what --lr accepts at most, and a floor that still moves
 
     def cmd_lr(self, factor: float):
         """Multiply the learning rate by ``factor`` (relative, so quick presses add up),

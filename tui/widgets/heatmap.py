@@ -16,6 +16,8 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tui.widgets import no_color
+
 LEVELS = 11
 PLAIN = Style()   # never a None style: Textual's NO_COLOR filter reads every segment's style
 
@@ -90,10 +92,7 @@ class Heatmap(Widget):
     @property
     def digits(self) -> bool:
         """NO_COLOR: cells show the activation as a signed digit instead of a colour."""
-        try:
-            return bool(self.app.no_color)
-        except Exception:  # not mounted
-            return False
+        return no_color(self)
 
     @property
     def rows_per_page(self) -> int:

@@ -13,6 +13,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from tui.widgets import no_color
+
 WINDOW = 1000   # iterations shown by the "last N" window
 
 
@@ -71,15 +73,9 @@ class LossPlot(Widget):
         self._cache_key = None
         self._cache: Text | None = None
 
-    running = True
-    """Set by the app: only changes the hint shown before the first iterations."""
+    running: reactive[bool] = reactive(True)
+    """Training runs (set by the app): only changes the hint shown before the first iterations."""
 
-    @property
-    def _no_color(self) -> bool:
-        try:
-            return bool(self.app.no_color)
-        except Exception:  # not mounted
-            return False
 
     def set_history(self, history: tuple) -> None:
         it = history[0]
@@ -131,7 +127,7 @@ class LossPlot(Widget):
             fig.yscale("log")
         x = it.tolist()
         # without colour the two curves differ by marker: dots for raw, braille for smoothed
-        fig.plot(x, raw.tolist(), label="raw", color="gray", marker="dot" if self._no_color else "braille")
+        fig.plot(x, raw.tolist(), label="raw", color="gray", marker="dot" if no_color(self) else "braille")
         if self.smooth:
             fig.plot(x, ema.tolist(), label="smoothed", color="cyan", marker="braille")
         fig.xticks(*int_ticks(x[0], x[-1], max(2, min(8, w // 10))))

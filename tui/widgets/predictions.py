@@ -13,6 +13,7 @@ import numpy as np
 from rich.text import Text
 from textual.widgets import Static
 
+from tui.widgets import no_color
 from tui.widgets.heatmap import symbol_cell
 
 SHADES = " ░▒▓█"
@@ -37,13 +38,6 @@ WRONG = "bold red underline"       # with NO_COLOR: reverse video instead
 
 class Predictions(Static):
     """The predictions panel; :meth:`show` takes a snapshot."""
-
-    @property
-    def _no_color(self) -> bool:
-        try:
-            return bool(self.app.no_color)
-        except Exception:  # not mounted
-            return False
 
     DEFAULT_CSS = """
     Predictions { height: 1fr; overflow-y: auto; }
@@ -119,7 +113,7 @@ class Predictions(Static):
                 styles.append("dim")
             else:
                 right = sym == (targets[i] if i < len(targets) else "")
-                styles.append("green" if right else ("reverse bold" if self._no_color else WRONG))
+                styles.append("green" if right else ("reverse bold" if no_color(self) else WRONG))
         rows.append(("pred  ", cells, styles))
         for name, cells, sty in rows:
             t.append(f"{name} ", style="bold")
@@ -132,7 +126,7 @@ class Predictions(Static):
             pt = float(probs[i, ix]) if ix >= 0 else 0.0
             t.append(_shade(pt) * 2, style="cyan")
         t.append("\n")
-        right_wrong = "inverted: wrong" if self._no_color else "green: right, red underlined: wrong"
+        right_wrong = "inverted: wrong" if no_color(self) else "green: right, red underlined: wrong"
         t.append(f"        {right_wrong}; p(tgt) from 0 ( ) to 1 (█)\n", style="dim")
         m = snap.metrics
         if "recent_accuracy" in m:
