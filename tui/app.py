@@ -311,7 +311,7 @@ class RnnApp(App[int]):
 
     def _draw_status(self) -> None:
         u = self.update_msg
-        mode = {"bptt": "BPTT step-through", "forward": "forward step-through"}.get(self.mode, "")
+        mode = {"bptt": "BPTT", "forward": "forward"}.get(self.mode, "")   # the panel title says more
         if u.replay is not None:
             i, n, speed, cut = u.replay
             mode = (f"replay {'playing' if u.running else 'paused'} · frame {i + 1}/{n} · {speed:g}×"
