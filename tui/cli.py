@@ -170,8 +170,9 @@ def config_from_args(args: argparse.Namespace) -> Config:
         given = [f"--{f.replace('_', '-')}" for f in ("steps", "csv", "jsonl", "save", "record")
                  if getattr(args, f, None) is not None]
         if given:
+            hint = " (in the app, press s to save a checkpoint)" if "--save" in given else ""
             raise UsageError(f"{', '.join(given)} only {'apply' if len(given) > 1 else 'applies'} "
-                             "with --headless (in the app, press s to save a checkpoint)")
+                             f"with --headless{hint}")
     if args.fps is not None and args.fps > 60:
         raise UsageError(f"--fps {args.fps:g} is too high (at most 60)")
     try:
