@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from core.config import Config                                        # noqa: E402
+from core.heap import keep_freed_memory                               # noqa: E402
 from core.trainer import Trainer                                      # noqa: E402
 from naive_reference import NaiveCharLM, NaiveSubtraction             # noqa: E402
 
@@ -161,12 +162,17 @@ def main() -> int:
     ap.add_argument("--no-info", action="store_true", help="skip the rows without a target")
     ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
                     help="cpu: process CPU time (default); wall: perf_counter")
+    ap.add_argument("--only", metavar="TEXT", help="run just the cases whose name contains TEXT")
+    ap.add_argument("--malloc-default", action="store_true",
+                    help="leave glibc's malloc thresholds alone (the app and --headless raise them)")
     args = ap.parse_args()
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     S, R = args.seconds, max(1, args.repeats)
 
+    kept = False if args.malloc_default else keep_freed_memory()   # as the app and --headless do
     with threadpool_limits(limits=1):
+        print(f"malloc keeps freed memory: {kept}")
         print(f"python {platform.python_version()}  numpy {np.__version__}  "
               f"{platform.machine()}  cpus {os.cpu_count()}")
         for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_CORETYPE"):
@@ -184,6 +190,8 @@ def main() -> int:
         rows = []   # (case, unit, naive, ours, target or None)
 
         def case(name, unit, naive_obj, naive_units, ours_cfg, ours_units, target):
+            if args.only and args.only not in name:
+                return
             _, ours = trainer_step(ours_cfg)
             n, o, rn, ro = measure_pair(naive_obj.step, naive_units, ours, ours_units, S, R)
             rows.append((name, unit, n, o, target))
@@ -225,6 +233,8 @@ def main() -> int:
                  plus_adagrad(plus_output_layer(recurrence_only(T, 100), T, 100, len(set(lunyu))),
                               100 * len(set(lunyu)) + 100 * 100 + 100 + len(set(lunyu))), 15.0),
                 ("subtraction 8-bit B=1", NaiveSubtraction(), 1, recurrence_only(8, 16, sigmoid=True), 3.0)):
+            if args.only and args.only not in name:
+                continue
             n, o, _, _ = measure_pair(naive_obj.step, units, step, units, S, R)
             ceilings.append((name, n, o, target))
 

@@ -47,6 +47,7 @@ def run(trainer: Trainer, steps: int, csv_path: str | None = None,
     """Train ``steps`` iterations; returns the process exit status."""
     from threadpoolctl import threadpool_limits
 
+    from core.heap import keep_freed_memory
     from core.recording import Recorder
 
     for path, what in ((save, "save checkpoint"), (record, "write recording")):
@@ -54,6 +55,7 @@ def run(trainer: Trainer, steps: int, csv_path: str | None = None,
             print(f"rnn-tui: error: cannot {what}: folder {Path(path).parent} does not exist",
                   file=sys.stderr)
             return 2
+    keep_freed_memory()
     try:
         fcsv, fjson = _open_out(csv_path), _open_out(jsonl_path)
         recorder = Recorder(trainer, record, record_every) if record else None

@@ -27,10 +27,14 @@ from pathlib import Path
 import numpy as np
 
 from core.config import LR_MAX
+from core.heap import keep_freed_memory
 from tui.messages import Event, Update
 
 
-def _pin_blas() -> None:
+def _tune_process() -> None:
+    """One BLAS thread (the UI keeps the other core) and a malloc that keeps the
+    per-step arrays' memory for the next step (see core.heap)."""
+    keep_freed_memory()
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
     try:
@@ -367,7 +371,7 @@ class _Slot:
 
 
 def _child_main(trainer, cmd_conn, out_conn, paused, interval):
-    _pin_blas()
+    _tune_process()
 
     def recv(timeout):
         return cmd_conn.recv() if cmd_conn.poll(timeout) else None
@@ -439,7 +443,7 @@ class ThreadBackend:
         self._thread.start()
 
     def _run(self) -> None:
-        _pin_blas()
+        _tune_process()
 
         def recv(timeout):
             try:
