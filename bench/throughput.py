@@ -86,9 +86,9 @@ def measure_pair(naive_step, naive_units: int, ours_step, ours_units: int,
     return statistics.median(rn), statistics.median(ro), rn, ro
 
 
-def recurrence_only(T: int, H: int, sigmoid: bool = False):
+def recurrence_only(T: int, H: int):
     """A step function doing only what no B = 1 implementation can batch: the
-    per-timestep NumPy calls of the forward recurrence (h_t = f(a_t + h_{t-1} Whhᵀ))
+    per-timestep NumPy calls of the forward recurrence (h_t = tanh(a_t + h_{t-1} Whhᵀ))
     and of BPTT (dh = dh_out + dhnext; dhraw = f' dh; dhnext = dhraw Whh), on
     preallocated arrays.  Its rate bounds what any NumPy B = 1 trainer can reach."""
     rng = np.random.default_rng(0)
@@ -98,20 +98,11 @@ def recurrence_only(T: int, H: int, sigmoid: bool = False):
     dh_out, dact = rng.standard_normal((T, 1, H)), rng.random((T, 1, H))
     dh, dhraw, dhnext, tmp = np.empty((T, 1, H)), np.empty((T, 1, H)), np.zeros((1, H)), np.empty((1, H))
 
-    @np.errstate(over="ignore")
     def step():
         for t in range(T):
             a_t = a[t]
             a_t += np.dot(h[t], WT, out=tmp)
-            out = h[t + 1]
-            if sigmoid:                       # four calls, like the model's sigmoid cell
-                # (random inputs may overflow exp; 1/inf = 0 is the right sigmoid there)
-                np.negative(a_t, out=out)
-                np.exp(out, out=out)
-                out += 1.0
-                np.reciprocal(out, out=out)
-            else:
-                np.tanh(a_t, out=out)
+            np.tanh(a_t, out=h[t + 1])
         for t in range(T - 1, -1, -1):
             np.add(dh_out[t], dhnext, out=dh[t])
             np.multiply(dact[t], dh[t], out=dhraw[t])
@@ -132,6 +123,18 @@ def plus_adagrad(step, n_params: int):
     def both():
         step()
         opt.step(params, grads)
+    return both
+
+
+def plus_sgd(step, n_params: int):
+    """``step`` followed by an SGD update of ``n_params`` weights (``p -= lr * g``)."""
+    rng = np.random.default_rng(3)
+    p, g, s = rng.standard_normal(n_params), rng.standard_normal(n_params) * 1e-3, np.empty(n_params)
+
+    def both():
+        step()
+        np.multiply(g, 0.1, out=s)
+        np.subtract(p, s, out=p)
     return both
 
 
@@ -222,18 +225,31 @@ def main() -> int:
         # What the targets allow: the sequential recurrence alone, nothing else.
         ceilings = []
         V = len(set(shakes))
+        naive_sub = NaiveSubtraction()
         for name, naive_obj, units, step, target in (
                 ("charlm shakespeare B=1", naive_sh, T, recurrence_only(T, 100), 5.0),
-                ("  ... and the Adagrad update", naive_sh, T,
-                 plus_adagrad(recurrence_only(T, 100), 2 * 100 * V + 100 * 100 + 100 + V), 5.0),
+                ("  ... and the output layer", naive_sh, T,
+                 plus_output_layer(recurrence_only(T, 100), T, 100, V), 5.0),
+                ("  ... and Adagrad (all but Wxh)", naive_sh, T,
+                 plus_adagrad(plus_output_layer(recurrence_only(T, 100), T, 100, V),
+                              100 * V + 100 * 100 + 100 + V), 5.0),
                 ("charlm lunyu B=1", naive_ly, T, recurrence_only(T, 100), 15.0),
                 ("  ... and the output layer", naive_ly, T,
                  plus_output_layer(recurrence_only(T, 100), T, 100, len(set(lunyu))), 15.0),
                 ("  ... and Adagrad (all but Wxh)", naive_ly, T,
                  plus_adagrad(plus_output_layer(recurrence_only(T, 100), T, 100, len(set(lunyu))),
                               100 * len(set(lunyu)) + 100 * 100 + 100 + len(set(lunyu))), 15.0),
-                ("subtraction 8-bit B=1", NaiveSubtraction(), 1, recurrence_only(8, 16, sigmoid=True), 3.0)):
-            if args.only and args.only not in name:
+                # a sigmoid cell can run in tanh form (σ(z) = ½ + ½ tanh(z/2), the halves
+                # folded into the weights), so its unavoidable calls are the tanh cell's
+                ("subtraction 8-bit B=1", naive_sub, 1, recurrence_only(8, 16), 3.0),
+                ("  ... and the output layer", naive_sub, 1,
+                 plus_output_layer(recurrence_only(8, 16), 8, 16, 1), 3.0),
+                ("  ... and SGD", naive_sub, 1,
+                 plus_sgd(plus_output_layer(recurrence_only(8, 16), 8, 16, 1), 2 * 16 + 16 * 16 + 16 + 16 + 1),
+                 3.0)):
+            if not name.startswith(" "):
+                group = name
+            if args.only and args.only not in group:
                 continue
             n, o, _, _ = measure_pair(naive_obj.step, units, step, units, S, R)
             ceilings.append((name, n, o, target))
