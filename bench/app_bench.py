@@ -436,7 +436,7 @@ def regions(chunks: list[tuple[float, bytes]], a: float, b: float, cols: int, ro
     out: Counter = Counter()
     ms = list(CUP.finditer(data, 0))
     pos, where = lo, "other"
-    for i, m in enumerate(ms):
+    for m in ms:
         if m.start() <= lo:
             where = region(int(m.group(1)), int(m.group(2)))
             continue

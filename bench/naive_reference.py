@@ -117,7 +117,7 @@ class NaiveCharLM:
         self.smooth_loss = self.smooth_loss * 0.999 + loss * 0.001
         for param, dparam, mem in zip([self.Wxh, self.Whh, self.Why, self.bh, self.by],
                                       [dWxh, dWhh, dWhy, dbh, dby],
-                                      [self.mWxh, self.mWhh, self.mWhy, self.mbh, self.mby]):
+                                      [self.mWxh, self.mWhh, self.mWhy, self.mbh, self.mby], strict=True):
             mem += dparam * dparam
             param += -self.learning_rate * dparam / np.sqrt(mem + 1e-8)
         self.p += T

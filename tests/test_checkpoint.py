@@ -58,7 +58,7 @@ def test_resume_is_bit_identical(name, tmp_path):
     assert resumed.metrics["ema"] == straight.metrics["ema"]
     assert resumed.smooth_loss == straight.smooth_loss
     assert resumed.sample_text == straight.sample_text
-    for a, b in zip(resumed.history.arrays(), straight.history.arrays()):
+    for a, b in zip(resumed.history.arrays(), straight.history.arrays(), strict=True):
         assert np.array_equal(a, b)
 
 

@@ -99,7 +99,7 @@ def test_same_seed_same_losses_other_seed_other_losses(task):
     c = run(Trainer(Config(seed=6, **kw)), 60)
     assert a == b                                                  # bit-identical floats
     assert a != c
-    assert sum(x != y for x, y in zip(a, c)) > 50
+    assert sum(x != y for x, y in zip(a, c, strict=True)) > 50
 
 
 def test_sampling_does_not_change_training():
@@ -148,7 +148,7 @@ def test_history_point_is_mean_of_its_iterations():
         h.add(i, float(loss), 0.0)
     it, raw, _ = h.arrays()
     prev = 0
-    for i, r in zip(it, raw):
+    for i, r in zip(it, raw, strict=True):
         assert r == pytest.approx(losses[prev:i].mean()), (prev, i)
         prev = i
 

@@ -23,7 +23,7 @@ def colour_text(text: str, acts: np.ndarray, activation: str) -> Text:
         q = np.clip(np.rint(acts * (LEVELS - 1)), 0, LEVELS - 1).astype(int)
     styles = [Style(color="white", bgcolor=palette(c)) for c in ramp]
     out = Text()
-    for ch, k in zip(text, q):
+    for ch, k in zip(text, q, strict=True):
         out.append("↵\n" if ch == "\n" else ch, styles[k])
     return out
 
