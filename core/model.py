@@ -112,7 +112,7 @@ def flat_dict(shapes: dict[str, tuple[int, ...]], dtype, fill: float | None = 0.
     buf = aligned_empty(o, dtype)
     if fill == 0.0:
         buf[...] = 0.0
-    return _rebuild_flat(buf, layout)
+    return _views(buf, layout)
 
 
 ALIGN = 64      # bytes: a cache line, and the widest SIMD load
@@ -161,6 +161,11 @@ def _rebuild_flat(buf: np.ndarray, layout: list) -> FlatDict:
         aligned = aligned_empty(buf.size, canonical)
         aligned[...] = buf
         buf = aligned
+    return _views(buf, layout)
+
+
+def _views(buf: np.ndarray, layout) -> FlatDict:
+    """A :class:`FlatDict` of ``layout``'s views into ``buf``."""
     out = FlatDict()
     for k, start, end, shape in layout:
         out[k] = buf[start:end].reshape(shape)
@@ -178,7 +183,7 @@ def empty_like_flat(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Uninitialised arrays shaped like ``arrays``, views into one new buffer."""
     if flat_of(arrays) is None:
         return flat_dict({k: v.shape for k, v in arrays.items()}, next(iter(arrays.values())).dtype, fill=None)
-    return _rebuild_flat(aligned_empty(arrays.flat.size, arrays.flat.dtype), arrays.layout)
+    return _views(aligned_empty(arrays.flat.size, arrays.flat.dtype), arrays.layout)
 
 
 def _act(spec: Spec):

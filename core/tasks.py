@@ -167,8 +167,8 @@ class Subtraction:
         self.seq_len = bits
         self._shifts = np.arange(bits)[:, None]                        # (T, 1), LSB first
         # up to 12 bits, every number's bits as a float column, LSB first: (T, 2**bits)
-        self._table = (((np.arange(2 ** bits)[None] >> self._shifts) & 1).astype(float)
-                       if bits <= 12 else None)
+        self._table = (((np.arange(2 ** bits)[None] >> self._shifts) & 1).astype(float)[:, :, None]
+                       if bits <= 12 else None)                        # (T, 2**bits, 1)
 
     def spec_fields(self) -> dict:
         return dict(input_size=2, output_size=1, head="sigmoid_mse", index_input=False)
@@ -177,8 +177,8 @@ class Subtraction:
         """Batch for given operand arrays ``a, b`` of shape ``(B,)`` (a ≥ b)."""
         c = a - b
         if self._table is not None:                                    # bit rows looked up
-            x = np.stack([self._table[:, a], self._table[:, b]], axis=2)   # (T, B, 2): a_t, b_t
-            y = self._table[:, c][:, :, None]                          # (T, B, 1): c_t
+            x = np.concatenate((self._table[:, a], self._table[:, b]), axis=2)   # (T, B, 2): a_t, b_t
+            y = self._table[:, c]                                      # (T, B, 1): c_t
         else:
             abc = (np.stack([a, b, c], axis=1)[None] >> self._shifts[:, :, None]) & 1   # (T, B, 3)
             x = abc[:, :, :2].astype(float)

@@ -406,7 +406,7 @@ class Trainer:
             else:
                 saved[k] = b.copy()
         return {"arrays": saved, "opt_t": self.opt.t,
-                "rng": copy.deepcopy(self.rng.bit_generator.state), "iteration": self.iteration,
+                "rng": self.rng.bit_generator.state, "iteration": self.iteration,   # a fresh dict
                 "position": dict(self.task.get_position()),
                 "ema_raw": self.ema_raw, "smooth_loss": self.smooth_loss,
                 "recent": list(self._recent), "metrics": dict(self.metrics)}
