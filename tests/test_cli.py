@@ -51,6 +51,22 @@ def test_save_then_load_continues_the_run(run_cli, tmp_path):
     assert [r["loss"] for r in b] == [r["loss"] for r in a[100:]]   # bit-identical
 
 
+def test_load_refuses_settings_it_would_ignore_and_takes_a_new_lr(run_cli, tmp_path):
+    ckpt, metrics = tmp_path / "s.npz", tmp_path / "m.csv"
+    assert run_cli("--headless", "--task", "subtraction", "--steps", "20", "--save", ckpt).returncode == 0
+    out = run_cli("--headless", "--load", ckpt, "--hidden", "5", "--optimizer", "adam", "--steps", "2")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.strip().splitlines() == [
+        "rnn-tui: error: --hidden, --optimizer cannot change a run loaded with --load: it keeps the "
+        "settings it was saved with (only --lr and --text may be given with --load)"]
+    out = run_cli("--headless", "--load", ckpt, "--lr", "0.01", "--steps", "2", "--csv", metrics)
+    assert out.returncode == 0, out.stderr
+    with open(metrics, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["iteration"] for r in rows] == ["21", "22"]
+    assert {r["lr"] for r in rows} == {"0.01"}                      # the new rate, from the first step
+
+
 # ---- bad input: exit 2, one line on stderr, no traceback ---------------------------------------
 
 def _text(tmp_path, name: str, data: bytes) -> str:

@@ -89,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="iterations between text samples (default 100)")
     p.add_argument("--load", metavar="CKPT",
                    help="resume from a checkpoint (.npz) with the settings saved in it; "
-                        "--text may point at the same corpus in another place")
+                        "--lr may set a new learning rate, --text may point at the same corpus "
+                        "in another place")
     p.add_argument("--fps", type=_float("fps"), default=None, help="screen refreshes per second (default 10)")
     p.add_argument("--low-bandwidth", action="store_true",
                    help="for slow links (SSH): 256 colours, 4 refreshes a second, heavy panels every 2 s")
@@ -111,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
 CONFIG_FLAGS = ("task", "text", "hidden", "layers", "seq_len", "batch", "lr", "optimizer",
                 "activation", "clip", "clip_mode", "init", "init_scale", "dtype", "seed", "bits",
                 "delay", "temperature", "sample_every")
+RESUME_FLAGS = ("task", "text", "lr")       # what may be given with --load (task: checked against it)
 PRESETS = ("subtraction", "shakespeare", "analects", "vanishing", "exploding")
 
 
@@ -188,11 +190,23 @@ def make_trainer(args: argparse.Namespace):
 
     cfg = config_from_args(args)
     if args.load:
+        # the checkpoint fixes the model, the data and the run; only the learning
+        # rate (and where the corpus now lives) may change on resuming
+        fixed = [f"--{k.replace('_', '-')}" for k in CONFIG_FLAGS
+                 if k not in RESUME_FLAGS and getattr(args, k, None) is not None]
+        if getattr(args, "preset", None):
+            fixed.insert(0, "--preset")
+        if fixed:
+            raise UsageError(f"{', '.join(fixed)} cannot change a run loaded with --load: it keeps the "
+                             "settings it was saved with (only --lr and --text may be given with --load)")
         try:
-            return checkpoint.load(args.load, text=args.text,
-                                   expect_task=args.task if args.task else None)
+            trainer = checkpoint.load(args.load, text=args.text,
+                                      expect_task=args.task if args.task else None)
         except checkpoint.CheckpointError as e:
             raise UsageError(str(e)) from None
+        if args.lr is not None:
+            trainer.set_lr(args.lr)
+        return trainer
     try:
         return Trainer(cfg)
     except ConfigError as e:
