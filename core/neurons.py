@@ -63,9 +63,10 @@ def correlations(text: str, acts: np.ndarray, k: int = 5) -> dict[str, list[tupl
     return out
 
 
-def neuron_report(trainer, n: int = 600, sample_len: int = 300) -> NeuronReport:
+def neuron_report(trainer, n: int = 600, sample_len: int = 300, draw: int = 0) -> NeuronReport:
     """Run the model over the next ``n`` characters of stream 0 (from a zero state,
-    without changing the trainer) and sample ``sample_len`` characters."""
+    without changing the trainer) and sample ``sample_len`` characters; ``draw``
+    numbers the samples taken at one iteration (each gets its own)."""
     task = trainer.task
     spec, params = trainer.spec, trainer.params
     data = task.data
@@ -80,7 +81,7 @@ def neuron_report(trainer, n: int = 600, sample_len: int = 300) -> NeuronReport:
         cache = forward(spec, params, x, y, h0)
     acts = np.array(cache.h[-1, :, 0])                      # (N, H)
     text = task.decode(x[:, 0])
-    rng = np.random.default_rng([trainer.config.seed, 2, trainer.iteration])
+    rng = np.random.default_rng([trainer.config.seed, 2, trainer.iteration, draw])
     ixs, states = sample(spec, params, np.zeros((spec.layers, spec.hidden_size)), int(x[-1, 0]),
                          sample_len, rng, temperature=trainer.config.temperature)
     return NeuronReport(text=text, acts=acts, sample=task.decode(ixs), sample_acts=states[:, -1],

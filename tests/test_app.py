@@ -238,12 +238,16 @@ async def test_o_opens_a_checkpoint_and_says_so_when_it_cannot(tmp_path):
     app = RnnApp(trained("charlm", 5), paused=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await worker_ready(pilot)
+        await pilot.press("o")                                  # a trained run: asks first
+        await pilot.pause(0.2)
+        assert app.screen is app.screen_stack[0]
+        assert any("press o again" in n.message for n in app._notifications)
         await pilot.press("o")
         app.screen.query_one("#path").value = str(tmp_path / "junk.npz")
         await pilot.press("enter")
         await wait_until(pilot, lambda: "not an .npz file" in app.message, what="error line")
         assert app.snapshot.task == "charlm"                    # nothing the user had is lost
-        await pilot.press("o")
+        await pilot.press("o", "o")
         app.screen.query_one("#path").value = str(saved)
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.snapshot.task == "echo" and app.snapshot.iteration == 25,
@@ -255,7 +259,7 @@ async def test_tab_in_a_dialog_does_not_switch_panels():
     async with app.run_test(size=(80, 24)) as pilot:
         await worker_ready(pilot)
         assert app.panel == "loss"
-        await pilot.press("o", "tab", "escape")
+        await pilot.press("o", "o", "tab", "escape")          # o twice: the run has trained
         await pilot.pause(0.2)
         assert app.panel == "loss"
         await pilot.press("tab")                                  # on the main screen it does
@@ -362,3 +366,35 @@ async def test_quick_tab_presses_settle_on_one_panel(monkeypatch):
         await pilot.pause(0.5)
         assert len(calls) == settled and settled <= 4
         assert app.panel == "predictions" and app.query_one("#tabs").active == "tab-predictions"
+
+
+async def test_keys_off_during_a_step_through_say_why():
+    app = RnnApp(trained("echo", 10), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("b")
+        await wait_until(pilot, lambda: app.bptt_view is not None, what="BPTT view")
+        for key in ("space", "n", "f", "2", "R", "o", "b"):
+            app.clear_notifications()
+            await pilot.press(key)
+            await pilot.pause(0.1)
+            assert any("not during the BPTT step-through: a applies" in n.message
+                       for n in app._notifications), key
+        assert app.mode == "bptt" and app.snapshot.iteration == 10     # none of them acted
+        await pilot.press("escape", "f")
+        await wait_until(pilot, lambda: app.mode == "forward", what="forward step-through")
+        app.clear_notifications()
+        await pilot.press("n")
+        await pilot.pause(0.1)
+        assert any("not during the forward step-through: esc leaves it" in n.message
+                   for n in app._notifications)
+
+
+async def test_page_keys_say_where_the_units_are_when_that_panel_is_hidden():
+    app = RnnApp(trained("subtraction", 5), paused=True)
+    async with app.run_test(size=(80, 24)) as pilot:             # one panel at a time
+        await worker_ready(pilot)
+        assert app.panel != "hidden"
+        await pilot.press("right_square_bracket")
+        await pilot.pause(0.1)
+        assert any("tab to it first" in n.message for n in app._notifications)

@@ -112,6 +112,10 @@ async def test_neuron_view_picks_units_by_arrows_and_typed_number():
         assert scr.unit == 42
         body = str(scr.query_one("#nv-body").content)
         assert "unit 42 of 100" in body and "space" in body
+        first = scr.report
+        await pilot.press("r")                           # a new sample, though training is paused
+        await wait_until(pilot, lambda: scr.report is not first, what="second neuron report")
+        assert scr.report.sample != first.sample and scr.report.text == first.text
         await pilot.press("escape")
         assert not isinstance(app.screen, NeuronScreen)
         assert app.snapshot.task == "charlm"             # digits did not switch the task

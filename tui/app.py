@@ -98,8 +98,8 @@ class RnnApp(App[int]):
         ("home / end", "in BPTT: no timestep processed / all processed"),
         ("a / esc", "in BPTT: apply the update training would make / discard"),
         ("f", "forward step-through of the next example (→ next timestep, ← previous)"),
-        ("g", "gradient check of the live model (table of relative errors)"),
-        ("u", "neuron view: one hidden unit over the text (language models)"),
+        ("g", "gradient check of the live model (pauses; table of relative errors)"),
+        ("u", "neuron view: one hidden unit over the text (task charlm)"),
         ("r", "resample text (language models)"),
         ("t / T", "lower / raise the sampling temperature"),
         ("+ / -", "learning rate ×2 / ÷2"),
@@ -463,14 +463,27 @@ class RnnApp(App[int]):
                     timeout=3)
         return False
 
+    # keys whose binding is off during a step-through (see check_action)
+    STEPPING_OFF = {"toggle_pause", "play", "step", "task", "reset", "open", "forward", "bptt"}
+
     def on_key(self, event: events.Key) -> None:
-        """In a replay, say why a training key does nothing (its binding is off)."""
-        if self.replay is None or len(self.screen_stack) > 1:
+        """Say why a key does nothing when its binding is off: in a replay, or
+        during a step-through (which holds one prepared example)."""
+        if len(self.screen_stack) > 1:
             return
         actions = {b.action.partition("(")[0] for b in self.BINDINGS if event.key in b.key.split(",")}
-        if actions and not actions & self.REPLAY_ACTIONS:
-            self._toast(f"{event.key}: not in a replay, which only shows what was recorded "
-                        "(? lists the replay keys)")
+        if not actions:
+            return
+        if self.replay is not None:
+            if not actions & self.REPLAY_ACTIONS:
+                self._toast(f"{event.key}: not in a replay, which only shows what was recorded "
+                            "(? lists the replay keys)")
+        elif self.mode and actions <= self.STEPPING_OFF and not any(
+                self.check_action(a, ()) for a in actions):
+            how = ("a applies its update, esc discards it" if self.mode == "bptt"
+                   else "esc leaves it (b steps back through the same example)")
+            self._toast(f"{event.key}: not during the {'BPTT' if self.mode == 'bptt' else 'forward'} "
+                        f"step-through: {how}")
 
     def _send(self, *cmd) -> None:
         self._force = True
@@ -575,6 +588,9 @@ class RnnApp(App[int]):
         self._send("save", None)
 
     def action_open(self) -> None:
+        if not self._confirmed("o", "open a checkpoint"):
+            return
+
         def done(path: str | None) -> None:
             if path:
                 self._send("load", path)
@@ -623,6 +639,9 @@ class RnnApp(App[int]):
 
     def action_page(self, delta: int) -> None:
         hm = self.query_one(Heatmap)
+        if not self.query_one("#panel-hidden").display:
+            self._toast("[ ] page through the hidden units of the Hidden state panel: tab to it first")
+            return
         if hm.pages() <= 1:
             self._toast("[ ] page through hidden units: all of them fit on this page")
             return

@@ -56,6 +56,7 @@ class TrainLoop:
         self.pending_kind = ""         # "bptt" or "forward"
         self.fwd_shown = 0             # forward step-through: timesteps revealed
         self.gradcheck_grad_fn = None  # tests swap in a deliberately wrong backward
+        self.neuron_draws = 0          # neuron views drawn so far
         self.quit = False
         self.dirty = True
         self.warning = ""
@@ -334,7 +335,9 @@ class TrainLoop:
         if not hasattr(self.trainer.task, "data"):
             self.publish(Update(event=Event("error", "the neuron view needs a character model (task charlm)")))
             return
-        self.publish(Update(neurons=neuron_report(self.trainer)))
+        report = neuron_report(self.trainer, draw=self.neuron_draws)
+        self.neuron_draws += 1                  # r in the neuron view: a new sample even while paused
+        self.publish(Update(neurons=report))
 
 
 # ---- backends ---------------------------------------------------------------------
