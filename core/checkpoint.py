@@ -38,7 +38,8 @@ def save(trainer, path: str | os.PathLike) -> Path:
             "position": trainer.task.get_position(), "ema_raw": trainer.ema_raw,
             "smooth_loss": trainer.smooth_loss, "opt_t": trainer.opt.t,
             "vocab": getattr(trainer.task, "vocab", ""), "sample_text": trainer.sample_text,
-            "sample_iteration": trainer.sample_iteration, "recent": list(trainer._recent)}
+            "sample_iteration": trainer.sample_iteration, "recent": list(trainer._recent),
+            "metrics": _numbers(trainer.metrics)}
     arrays = {"format": np.array(FORMAT), "version": np.array(VERSION),
               "config": np.array(json.dumps(dataclasses.asdict(trainer.config))),
               "meta": np.array(json.dumps(meta)), "hprev": trainer.hprev}
@@ -143,12 +144,19 @@ def load(path: str | os.PathLike, text: str | None = None, expect_task: str | No
         trainer._recent.extend(tuple(r) for r in meta.get("recent", []))
         trainer._recent_sum = (sum(r[0] for r in trainer._recent), sum(r[1] for r in trainer._recent))
         trainer.history.load({k.split("/", 1)[1]: v for k, v in data.items() if k.startswith("history/")})
+        trainer.metrics = dict(meta.get("metrics", {}))         # the last iteration's figures
     except CheckpointError:
         raise
     except (KeyError, ValueError, TypeError, IndexError) as e:
         raise CheckpointError(f"{path} is damaged or incomplete ({type(e).__name__}: {e})") from None
     trainer._backup = trainer._state_copy()
     return trainer
+
+
+def _numbers(metrics: dict) -> dict:
+    """``metrics`` with NumPy scalars as plain numbers (JSON), nested dicts kept."""
+    return {k: _numbers(v) if isinstance(v, dict) else (int(v) if isinstance(v, (int, np.integer)) else float(v))
+            for k, v in metrics.items() if isinstance(v, (dict, int, float, np.number))}
 
 
 def _assign(dst: np.ndarray, data: dict, key: str, path) -> None:

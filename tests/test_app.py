@@ -11,6 +11,7 @@ from tui.app import RnnApp
 from tui.screens.help import HelpScreen
 from tui.widgets.heatmap import Heatmap
 from tui.widgets.loss_plot import LossPlot
+from tui.widgets.status_bar import StatusBar
 
 
 
@@ -252,6 +253,10 @@ async def test_o_opens_a_checkpoint_and_says_so_when_it_cannot(tmp_path):
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.snapshot.task == "echo" and app.snapshot.iteration == 25,
                          what="the checkpoint's run")
+        await pilot.pause(0.2)
+        assert any(str(saved) in n.message for n in app._notifications)   # the path, in full
+        status = app.query_one(StatusBar).content
+        assert "it 25" in status and "loss " in status                     # its figures at once
 
 
 async def test_tab_in_a_dialog_does_not_switch_panels():

@@ -47,6 +47,7 @@ def test_resume_is_bit_identical(name, tmp_path):
     path = checkpoint.save(first, tmp_path / "run.npz")
     resumed = checkpoint.load(path)
     assert resumed.iteration == 37
+    assert resumed.metrics == first.metrics                # the figures shown before the next step
     after = run(resumed, 43)
 
     assert before + after == expected

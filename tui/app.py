@@ -305,9 +305,17 @@ class RnnApp(App[int]):
         self._message_until = time.monotonic() + 6.0
         if ev.kind in ("error", "diverged"):
             self._toast(ev.text, severity="error", timeout=6)
-        elif len(self.message) > self.size.width - 30:        # would not fit the status line
+        elif len(self.message) > self._message_room():        # would be cut: the toast has all of it
             self._toast(self.message)
         self._force = True
+
+    def _message_room(self) -> int:
+        """Cells left for a message on the status line (see StatusBar.show)."""
+        cfg = self.snapshot.config
+        used = len("  [running]") + len(f"  lr {cfg['lr']:.4g}") + 2
+        if self.snapshot.task in LM_TASKS:
+            used += len(f"  temp {cfg['temperature']:.2f}")
+        return self.size.width - used
 
     def _draw_status(self) -> None:
         u = self.update_msg
