@@ -112,6 +112,22 @@ def test_gradcheck_catches_missing_dhnext(layers):
     assert results["Why"].max_rel <= TOL and results["by"].max_rel <= TOL
 
 
+def test_sampled_gradcheck_checks_entries_that_carry_a_gradient():
+    """A large vocabulary leaves most Wxh columns at exactly zero; a sample of them
+    would 'pass' without testing anything, so the check mostly takes live entries."""
+    spec = Spec(input_size=200, hidden_size=H, output_size=V, layers=1, activation="tanh",
+                head="softmax_ce", index_input=True)
+    rng = np.random.default_rng(0)
+    params = {k: rng.standard_normal(s) * 0.5 for k, s in spec.shapes().items()}
+    x = rng.integers(0, 3, size=(T, 1))                          # 3 of 200 symbols: 3% of Wxh is live
+    y = rng.integers(0, V, size=(T, 1))
+    h0 = np.zeros((1, 1, H))
+    results = {r.name: r for r in gradcheck(spec, params, x, y, h0, entries=8)}
+    wxh = results["Wxh"]
+    assert wxh.checked == 8 and wxh.nonzero == 6                 # six live, two of the zeros
+    assert wxh.passed()
+
+
 def test_gradcheck_does_not_touch_params():
     spec, params, x, y, h0, mask = make_case(layers=2, B=2)
     before = {k: v.copy() for k, v in params.items()}

@@ -55,13 +55,13 @@ class GradcheckScreen(ModalScreen[None]):
             self.query_one("#gc-table", Static).update(f"checking… {prog.checked}/{prog.total} entries")
             return
         table = Table(box=None, header_style="bold")
-        for col in ("parameter", "shape", "entries", "max rel. error", "median", f"< {prog.tolerance:g}"):
+        for col in ("parameter", "shape", "entries (≠ 0)", "max rel. error", "median", f"< {prog.tolerance:g}"):
             table.add_column(col, justify="right" if col not in ("parameter",) else "left")
         ok_all = True
         for r in prog.results:
             ok = r.max_rel <= prog.tolerance
             ok_all &= ok
-            table.add_row(r.name, "×".join(map(str, r.shape)), str(r.checked), f"{r.max_rel:.2e}",
+            table.add_row(r.name, "×".join(map(str, r.shape)), f"{r.checked} ({r.nonzero})", f"{r.max_rel:.2e}",
                           f"{r.median_rel:.2e}", Text("pass", style="green bold") if ok else
                           Text("FAIL", style="red bold"))
         verdict = Text("all gradients agree" if ok_all else "some gradients disagree: BPTT is wrong",
@@ -69,6 +69,8 @@ class GradcheckScreen(ModalScreen[None]):
         grid = Table.grid()
         grid.add_row(table)
         grid.add_row(verdict)
+        grid.add_row(Text("entries (≠ 0): checked, and how many of them carry a gradient "
+                          "(mostly those; zeros agree trivially)", style="dim"))
         self.query_one("#gc-table", Static).update(grid)
         self.verdict = ok_all
 
