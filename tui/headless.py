@@ -11,8 +11,8 @@ from pathlib import Path
 from core import checkpoint
 from core.trainer import DivergenceError, Trainer
 
-SCALARS = ("iteration", "loss", "ema", "smooth_loss", "accuracy", "bit_accuracy", "bpc", "mse",
-           "grad_norm", "saturated", "lr")
+SCALARS = ("iteration", "loss", "ema", "smooth_loss", "accuracy", "bit_accuracy",
+           "recent_accuracy", "recent_bit_accuracy", "bpc", "mse", "grad_norm", "saturated", "lr")
 
 
 def _row(m: dict) -> dict:
@@ -21,10 +21,14 @@ def _row(m: dict) -> dict:
 
 def _summary(m: dict) -> str:
     parts = [f"iter {m['iteration']}", f"loss {m['loss']:.4f}", f"smoothed {m['ema']:.4f}"]
-    if "accuracy" in m:
-        parts.append(f"accuracy {m['accuracy']:.1%}")
-    if "bit_accuracy" in m:
-        parts.append(f"bit accuracy {m['bit_accuracy']:.1%}")
+    # one iteration's accuracy is one example's at B = 1 (0% or 100%): show the
+    # recent iterations' mean, as the app does
+    if "recent_accuracy" in m:
+        parts.append(f"accuracy {m['recent_accuracy']:.1%}")
+    if "recent_bit_accuracy" in m:
+        parts.append(f"bit accuracy {m['recent_bit_accuracy']:.1%}")
+    if "recent_n" in m:
+        parts[-1] += f" (last {m['recent_n']} iterations)"
     if "bpc" in m:
         parts.append(f"bpc {m['bpc']:.3f}")
     if "mse" in m:
