@@ -9,6 +9,7 @@ from core import checkpoint
 from tests.app_helpers import trained, wait_until, worker_ready
 from tui.app import RnnApp
 from tui.screens.help import HelpScreen
+from tui.widgets.grad_flow import GradFlow
 from tui.widgets.heatmap import Heatmap
 from tui.widgets.loss_plot import LossPlot
 from tui.widgets.status_bar import StatusBar
@@ -62,8 +63,12 @@ async def test_bptt_walks_timesteps_and_heatmap_cursor_follows():
         # the displayed ‖dh_t‖ strip holds exactly the stepper's norms: two known, rest NaN
         norms = app.bptt_view.dh_norm[0]
         assert np.isfinite(norms[T - 1]) and np.isnan(norms[: T - 1]).all()
+        assert "(carried to t−1)" in str(app.query_one(GradFlow).content)
         await pilot.press("end")
         await wait_until(pilot, lambda: app.bptt_view.t == 0, what="t = 0")
+        await pilot.pause(0.1)
+        assert "dhnext = Whhᵀ dhraw_t   (dropped: t = 0 starts the window" in str(
+            app.query_one(GradFlow).content)
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.mode == "", what="leaving BPTT")
 

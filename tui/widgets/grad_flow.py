@@ -124,7 +124,9 @@ class GradFlow(Static):
             t.append("\n      " + _vec(view.dh_t[layer]) + "\n")
             t.append(f"dhraw_t = {deriv} ⊙ dh_t", style="cyan")
             t.append("\n      " + _vec(view.dhraw_t[layer]) + "\n")
-            t.append("dhnext = Whhᵀ dhraw_t   (carried to t−1)", style="cyan")
+            t.append("dhnext = Whhᵀ dhraw_t   " + ("(carried to t−1)" if ts > 0 else
+                     "(dropped: t = 0 starts the window, truncated BPTT)"),
+                     style="cyan")
             t.append("\n      " + _vec(view.dhnext[layer]) + "\n")
             if view.dx_t is not None and layer > 0:
                 t.append("to the layer below = Wxhᵀ dhraw_t", style="cyan")
