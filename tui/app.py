@@ -45,6 +45,15 @@ WIDE_SIZE = (120, 34)
 LM_TASKS = ("charlm", "hello")
 
 
+def loss_title(task: str, T: int) -> str:
+    """The Loss panel's title: what one iteration's loss adds up."""
+    if task == "stack":
+        return "Loss · ½ squared error of the last 2 outputs"
+    if task == "subtraction":
+        return f"Loss · ½ squared error summed over the {T} bits"
+    return f"Loss · cross-entropy summed over the {T} steps of a window"
+
+
 class RnnApp(App[int]):
     """The app.  ``RnnApp(trainer)`` — it takes the trainer over."""
 
@@ -154,6 +163,7 @@ class RnnApp(App[int]):
         self.replay_speed = 1.0
         self.snapshot = trainer.snapshot() if replay is None else replay.snapshot(0)
         self.task_name = self.snapshot.task
+        self._loss_title: str | None = None     # what the loss sums, for the Loss panel's title
         self.update_msg: Update = Update(snapshot=self.snapshot, running=not paused)
         self.bptt_view = None
         self.forward_view = None
@@ -286,8 +296,10 @@ class RnnApp(App[int]):
             self.paused = not latest.running
             self.mode = "bptt" if latest.bptt is not None else ("forward" if latest.forward is not None else "")
             self.diverged = bool(latest.warning)
-            if self.snapshot.task != self.task_name:
+            if self.snapshot.task != self.task_name or self._loss_title is None:
                 self.task_name = self.snapshot.task
+                self._loss_title = loss_title(self.snapshot.task, self.snapshot.config["seq_len"])
+                self.query_one("#panel-loss").border_title = self._loss_title
                 self._apply_layout()
                 self._force = True
             self._draw()
