@@ -309,6 +309,10 @@ class Stack:
         bars = "▁▂▃▄▅▆▇█"
         return [bars[int(np.clip((batch.x[t, b, 0] + 1) / 2 * 8, 0, 7))] for t in range(batch.x.shape[0])]
 
+    def input_text(self, batch, b=0):
+        """Every feature of x_t, for the step-through views."""
+        return [" ".join(f"{v:+.2f}" for v in batch.x[t, b]) for t in range(batch.x.shape[0])]
+
     def target_labels(self, batch, b=0):
         return ["" if batch.mask[t] == 0 else " ".join(f"{v:+.2f}" for v in batch.y[t, b])
                 for t in range(batch.x.shape[0])]

@@ -182,6 +182,8 @@ class BpttView:
     activation: str
     iteration: int
     batch: int = 1
+    inputs: tuple = ()
+    """x_t written out in full per timestep (labels are one-cell glyphs)."""
     """B: dy (and so every gradient) carries the batch mean's 1/B."""
 
 
@@ -209,6 +211,8 @@ class ForwardView:
     activation: str
     head: str
     iteration: int
+    inputs: tuple = ()
+    """x_t written out in full per timestep (labels are one-cell glyphs)."""
 
     @property
     def t(self) -> int | None:
@@ -455,7 +459,7 @@ class Trainer:
                            labels=tuple(self.task.labels(pending.batch, 0)),
                            targets=tuple(self.task.target_labels(pending.batch, 0)),
                            activation=self.spec.activation, head=self.spec.head,
-                           iteration=self.iteration + 1)
+                           iteration=self.iteration + 1, inputs=self._inputs(pending.batch))
 
     def bptt_view(self, pending: Pending) -> "BpttView":
         """What the step-through view shows of a prepared iteration (example 0),
@@ -485,7 +489,13 @@ class Trainer:
             step_loss=_frozen(cache.step_loss), loss=cache.loss,
             labels=tuple(self.task.labels(pending.batch, 0)),
             targets=tuple(self.task.target_labels(pending.batch, 0)),
-            activation=self.spec.activation, iteration=self.iteration + 1, batch=cache.h.shape[2])
+            activation=self.spec.activation, iteration=self.iteration + 1, batch=cache.h.shape[2],
+            inputs=self._inputs(pending.batch))
+
+    def _inputs(self, batch) -> tuple:
+        """Example 0's inputs in full: the task's ``input_text`` where it has one."""
+        full = getattr(self.task, "input_text", self.task.labels)
+        return tuple(full(batch, 0))
 
     def resample(self, n: int | None = None, temperature: float | None = None) -> str:
         """Generate a fresh sample (language models) from stream 0's carried state."""

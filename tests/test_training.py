@@ -229,6 +229,20 @@ def test_step_through_iteration_equals_plain_step():
     assert np.array_equal(stepped.hprev, plain.hprev)
 
 
+def test_step_through_views_write_real_valued_inputs_in_full():
+    trainer = Trainer(Config(task="stack"))
+    pending = trainer.prepare()
+    pending.bptt.step()
+    x0 = pending.batch.x[:, 0]                                     # (T, 3) features of example 0
+    for view in (trainer.bptt_view(pending), trainer.forward_view(pending, 1)):
+        assert len(view.labels[0]) == 1                            # the heatmap's one-cell glyph
+        assert view.inputs[-1] == " ".join(f"{v:+.2f}" for v in x0[-1])
+    trainer.discard(pending)
+    lm = Trainer(Config(task="hello"))
+    pending = lm.prepare()
+    assert lm.bptt_view(pending).inputs == lm.bptt_view(pending).labels   # symbols already are
+
+
 def test_discard_leaves_the_trainer_as_before():
     cfg = Config(task="charlm", text=SHAKESPEARE, hidden=16, batch=2, seq_len=8)
     plain, other = Trainer(cfg), Trainer(cfg)

@@ -44,6 +44,14 @@ def _vec(v: np.ndarray, n: int = 6) -> str:
     return f"[{head}{' …' if v.size > n else ''}]  ‖·‖={float(np.linalg.norm(v)):.3g}"
 
 
+def _input(view, t: int) -> str:
+    """x_t of a step-through view in full (its labels are one-cell glyphs)."""
+    for seq in (getattr(view, "inputs", ()), view.labels):
+        if t < len(seq):
+            return seq[t]
+    return ""
+
+
 class GradFlow(Static):
     """The gradients panel."""
 
@@ -104,7 +112,7 @@ class GradFlow(Static):
                      "Press ← (or j).\n")
         else:
             ts = view.t
-            lab = view.labels[ts] if ts < len(view.labels) else ""
+            lab = _input(view, ts)
             tgt = view.targets[ts] if ts < len(view.targets) else ""
             t.append(f"t = {ts}   input {lab!r}   target {tgt!r}   "
                      f"loss at t {float(view.step_loss[ts]):.4f}\n", style="bold")
@@ -182,7 +190,7 @@ class GradFlow(Static):
             return
         ts = view.t
         tm = view.terms[layer]
-        lab = view.labels[ts] if ts < len(view.labels) else ""
+        lab = _input(view, ts)
         tgt = view.targets[ts] if ts < len(view.targets) else ""
         t.append(f"\nt = {ts}   input x_t = {lab!r}   target {tgt!r}\n", style="bold")
         t.append("Wxh x_t" if layer == 0 else "Wxh h_t (layer below)", style="cyan")
