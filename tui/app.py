@@ -300,6 +300,7 @@ class RnnApp(App[int]):
                 self.task_name = self.snapshot.task
                 self._loss_title = loss_title(self.snapshot.task, self.snapshot.config["seq_len"])
                 self.query_one("#panel-loss").border_title = self._loss_title
+                self.query_one(Heatmap).set_x_label("ab" if self.task_name == "subtraction" else "x")
                 self._apply_layout()
                 self._force = True
             self._draw()

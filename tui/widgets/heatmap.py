@@ -65,6 +65,7 @@ class Heatmap(Widget):
         super().__init__(**kwargs)
         self.h: np.ndarray | None = None          # (L, T, H)
         self.labels: tuple = ()
+        self.x_label = "x"             # the input row's name ("ab": subtraction's bit pair a_t b_t)
         self.activation = "tanh"
         self._lines: list[Strip] = []
         self._key = None
@@ -78,6 +79,13 @@ class Heatmap(Widget):
             single = [Style(color=a) for a in cols]
             out[kind] = (pairs, single)
         return out
+
+    def set_x_label(self, label: str) -> None:
+        """Name the input row (at most 4 cells)."""
+        if label != self.x_label:
+            self.x_label = label
+            self._key = None
+            self.refresh()
 
     def set_data(self, h: np.ndarray, labels: tuple, activation: str) -> None:
         """New hidden states ``(L, T, H)``; redraws only if they changed."""
@@ -182,7 +190,7 @@ class Heatmap(Widget):
                 style = single[a] if b < 0 else pairs[a][b]
                 segs.append(Segment("▀" * cw, style))
             lines.append(Strip(Segment.simplify(segs)).adjust_cell_length(w, PLAIN))
-        axis = [Segment("   x ", dim)]
+        axis = [Segment(f"{self.x_label:>4} ", dim)]
         for t in range(t0, t1):
             lab = symbol_cell(self.labels[t] if t < len(self.labels) else "")
             axis.append(Segment(lab if cw == 2 else lab[0], plain))
