@@ -408,3 +408,10 @@ async def test_page_keys_say_where_the_units_are_when_that_panel_is_hidden():
         await pilot.press("right_square_bracket")
         await pilot.pause(0.1)
         assert any("tab to it first" in n.message for n in app._notifications)
+
+
+def test_panels_of_one_example_are_redrawn_together():
+    everything = {"loss", "hidden", "predictions", "text", "gradients"}
+    assert RnnApp.same_example({"plot", "preds"}, everything) == {"plot"}     # waits for the heatmap
+    assert RnnApp.same_example({"heatmap"}, everything) == {"heatmap", "preds", "grads"}
+    assert RnnApp.same_example({"preds"}, {"predictions"}) == {"preds"}       # heatmap not on screen

@@ -365,6 +365,16 @@ class RnnApp(App[int]):
     """While training runs the iteration counter needs no more than this; every
     redraw costs the UI core time the trainer (on the other core) may share."""
 
+    @staticmethod
+    def same_example(due: set[str], shown: set[str]) -> set[str]:
+        """Predictions and gradients show the heatmap's example: while the heatmap is
+        on screen they are redrawn with it, never alone, so that panels side by side
+        never show two different examples."""
+        if "hidden" not in shown:
+            return due
+        tied = {"preds", "grads"}
+        return due | tied if "heatmap" in due else due - tied
+
     def _draw(self, force: bool = False) -> None:
         snap = self.snapshot
         now = time.monotonic()
@@ -380,6 +390,7 @@ class RnnApp(App[int]):
         shown = {pid for pid, _ in PANELS if self.query_one(f"#panel-{pid}").display}
         due &= {k for k, pid in (("plot", "loss"), ("heatmap", "hidden"), ("preds", "predictions"),
                                  ("text", "text"), ("grads", "gradients")) if pid in shown}
+        due = self.same_example(due, shown)
         view = self.bptt_view or self.forward_view
         if "plot" in due:
             plot = self.query_one(LossPlot)
