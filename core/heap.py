@@ -15,7 +15,6 @@ Only glibc has these knobs; elsewhere the call does nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 
 _M_TRIM_THRESHOLD = -1      # from <malloc.h>
@@ -35,9 +34,8 @@ def keep_freed_memory() -> bool:
         _done = False
         if sys.platform.startswith("linux"):
             try:
-                libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-                mallopt = libc.mallopt
-            except (OSError, AttributeError):       # musl and friends: no mallopt
+                mallopt = ctypes.CDLL(None).mallopt     # the process's own libc
+            except (OSError, AttributeError):           # no mallopt there: not glibc
                 return False
             mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
             _done = (mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
