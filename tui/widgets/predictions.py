@@ -91,7 +91,7 @@ class Predictions(Static):
         br = borrows(a, b, T)
         for i in reversed(range(T)):
             t.append("↓" if br[i] else "·", style="yellow" if br[i] else "dim")
-        t.append("\n\n")
+        t.append("   ↓: lends 1 to the bit on its right\n\n", style="dim")
         m = snap.metrics
         if "recent_accuracy" in m:
             t.append(f"recent {m['recent_n']} examples: exact match {m['recent_accuracy']:.0%}, "
