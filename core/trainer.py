@@ -184,6 +184,8 @@ class BpttView:
     batch: int = 1
     inputs: tuple = ()
     """x_t written out in full per timestep (labels are one-cell glyphs)."""
+    carried: bool = False
+    """h_{-1} is the state carried from the previous window (else the fixed h0)."""
     """B: dy (and so every gradient) carries the batch mean's 1/B."""
 
 
@@ -213,6 +215,9 @@ class ForwardView:
     iteration: int
     inputs: tuple = ()
     """x_t written out in full per timestep (labels are one-cell glyphs)."""
+    carried: bool = False
+    """h_{-1} is the state carried from the previous window (else the fixed h0)."""
+    batch: int = 1
 
     @property
     def t(self) -> int | None:
@@ -296,8 +301,8 @@ class Trainer:
         if not math.isfinite(cache.loss):
             self._undo(undo)
             bad = self._bad_param()
-            raise DivergenceError(f"loss became {cache.loss} at iteration {self.iteration + 1}"
-                                  + (f" (parameter {bad} is non-finite)" if bad else ""))
+            raise DivergenceError(f"loss became {cache.loss} at iteration {self.iteration + 1}, "
+                                  f"not applied" + (f" (parameter {bad} is non-finite)" if bad else ""))
         return Pending(batch, cache, BPTT(self.spec, self.params, cache), undo)
 
     def discard(self, pending: Pending) -> None:
@@ -322,7 +327,8 @@ class Trainer:
         if not math.isfinite(total):
             self._undo(pending.undo)
             bad = next((k for k, v in norms.items() if not math.isfinite(v)), "?")
-            raise DivergenceError(f"gradient of {bad} became non-finite at iteration {self.iteration + 1}")
+            raise DivergenceError(f"gradient of {bad} became non-finite at iteration {self.iteration + 1}, "
+                                  "not applied")
         self.opt.step(self.params, grads, cols)
         if self.task.carries_state:
             self.hprev[...] = cache.hlast
@@ -413,12 +419,14 @@ class Trainer:
                 "rng": self.rng.bit_generator.state, "iteration": self.iteration,   # a fresh dict
                 "position": dict(self.task.get_position()),
                 "ema_raw": self.ema_raw, "smooth_loss": self.smooth_loss,
-                "recent": list(self._recent), "metrics": dict(self.metrics)}
+                "recent": list(self._recent), "metrics": dict(self.metrics),
+                "history": {k: v.copy() for k, v in self.history.state().items()}}
 
     def rollback(self) -> int:
         """Restore the last finite state (at most ``BACKUP_EVERY`` iterations back).
 
-        Returns the iteration restored.  The loss history keeps what was recorded.
+        Returns the iteration restored.  The loss history goes back with it, so
+        the curve does not keep the iterations that were undone.
         """
         b = self._backup
         saved = b["arrays"]
@@ -434,6 +442,7 @@ class Trainer:
         self._recent = deque(b["recent"], maxlen=self._recent.maxlen)
         self._recent_sum = (sum(r[0] for r in self._recent), sum(r[1] for r in self._recent))
         self.metrics = dict(b["metrics"])     # the figures of the iteration restored
+        self.history.load(b["history"])
         self.last = None
         return self.iteration
 
@@ -459,7 +468,8 @@ class Trainer:
                            labels=tuple(self.task.labels(pending.batch, 0)),
                            targets=tuple(self.task.target_labels(pending.batch, 0)),
                            activation=self.spec.activation, head=self.spec.head,
-                           iteration=self.iteration + 1, inputs=self._inputs(pending.batch))
+                           iteration=self.iteration + 1, inputs=self._inputs(pending.batch),
+                           carried=self.task.carries_state, batch=cache.h.shape[2])
 
     def bptt_view(self, pending: Pending) -> "BpttView":
         """What the step-through view shows of a prepared iteration (example 0),
@@ -490,7 +500,7 @@ class Trainer:
             labels=tuple(self.task.labels(pending.batch, 0)),
             targets=tuple(self.task.target_labels(pending.batch, 0)),
             activation=self.spec.activation, iteration=self.iteration + 1, batch=cache.h.shape[2],
-            inputs=self._inputs(pending.batch))
+            inputs=self._inputs(pending.batch), carried=self.task.carries_state)
 
     def _inputs(self, batch) -> tuple:
         """Example 0's inputs in full: the task's ``input_text`` where it has one."""

@@ -67,7 +67,7 @@ async def test_bptt_walks_timesteps_and_heatmap_cursor_follows():
         await pilot.press("end")
         await wait_until(pilot, lambda: app.bptt_view.t == 0, what="t = 0")
         await pilot.pause(0.1)
-        assert "dhnext = Whhᵀ dhraw_t   (dropped: t = 0 starts the window" in str(
+        assert "dhnext = Whhᵀ dhraw_t   (dropped: the window starts here, truncated BPTT)" in str(
             app.query_one(GradFlow).content)
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.mode == "", what="leaving BPTT")
@@ -126,6 +126,10 @@ async def test_s_writes_a_checkpoint_that_loads(tmp_path, monkeypatch):
         await pilot.press("s")
         await wait_until(pilot, lambda: list(tmp_path.glob("rnn-tui-echo-it25.npz")), what="checkpoint file")
         await wait_until(pilot, lambda: "checkpoint written" in app.message, what="status message")
+        await pilot.press("o")                   # just saved: nothing to lose, no second press
+        await pilot.pause(0.2)
+        assert app.screen.query_one("#path").value.endswith("rnn-tui-echo-it25.npz")   # offered
+        await pilot.press("escape")
     tr = checkpoint.load(tmp_path / "rnn-tui-echo-it25.npz")
     assert tr.iteration == 25 and tr.config.task == "echo"
 
@@ -312,6 +316,10 @@ async def test_divergence_line_starts_with_what_to_do_at_80_columns():
         await pilot.press("z")
         await wait_until(pilot, lambda: not app.diverged and "rolled back" in app.message,
                          what="the rollback")
+        assert app.query_one(LossPlot).history[0].size == 0        # the undone iterations are gone
+        await pilot.press("minus")                                 # the hint is followed: it goes
+        await pilot.pause(0.1)
+        assert "press - to lower the lr" not in str(app.query_one("#status").content)
 
 
 def test_loss_plot_keeps_where_training_started_and_uses_whole_iterations():

@@ -188,6 +188,8 @@ def test_divergence_names_the_parameter_and_rollback_restores(name):
     assert trainer.rollback() == 5 * every
     assert trainer.metrics["iteration"] == 5 * every                # its figures, not the diverged ones
     assert trainer.metrics["loss"] == reference.metrics["loss"]
+    for a, b in zip(trainer.history.arrays(), reference.history.arrays(), strict=True):
+        assert np.array_equal(a, b)                                # the undone iterations are gone
     for k, p in trainer.params.items():
         assert np.isfinite(p).all(), k
         assert np.array_equal(p, reference.params[k]), k

@@ -164,6 +164,7 @@ class RnnApp(App[int]):
         self.snapshot = trainer.snapshot() if replay is None else replay.snapshot(0)
         self.task_name = self.snapshot.task
         self._loss_title: str | None = None     # what the loss sums, for the Loss panel's title
+        self._saved: tuple[str, int] | None = None   # last checkpoint written, at which iteration
         self.update_msg: Update = Update(snapshot=self.snapshot, running=not paused)
         self.bptt_view = None
         self.forward_view = None
@@ -312,6 +313,7 @@ class RnnApp(App[int]):
         prefix = {"saved": "checkpoint written: ", "error": "error: ", "diverged": "diverged: "}.get(ev.kind, "")
         text = ev.text
         if ev.kind == "saved":                  # the short name when it is in the current folder
+            self._saved = (ev.text, self.snapshot.iteration)
             with contextlib.suppress(ValueError):
                 text = str(Path(text).relative_to(Path.cwd()))
         self.message = prefix + text
@@ -488,7 +490,8 @@ class RnnApp(App[int]):
         now = time.monotonic()
         ok = self._confirm_key == key and now <= self._confirm_until
         self._confirm_key = None
-        if ok or self.snapshot.iteration == 0:
+        saved = self._saved is not None and self._saved[1] == self.snapshot.iteration
+        if ok or self.snapshot.iteration == 0 or saved:      # nothing would be lost
             return True
         self._confirm_key, self._confirm_until = key, now + 3.0
         self._toast(f"press {key} again to {what}: this {self.task_name} run is not kept (s saves it)",
@@ -524,6 +527,7 @@ class RnnApp(App[int]):
     def action_toggle_pause(self) -> None:
         self._send("resume" if self.paused else "pause")
         self.paused = not self.paused
+        self.message = ""                       # a hint about the paused state is done with
 
     def action_play(self) -> None:
         """Replay: play or pause the recording."""
@@ -603,6 +607,7 @@ class RnnApp(App[int]):
 
     def action_lr(self, factor: float) -> None:
         self._send("speed" if self.replay is not None else "lr", factor)
+        self.message = ""                       # e.g. "press - to lower the lr": done
 
     def action_log_y(self) -> None:
         plot = self.query_one(LossPlot)
@@ -627,7 +632,8 @@ class RnnApp(App[int]):
             if path:
                 self._send("load", path)
 
-        self.push_screen(PathPrompt("Open checkpoint (.npz)", placeholder="path/to/checkpoint.npz"), done)
+        self.push_screen(PathPrompt("Open checkpoint (.npz)", self._saved[0] if self._saved else "",
+                                    placeholder="path/to/checkpoint.npz"), done)
 
     def action_export(self) -> None:
         def done(folder: str | None) -> None:

@@ -44,6 +44,18 @@ def _vec(v: np.ndarray, n: int = 6) -> str:
     return f"[{head}{' …' if v.size > n else ''}]  ‖·‖={float(np.linalg.norm(v)):.3g}"
 
 
+def _layer_name(layer: int, L: int) -> str:
+    return "bottom" if layer == 0 else ("top" if layer == L - 1 else "middle")
+
+
+def _where(layer: int, L: int, B: int) -> str:
+    """A line saying what the vectors below belong to ("" when there is no choice):
+    ``layer 1 of 2 (top; y switches) · vectors: example 0 of 8``."""
+    parts = ([f"layer {layer} of {L} ({_layer_name(layer, L)}; y switches)"] if L > 1 else []) + \
+            ([f"vectors: example 0 of {B}"] if B > 1 else [])
+    return "\n" + " · ".join(parts) if parts else ""
+
+
 def _input(view, t: int) -> str:
     """x_t of a step-through view in full (its labels are one-cell glyphs)."""
     for seq in (getattr(view, "inputs", ()), view.labels):
@@ -80,8 +92,10 @@ class GradFlow(Static):
         self._key = key
         L = snap.dh_norm.shape[0]
         layer = min(self.net_layer, L - 1)
-        t = Text("Gradient flow of the latest example: ‖dh_t‖ per timestep", style="bold")
-        t.append(f" (layer {layer + 1}/{L})" if L > 1 else "")
+        B = snap.config.get("batch", 1) or 1
+        t = Text(f"Gradient flow of the latest {'batch of ' + str(B) if B > 1 else 'example'}: "
+                 "‖dh_t‖ per timestep", style="bold")
+        t.append(f" (layer {layer}: {_layer_name(layer, L)})" if L > 1 else "")
         t.append("\n")
         t.append_text(self._strip_line(snap.dh_norm[layer], None, snap.dh_norm.shape[1], label=""))
         g = snap.metrics.get("grad_norms", {})
@@ -101,9 +115,11 @@ class GradFlow(Static):
         self._key = key
         L = view.layers
         layer = min(self.net_layer, L - 1)
-        t = Text(f"BPTT step-through · iteration {view.iteration} · loss {view.loss:.4f}\n", style="bold")
+        t = Text(f"BPTT step-through · iteration {view.iteration} · loss {view.loss:.4f}", style="bold")
+        t.append(_where(layer, L, view.batch) + "\n", style="bold")
         t.append("← one step back in time · → undo · a apply the update · esc discard\n", style="dim")
-        t.append_text(self._strip_line(view.dh_norm[layer], view.t, view.T))
+        t.append_text(self._strip_line(view.dh_norm[layer], view.t, view.T,
+                                       label="‖dh_t‖ (batch) " if view.batch > 1 else "‖dh_t‖ "))
         t.append("running sums so far ‖·‖", style="bold")
         t.append("  (dWhy, dby need no recurrence: all t at once)\n", style="dim")
         t.append_text(self._sums(view.grad_norms, view.grad_shapes))
@@ -114,10 +130,14 @@ class GradFlow(Static):
             ts = view.t
             lab = _input(view, ts)
             tgt = view.targets[ts] if ts < len(view.targets) else ""
-            t.append(f"t = {ts}   input {lab!r}   target {tgt!r}   "
-                     f"loss at t {float(view.step_loss[ts]):.4f}\n", style="bold")
+            scored = bool(tgt) or view.target_index is not None
+            t.append(f"t = {ts}   input {lab!r}   " + (f"target {tgt!r}   loss at t "
+                     f"{float(view.step_loss[ts]):.4f}\n" if scored else
+                     "not scored (mask 0): no loss, dy_t = 0\n"), style="bold")
             per_b = f" ÷ B={view.batch} (batch mean)" if view.batch > 1 else ""
-            if view.target_index is not None:
+            if layer < L - 1 or not scored:
+                pass                                    # dy_t reaches this layer only through dh_t
+            elif view.target_index is not None:
                 t.append(f"dy_t = p_t − onehot(target){per_b}   (dy[target] −= 1)\n", style="cyan")
                 dy = view.dy_t
                 top = np.argsort(-np.abs(dy))[:4]
@@ -132,9 +152,10 @@ class GradFlow(Static):
             t.append("\n      " + _vec(view.dh_t[layer]) + "\n")
             t.append(f"dhraw_t = {deriv} ⊙ dh_t", style="cyan")
             t.append("\n      " + _vec(view.dhraw_t[layer]) + "\n")
-            t.append("dhnext = Whhᵀ dhraw_t   " + ("(carried to t−1)" if ts > 0 else
-                     "(dropped: t = 0 starts the window, truncated BPTT)"),
-                     style="cyan")
+            t.append("dhnext = Whhᵀ dhraw_t   " + (
+                "(carried to t−1)" if ts > 0 else
+                "(dropped: the window starts here, truncated BPTT)" if view.carried else
+                "(unused: h_{−1} is the fixed start state h0)"), style="cyan")
             t.append("\n      " + _vec(view.dhnext[layer]) + "\n")
             if view.dx_t is not None and layer > 0:
                 t.append("to the layer below = Wxhᵀ dhraw_t", style="cyan")
@@ -180,11 +201,14 @@ class GradFlow(Static):
         self._key = key
         L = view.layers
         layer = min(self.net_layer, L - 1)
-        t = Text(f"Forward step-through · iteration {view.iteration}\n", style="bold")
+        t = Text(f"Forward step-through · iteration {view.iteration}", style="bold")
+        t.append(_where(layer, L, getattr(view, "batch", 1)) + "\n", style="bold")
         t.append("→/k next timestep · ←/j previous · home/end · b backward (BPTT) · esc leave\n",
                  style="dim")
         if view.t is None:
-            t.append(f"\nNothing computed yet: h_{{-1}} is the carried-in state. Press → (or k) "
+            start = ("the state carried in from the previous window" if getattr(view, "carried", False)
+                     else "the fixed start state h0")
+            t.append(f"\nNothing computed yet: h_{{-1}} is {start}. Press → (or k) "
                      f"to run t=0 of {view.T}.\n")
             self.update(t)
             return
@@ -192,13 +216,16 @@ class GradFlow(Static):
         tm = view.terms[layer]
         lab = _input(view, ts)
         tgt = view.targets[ts] if ts < len(view.targets) else ""
-        t.append(f"\nt = {ts}   input x_t = {lab!r}   target {tgt!r}\n", style="bold")
+        scored = bool(tgt) or view.target_index is not None
+        t.append(f"\nt = {ts}   input x_t = {lab!r}   "
+                 + (f"target {tgt!r}\n" if scored else "not scored (mask 0)\n"), style="bold")
         t.append("Wxh x_t" if layer == 0 else "Wxh h_t (layer below)", style="cyan")
         t.append("   (a column of Wxh: x_t is one-hot)\n" if layer == 0 and vocab else "\n", style="dim")
         t.append("      " + _vec(tm["xterm"]) + "\n")
         t.append("Whh h_{t−1}\n", style="cyan")
         t.append("      " + _vec(tm["hterm"]) + "\n")
-        t.append("hraw_t = Wxh x_t + Whh h_{t−1} + bh\n", style="cyan")
+        t.append("hraw_t = Wxh x_t + Whh h_{t−1} + bh\n" if layer == 0 else
+                 "hraw_t = Wxh h_t(below) + Whh h_{t−1} + bh\n", style="cyan")
         t.append("      " + _vec(tm["hraw"]) + "\n")
         f = "tanh" if view.activation == "tanh" else "sigmoid"
         t.append(f"h_t = {f}(hraw_t)\n", style="cyan")
@@ -217,5 +244,6 @@ class GradFlow(Static):
             else:
                 t.append("output_t = head(Why h_t + by)\n", style="cyan")
                 t.append("      " + _vec(p) + "\n")
-                t.append(f"loss_t = {float(view.step_loss[ts]):.4f}\n", style="bold")
+                t.append(f"loss_t = {float(view.step_loss[ts]):.4f}\n" if scored else
+                         "loss_t: none, this timestep is not scored\n", style="bold")
         self.update(t)

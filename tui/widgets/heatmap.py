@@ -153,7 +153,9 @@ class Heatmap(Widget):
         t1 = min(T, t0 + tmax)
         dim = Style(dim=True)
         plain = PLAIN
-        head = f"layer {self.net_layer + 1}/{L} · " if L > 1 else ""
+        # numbered from 0 like the weights (Wxh0 …), with where it sits
+        where = "bottom" if self.net_layer == 0 else ("top" if self.net_layer == L - 1 else "middle")
+        head = f"layer {self.net_layer} ({where}) · " if L > 1 else ""
         head += f"units {u0}–{u1 - 1} of {H}"
         if pages > 1:
             head += f" · page {page + 1}/{pages} [ ]"

@@ -115,7 +115,9 @@ class LossPlot(Widget):
         if len(it) < 2 or w < 20 or h < 5:
             if len(it) >= 2:
                 return Text("(too small to plot)", style="dim")
-            return Text("waiting for the first iterations…" + ("" if self.running else
+            first = (f"iteration {int(it[0])}: loss {float(raw[0]):.4g}; the curve starts with the next"
+                     if len(it) == 1 else "waiting for the first iterations…")
+            return Text(first + ("" if self.running else
                         " (paused: space starts training, n takes one step)"), style="dim")
         it, raw, ema = downsample(it, raw, ema, max(10, w))
         fig = _figure_class()
