@@ -74,6 +74,9 @@ class Config:
         defaults.setdefault("h0", 0.0)
         vals = {k: (defaults[k] if v is None and k in defaults else v)
                 for k, v in dataclasses.asdict(self).items()}
+        stacked_lr = getattr(TASK_CLASSES[self.task], "STACKED_LR", None)
+        if self.lr is None and stacked_lr and vals["layers"] > 1:
+            vals["lr"] = stacked_lr
         if self.task == "charlm" and not vals["text"]:
             vals["text"] = default_text()
         if self.task == "subtraction":

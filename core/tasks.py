@@ -61,6 +61,10 @@ class CharLM:
     DEFAULTS = dict(hidden=100, layers=1, activation="tanh", seq_len=25, batch=1,
                     lr=0.1, optimizer="adagrad", clip_mode="value", clip=5.0,
                     init="normal", init_scale=0.01)
+    # With stacked layers the upper layers' inputs are dense: Adagrad's first steps
+    # move every weight by about lr, and at 0.1 the sums saturate tanh for good
+    # (a 2-layer net stays at bpc ~4.8 after 4,000 iterations; at 0.02 it reaches 2.8).
+    STACKED_LR = 0.02
     carries_state = True
 
     def __init__(self, text: str, seq_len: int, batch: int, source: str = "text"):
