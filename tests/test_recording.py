@@ -95,7 +95,7 @@ async def test_replay_shows_the_same_frames_as_the_live_run(tmp_path, task):
         await wait_until(pilot, lambda: app.snapshot.iteration == 80, what="frame of iteration 80")
         await pilot.pause(0.3)
         got = _frame_text(app)
-        assert "replay paused · frame 8/12" in str(app.query_one("#status").content)
+        assert "replay paused 8/12" in str(app.query_one("#status").content)
     assert got == expected
 
 

@@ -337,7 +337,7 @@ class RnnApp(App[int]):
         mode = {"bptt": "BPTT", "forward": "forward"}.get(self.mode, "")   # the panel title says more
         if u.replay is not None:
             i, n, speed, cut = u.replay
-            mode = (f"replay {'playing' if u.running else 'paused'} · frame {i + 1}/{n} · {speed:g}×"
+            mode = (f"replay {'playing' if u.running else 'paused'} {i + 1}/{n} {speed:g}×"
                     + (" · recording cut short" if cut else ""))
         self.query_one(StatusBar).show(self.snapshot, u.running, u.rate, mode,
                                        self.message, u.warning)
