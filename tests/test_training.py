@@ -328,7 +328,7 @@ def test_large_vocabulary_shortcut_trains_exactly_like_the_full_update(monkeypat
 
 @pytest.mark.parametrize("bits", [8, 20])                           # bit table and shift paths
 def test_subtraction_encodes_bits_lsb_first(bits):
-    from core.tasks import CharLM, Subtraction
+    from core.tasks import Subtraction
     task = Subtraction(bits)
     a, b = task.draw(np.random.default_rng(1), 50)
     batch = task.encode(a, b)

@@ -82,6 +82,8 @@ class RnnApp(App[int]):
         Binding("T", "temperature(0.1)", "Hotter", show=False),
         Binding("plus", "lr(2.0)", "lr×2", show=False),
         Binding("minus", "lr(0.5)", "lr÷2", show=False),
+        Binding("plus", "speed(2.0)", "Faster", key_display="+"),     # the same keys in a replay
+        Binding("minus", "speed(0.5)", "Slower", key_display="-"),
         Binding("l", "log_y", "Log y", show=False),
         Binding("m", "smooth", "Smoothing", show=False),
         Binding("w", "window", "Window", show=False),
@@ -423,7 +425,7 @@ class RnnApp(App[int]):
 
     # ---- actions ------------------------------------------------------------------
 
-    REPLAY_ACTIONS = {"play", "seek", "cursor", "lr", "log_y", "smooth", "window", "page",
+    REPLAY_ACTIONS = {"play", "seek", "cursor", "speed", "log_y", "smooth", "window", "page",
                       "layer", "next_panel", "help", "quit", "export", "command_palette"}
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -433,7 +435,7 @@ class RnnApp(App[int]):
             if action == "cursor":
                 return parameters[0] in ("home", "end")
             return action in self.REPLAY_ACTIONS
-        if action in ("seek", "play"):
+        if action in ("seek", "play", "speed"):
             return False
         if action in ("cursor", "leave"):
             return self.mode != ""
@@ -605,8 +607,12 @@ class RnnApp(App[int]):
         if not self._refused("temperature"):
             self._send("temperature", delta)
 
+    def action_speed(self, factor: float) -> None:
+        """Replay: play faster or slower."""
+        self._send("speed", factor)
+
     def action_lr(self, factor: float) -> None:
-        self._send("speed" if self.replay is not None else "lr", factor)
+        self._send("lr", factor)
         self.message = ""                       # e.g. "press - to lower the lr": done
 
     def action_log_y(self) -> None:
@@ -719,6 +725,8 @@ class RnnApp(App[int]):
         ("Hotter sampling (temperature +0.1)", "T", "temperature(0.1)"),
         ("Learning rate ×2", "+", "lr(2.0)"),
         ("Learning rate ÷2", "-", "lr(0.5)"),
+        ("Play faster", "+", "speed(2.0)"),
+        ("Play slower", "-", "speed(0.5)"),
         ("Loss plot: log-y on/off", "l", "log_y"),
         ("Loss plot: smoothed curve on/off", "m", "smooth"),
         ("Loss plot: all iterations / last 1000", "w", "window"),
@@ -739,7 +747,5 @@ class RnnApp(App[int]):
         yield from super().get_system_commands(screen)
         for title, key, action in self.PALETTE:
             _, name, params = parse_action(action)
-            if self.replay is not None and name == "lr":
-                title = "Play faster" if params[0] > 1 else "Play slower"
             if self.check_action(name, params) and not self._why_not(name):
                 yield SystemCommand(title, f"key {key}", partial(self.run_action, action))
