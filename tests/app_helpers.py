@@ -31,3 +31,12 @@ async def worker_ready(pilot) -> None:
     app = pilot.app
     await wait_until(pilot, lambda: app._seq >= 0, what="the first snapshot from the worker")
     await pilot.pause(0.1)
+
+
+async def bptt_steps(pilot, n: int) -> None:
+    """Open the BPTT step-through (b) and process ``n`` timesteps (←)."""
+    app = pilot.app
+    await pilot.press("b")
+    await wait_until(pilot, lambda: app.bptt_view is not None, what="BPTT mode")
+    await pilot.press(*["left"] * n)
+    await wait_until(pilot, lambda: app.bptt_view.processed == n, what=f"{n} timesteps")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core import checkpoint
-from tests.app_helpers import trained, wait_until, worker_ready
+from tests.app_helpers import bptt_steps, trained, wait_until, worker_ready
 from tui.app import RnnApp
 from tui.screens.help import HelpScreen
 from tui.widgets.grad_flow import GradFlow
@@ -79,17 +79,13 @@ async def test_bptt_apply_equals_one_training_step_and_escape_changes_nothing():
     app = RnnApp(trained("subtraction", 30), paused=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await worker_ready(pilot)
-        await pilot.press("b")
-        await wait_until(pilot, lambda: app.bptt_view is not None, what="BPTT mode")
-        await pilot.press("left", "left", "left")
-        await wait_until(pilot, lambda: app.bptt_view.t == 5, what="three steps")
+        await bptt_steps(pilot, 3)
+        assert app.bptt_view.t == 5
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.mode == "", what="discard")
         assert app.snapshot.iteration == base.iteration
-        await pilot.press("b")
-        await wait_until(pilot, lambda: app.bptt_view is not None, what="BPTT again")
-        await pilot.press("left", "left")
-        await wait_until(pilot, lambda: app.bptt_view.t == 6, what="two steps")
+        await bptt_steps(pilot, 2)
+        assert app.bptt_view.t == 6
         await pilot.press("a")
         await wait_until(pilot, lambda: app.mode == "" and app.snapshot.iteration == 31, what="apply")
         # the app's checkpoint of that state equals the ordinary run, bit for bit
@@ -356,10 +352,7 @@ async def test_bptt_formulas_fit_the_all_panels_layout():
     app = RnnApp(trained("charlm", 20), paused=True)
     async with app.run_test(size=(120, 34)) as pilot:
         await worker_ready(pilot)
-        await pilot.press("b")
-        await wait_until(pilot, lambda: app.bptt_view is not None, what="BPTT")
-        await pilot.press("left", "left", "left")
-        await wait_until(pilot, lambda: app.bptt_view.processed == 3, what="three steps")
+        await bptt_steps(pilot, 3)
         await pilot.pause(0.3)
         grads = app.query_one("#grads")
         lines = str(grads.content).splitlines()

@@ -165,7 +165,6 @@ class RnnApp(App[int]):
         self.replay_speed = 1.0
         self.snapshot = trainer.snapshot() if replay is None else replay.snapshot(0)
         self.task_name = self.snapshot.task
-        self._loss_title: str | None = None     # what the loss sums, for the Loss panel's title
         self._saved: tuple[str, int] | None = None   # last checkpoint written, at which iteration
         self.update_msg: Update = Update(snapshot=self.snapshot, running=not paused)
         self.bptt_view = None
@@ -299,11 +298,14 @@ class RnnApp(App[int]):
             self.paused = not latest.running
             self.mode = "bptt" if latest.bptt is not None else ("forward" if latest.forward is not None else "")
             self.diverged = bool(latest.warning)
-            if self.snapshot.task != self.task_name or self._loss_title is None:
+            # labels follow the run (a task switch or a load can change T)
+            box = self.query_one("#panel-loss")
+            title = loss_title(self.snapshot.task, self.snapshot.config["seq_len"])
+            if box.border_title != title:
+                box.border_title = title
+                self.query_one(Heatmap).set_x_label("ab" if self.snapshot.task == "subtraction" else "x")
+            if self.snapshot.task != self.task_name:
                 self.task_name = self.snapshot.task
-                self._loss_title = loss_title(self.snapshot.task, self.snapshot.config["seq_len"])
-                self.query_one("#panel-loss").border_title = self._loss_title
-                self.query_one(Heatmap).set_x_label("ab" if self.task_name == "subtraction" else "x")
                 self._apply_layout()
                 self._force = True
             self._draw()
@@ -322,17 +324,10 @@ class RnnApp(App[int]):
         self._message_until = time.monotonic() + 6.0
         if ev.kind in ("error", "diverged"):
             self._toast(ev.text, severity="error", timeout=6)
-        elif len(self.message) > self._message_room():        # would be cut: the toast has all of it
+        elif len(self.message) > self.query_one(StatusBar).message_room(self.snapshot):
+            # the status line would cut it: the toast has all of it
             self._toast(self.message)
         self._force = True
-
-    def _message_room(self) -> int:
-        """Cells left for a message on the status line (see StatusBar.show)."""
-        cfg = self.snapshot.config
-        used = len("  [running]") + len(f"  lr {cfg['lr']:.4g}") + 2
-        if self.snapshot.task in LM_TASKS:
-            used += len(f"  temp {cfg['temperature']:.2f}")
-        return self.size.width - used
 
     def _draw_status(self) -> None:
         u = self.update_msg

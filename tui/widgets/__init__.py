@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def layer_name(layer: int, L: int) -> str:
+    """Where layer ``layer`` (numbered from 0, like ``Wxh0``) sits in a stack of ``L``."""
+    return "bottom" if layer == 0 else ("top" if layer == L - 1 else "middle")
+
+
 def no_color(widget) -> bool:
     """True when the app runs under NO_COLOR (False before the widget is mounted):
     panels then mark with characters and text styles what colour would show."""

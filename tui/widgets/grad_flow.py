@@ -14,6 +14,8 @@ import numpy as np
 from rich.text import Text
 from textual.widgets import Static
 
+from tui.widgets import layer_name
+
 BARS = " ▁▂▃▄▅▆▇█"
 
 
@@ -44,21 +46,17 @@ def _vec(v: np.ndarray, n: int = 6) -> str:
     return f"[{head}{' …' if v.size > n else ''}]  ‖·‖={float(np.linalg.norm(v)):.3g}"
 
 
-def _layer_name(layer: int, L: int) -> str:
-    return "bottom" if layer == 0 else ("top" if layer == L - 1 else "middle")
-
-
 def _where(layer: int, L: int, B: int) -> str:
     """A line saying what the vectors below belong to ("" when there is no choice):
     ``layer 1 of 2 (top; y switches) · vectors: example 0 of 8``."""
-    parts = ([f"layer {layer} of {L} ({_layer_name(layer, L)}; y switches)"] if L > 1 else []) + \
+    parts = ([f"layer {layer} of {L} ({layer_name(layer, L)}; y switches)"] if L > 1 else []) + \
             ([f"vectors: example 0 of {B}"] if B > 1 else [])
     return "\n" + " · ".join(parts) if parts else ""
 
 
 def _input(view, t: int) -> str:
     """x_t of a step-through view in full (its labels are one-cell glyphs)."""
-    for seq in (getattr(view, "inputs", ()), view.labels):
+    for seq in (view.inputs, view.labels):
         if t < len(seq):
             return seq[t]
     return ""
@@ -95,7 +93,7 @@ class GradFlow(Static):
         B = snap.config.get("batch", 1) or 1
         t = Text(f"Gradient flow of the latest {'batch of ' + str(B) if B > 1 else 'example'}: "
                  "‖dh_t‖ per timestep", style="bold")
-        t.append(f" (layer {layer}: {_layer_name(layer, L)})" if L > 1 else "")
+        t.append(f" (layer {layer}: {layer_name(layer, L)})" if L > 1 else "")
         t.append("\n")
         t.append_text(self._strip_line(snap.dh_norm[layer], None, snap.dh_norm.shape[1], label=""))
         g = snap.metrics.get("grad_norms", {})
@@ -202,11 +200,11 @@ class GradFlow(Static):
         L = view.layers
         layer = min(self.net_layer, L - 1)
         t = Text(f"Forward step-through · iteration {view.iteration}", style="bold")
-        t.append(_where(layer, L, getattr(view, "batch", 1)) + "\n", style="bold")
+        t.append(_where(layer, L, view.batch) + "\n", style="bold")
         t.append("→/k next timestep · ←/j previous · home/end · b backward (BPTT) · esc leave\n",
                  style="dim")
         if view.t is None:
-            start = ("the state carried in from the previous window" if getattr(view, "carried", False)
+            start = ("the state carried in from the previous window" if view.carried
                      else "the fixed start state h0")
             t.append(f"\nNothing computed yet: h_{{-1}} is {start}. Press → (or k) "
                      f"to run t=0 of {view.T}.\n")

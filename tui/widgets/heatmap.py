@@ -16,7 +16,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tui.widgets import no_color
+from tui.widgets import layer_name, no_color
 
 LEVELS = 11
 PLAIN = Style()   # never a None style: Textual's NO_COLOR filter reads every segment's style
@@ -153,9 +153,7 @@ class Heatmap(Widget):
         t1 = min(T, t0 + tmax)
         dim = Style(dim=True)
         plain = PLAIN
-        # numbered from 0 like the weights (Wxh0 …), with where it sits
-        where = "bottom" if self.net_layer == 0 else ("top" if self.net_layer == L - 1 else "middle")
-        head = f"layer {self.net_layer} ({where}) · " if L > 1 else ""
+        head = f"layer {self.net_layer} ({layer_name(self.net_layer, L)}) · " if L > 1 else ""
         head += f"units {u0}–{u1 - 1} of {H}"
         if pages > 1:
             head += f" · page {page + 1}/{pages} [ ]"

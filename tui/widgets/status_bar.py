@@ -64,14 +64,24 @@ class StatusBar(Vertical):
                          style="bold red")
             self._set(t, line2, warning=True)
             return
-        line2.append(f"  lr {cfg['lr']:.4g}")
-        if snap.task in ("charlm", "hello"):
-            line2.append(f"  temp {cfg['temperature']:.2f}")
+        line2.append(self._settings(snap))
         if message:
             line2.append(f"  {message}", style="italic")
         else:
             line2.append("  " + _hint(mode, running), style="dim")
         self._set(t, line2, warning=False)
+
+    @staticmethod
+    def _settings(snap) -> str:
+        cfg = snap.config
+        temp = f"  temp {cfg['temperature']:.2f}" if snap.task in ("charlm", "hello") else ""
+        return f"  lr {cfg['lr']:.4g}{temp}"
+
+    def message_room(self, snap) -> int:
+        """Cells the state line leaves for a message after ``[state]  lr …``."""
+        state = self._last[1] or "[running]"
+        used = state.index("]") + 1 if "]" in state else len(state)
+        return self.content_size.width - used - len(self._settings(snap)) - 2
 
     def _set(self, numbers: Text, state: Text, warning: bool) -> None:
         if numbers.plain != self._last[0]:
