@@ -45,6 +45,16 @@ async def test_n_advances_exactly_one_step():
         await wait_until(pilot, lambda: app.snapshot.iteration == start + 3, what="two more steps")
 
 
+async def test_a_timer_tick_during_shutdown_is_harmless():
+    # CI once failed on a tick that fired after the app had popped its screens on the way
+    # out: the user would see a traceback printed as the app closes.
+    app = RnnApp(trained("subtraction", 5), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+    assert not app._screen_stack                # the state a late tick meets
+    app._tick()                                 # must neither raise nor redraw
+
+
 async def test_bptt_walks_timesteps_and_heatmap_cursor_follows():
     app = RnnApp(trained("charlm", 20), paused=True)
     async with app.run_test(size=(140, 40)) as pilot:

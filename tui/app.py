@@ -15,7 +15,7 @@ from pathlib import Path
 
 from textual import events
 from textual.actions import parse as parse_action
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, ScreenStackError, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
@@ -271,11 +271,13 @@ class RnnApp(App[int]):
     # ---- drawing ------------------------------------------------------------------
 
     def _tick(self) -> None:
+        if not self.is_running:                 # shutting down: screens are being closed
+            return
         try:
             self._pull()
-        except NoMatches:
-            # The panels are composed once and never removed: only a last timer tick
-            # during shutdown, after the screen's widgets are gone, can miss them.
+        except (NoMatches, ScreenStackError):
+            # The panels and the main screen are never removed while the app runs: only a
+            # tick that races the shutdown (screens popped, widgets gone) can miss them.
             pass
 
     def _pull(self) -> None:
