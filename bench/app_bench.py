@@ -350,14 +350,14 @@ class AppSession:
         return not self._alive()
 
     def stop(self) -> None:
-        """q; again q (a modal may have taken the first); SIGTERM, SIGKILL to the group
+        """qq (quit, confirmed); again (a modal may have taken the first q); SIGTERM, SIGKILL to the group
         and to every process left in the app's session; check none is left."""
         try:
             for _ in range(2):
                 if not self._alive():
                     break
                 try:
-                    os.write(self.fd, b"q")
+                    os.write(self.fd, b"qq")       # a trained run asks for a second q
                 except OSError:
                     break
                 self._wait(2.5)

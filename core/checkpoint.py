@@ -41,7 +41,7 @@ def save(trainer, path: str | os.PathLike) -> Path:
             "sample_iteration": trainer.sample_iteration, "recent": list(trainer._recent),
             "metrics": _numbers(trainer.metrics)}
     arrays = {"format": np.array(FORMAT), "version": np.array(VERSION),
-              "config": np.array(json.dumps(dataclasses.asdict(trainer.config))),
+              "config": np.array(json.dumps(_portable(dataclasses.asdict(trainer.config)))),
               "meta": np.array(json.dumps(meta)), "hprev": trainer.hprev}
     arrays.update({f"param/{k}": v for k, v in trainer.params.items()})
     arrays.update({f"opt/{k}": v for k, v in trainer.opt.state.items()})
@@ -66,6 +66,13 @@ def save(trainer, path: str | os.PathLike) -> Path:
     return path
 
 
+def _portable(cfgd: dict) -> dict:
+    """The config as saved: the corpus by its absolute path, so ``--load`` works from any folder."""
+    if cfgd.get("text"):
+        cfgd["text"] = str(Path(cfgd["text"]).resolve())
+    return cfgd
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
@@ -75,8 +82,12 @@ def _umask() -> int:
 def read(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """All arrays of a checkpoint file, or :class:`CheckpointError`."""
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise CheckpointError(f"checkpoint not found: {path}")
+    if p.is_dir():
+        raise CheckpointError(f"{path} is a folder, not a checkpoint")
+    if not p.is_file():
+        raise CheckpointError(f"{path} is not a regular file, not a checkpoint")
     try:
         with open(p, "rb") as f:
             magic = f.read(4)
@@ -119,10 +130,15 @@ def load(path: str | os.PathLike, text: str | None = None, expect_task: str | No
         raise CheckpointError(f"{path} was saved for task {cfg.task!r}, not {expect_task!r}")
     if text:
         cfg = dataclasses.replace(cfg, text=text)
+    elif cfg.text and not Path(cfg.text).is_file() and (Path(path).parent / cfg.text).is_file():
+        # saved by an older rnn-tui with the path as typed: try it next to the checkpoint
+        cfg = dataclasses.replace(cfg, text=str(Path(path).parent / cfg.text))
     try:
         trainer = Trainer(cfg)
     except ConfigError as e:
-        raise CheckpointError(f"cannot resume {path}: {e}") from None
+        hint = ("; if the corpus has moved, give its new place with --text"
+                if not text and cfg.text and not Path(cfg.text).exists() else "")
+        raise CheckpointError(f"cannot resume {path}: {e}{hint}") from None
     vocab = getattr(trainer.task, "vocab", "")
     if vocab != meta.get("vocab", ""):
         raise CheckpointError(f"{path} was trained on a different vocabulary "

@@ -103,11 +103,7 @@ class Config:
         for name, cap in limits.items():
             if positive[name] > cap:
                 raise ConfigError(f"--{name} {positive[name]} is too large (at most {cap})")
-        need = self.memory_estimate()
-        if need > MEMORY_LIMIT:
-            raise ConfigError(f"this network would need about {need / 2**30:.0f} GiB of memory "
-                              f"(hidden {self.hidden} × layers {self.layers} × seq-len {self.seq_len} × "
-                              f"batch {self.batch}); make some of them smaller")
+        check_memory(self)
         for name in ("lr", "clip", "init_scale", "temperature", "h0"):
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
@@ -134,7 +130,7 @@ class Config:
             raise ConfigError(f"unknown init {self.init!r}; choose normal or uniform")
         if not 2 <= self.bits <= 62:
             raise ConfigError(f"--bits must be between 2 and 62, got {self.bits}")
-        if not 0 <= self.delay < self.seq_len:
+        if self.task == "echo" and not 0 <= self.delay < self.seq_len:
             raise ConfigError(f"--delay must be between 0 and seq-len - 1 ({self.seq_len - 1}), got {self.delay}")
         if self.top_k < 0:
             raise ConfigError(f"--top-k must be 0 or more, got {self.top_k}")
@@ -147,11 +143,24 @@ class Config:
 MEMORY_LIMIT = 8 * 2**30     # refuse configurations that cannot fit a shared 24 GiB machine
 
 
+def check_memory(cfg: "Config", vocab: int = 2048) -> None:
+    """Refuse a network (with ``vocab`` symbols, once the corpus is known) too big to train."""
+    need = _estimate(cfg, vocab)
+    if need > MEMORY_LIMIT:
+        what = f" × a vocabulary of {vocab:,}" if vocab > 2048 else ""
+        raise ConfigError(f"this network would need about {need / 2**30:.0f} GiB of memory "
+                          f"(hidden {cfg.hidden} × layers {cfg.layers} × seq-len {cfg.seq_len} × "
+                          f"batch {cfg.batch}{what}); make some of them smaller")
+
+
 def _estimate(cfg: "Config", vocab: int = 2048) -> int:
     H, L, T, B = cfg.hidden, cfg.layers, cfg.seq_len, cfg.batch
     per_step = 6 * L * T * B * H + 3 * T * B * vocab               # cached activations and deltas
     params = 4 * (L * (H * H + H * max(H, vocab) + H) + vocab * H)  # params, grads, 2 optimizer slots
     return 8 * (per_step + params)
+
+
+TEXT_MAX = 256 * 2**20   # the largest corpus read (tinyshakespeare is 1 MiB)
 
 
 def read_text(path: str) -> str:
@@ -161,7 +170,12 @@ def read_text(path: str) -> str:
         raise ConfigError(f"text file not found: {path}")
     if p.is_dir():
         raise ConfigError(f"text path is a folder, not a file: {path}")
+    if not p.is_file():                         # /dev/zero, a pipe: could be read forever
+        raise ConfigError(f"text path is not a regular file: {path}")
     try:
+        if p.stat().st_size > TEXT_MAX:
+            raise ConfigError(f"text file is too large ({p.stat().st_size / 2**20:,.0f} MiB; "
+                              f"at most {TEXT_MAX // 2**20} MiB): {path}")
         raw = p.read_bytes()
     except OSError as e:
         raise ConfigError(f"cannot read text file {path}: {e.strerror}") from None

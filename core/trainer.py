@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.config import Config, build_task
+from core.config import Config, build_task, check_memory
 from core.model import BPTT, Cache, Spec, flat_of, forward, init_params, layer_names
 from core.optim import clip_grads, grad_norms, make_optimizer
 from core.sampling import sample
@@ -238,6 +238,7 @@ class Trainer:
         self.task = build_task(cfg)
         self.spec = Spec(hidden_size=cfg.hidden, layers=cfg.layers, activation=cfg.activation,
                          dtype=cfg.dtype, **self.task.spec_fields())
+        check_memory(cfg, max(self.spec.input_size, self.spec.output_size))   # the real vocabulary
         self.rng = np.random.default_rng(cfg.seed)
         self.sample_rng = np.random.default_rng([cfg.seed, 1])
         self.params = init_params(self.spec, self.rng, cfg.init, cfg.init_scale)

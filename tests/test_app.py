@@ -225,8 +225,48 @@ async def test_export_to_an_unwritable_folder_says_so(tmp_path):
     app = RnnApp(trained("hello", 5), paused=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await worker_ready(pilot)
+        assert app.export_to(str(tmp_path / "ok")) is not None
+        assert "exported" in str(app.query_one("#status").content)
+        assert app.export_to(str(blocker)) is None              # a file, not a folder
+        status = str(app.query_one("#status").content)
+        assert "export failed" in status and "exported" not in status     # not the last success
+        assert app.message == f"error: export failed: {blocker} is a file, not a folder"
         assert app.export_to(str(blocker / "sub")) is None
-        assert "export failed" in app.message
+        assert "export failed" in app.message and str(blocker) in app.message
+
+
+async def test_q_asks_again_before_losing_unsaved_training(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = RnnApp(trained("echo", 20), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("q")
+        await pilot.pause(0.2)
+        assert app.is_running                                   # 20 unsaved iterations: not yet
+        assert any("press q again to quit" in n.message for n in app._notifications)
+        await pilot.press("s")                                  # saved: nothing left to lose
+        await wait_until(pilot, lambda: app._saved is not None, what="the save")
+        await pilot.press("q")
+        await pilot.pause(0.2)
+        assert not app.is_running
+    assert app.return_code == 0
+
+
+async def test_a_second_q_quits_and_a_confirmed_prompt_is_cleared():
+    app = RnnApp(trained("echo", 20), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("R")
+        await pilot.pause(0.1)
+        assert any("press R again" in n.message for n in app._notifications)
+        await pilot.press("R")
+        await wait_until(pilot, lambda: app.snapshot.iteration == 0, what="the reset")
+        assert not any("press R again" in n.message for n in app._notifications)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.snapshot.iteration == 1, what="a step")
+        await pilot.press("q", "q")
+        await pilot.pause(0.2)
+        assert not app.is_running
 
 
 async def test_the_app_really_trains_in_its_worker():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 
 import pytest
 
@@ -107,6 +108,28 @@ BAD = {   # case: (arguments, a word the one-line message must contain)
     "delay-for-subtraction": (lambda tmp, cli: ["--task", "subtraction", "--delay", "3"], "--delay"),
     "save-to-missing-folder": (lambda tmp, cli: ["--task", "subtraction", "--save",
                                                  str(tmp / "absent" / "c.npz")], "does not exist"),
+    "seq-len-for-subtraction": (lambda tmp, cli: ["--task", "subtraction", "--seq-len", "50"],
+                                "--bits long"),
+    "clip-with-mode-none": (lambda tmp, cli: ["--clip", "5", "--clip-mode", "none"], "no effect"),
+    "clip-mode-without-threshold": (lambda tmp, cli: ["--task", "subtraction", "--clip-mode", "norm"],
+                                    "add --clip"),
+    "csv-and-jsonl-one-file": (lambda tmp, cli: ["--csv", str(tmp / "m"), "--jsonl", str(tmp / "m")],
+                               "same file"),
+    "csv-over-the-checkpoint": (lambda tmp, cli: ["--save", str(tmp / "c"), "--csv", str(tmp / "c.npz")],
+                                "same file"),
+    "text-is-a-device": (lambda tmp, cli: ["--text", "/dev/zero"], "not a regular file"),
+    "load-a-folder": (lambda tmp, cli: ["--load", str(tmp)], "is a folder"),
+    "app-flags-headless": (lambda tmp, cli: ["--paused", "--backend", "thread"], "--paused, --backend"),
+    "empty-preset-name": (lambda tmp, cli: ["--preset", ""], "unknown preset"),
+    "preset-text-not-a-name": (lambda tmp, cli: ["--preset", _text(tmp, "p.toml", b"text = 5\n")],
+                               "text must be a file name"),
+    "preset-key-of-another-task": (lambda tmp, cli: ["--preset", _text(tmp, "p.toml", b"bits = 5\n")],
+                                   "bits only applies to task subtraction"),
+    "preset-wrong-type": (lambda tmp, cli: ["--preset", _text(tmp, "p.toml",
+                                                              b'task = "subtraction"\nbits = "x"\n')],
+                          "bits must be a number"),
+    "preset-task-a-list": (lambda tmp, cli: ["--preset", _text(tmp, "p.toml", b'task = ["charlm"]\n')],
+                           "task must be one of"),
 }
 
 
@@ -135,3 +158,89 @@ def test_a_failed_save_says_so_once(run_cli, tmp_path):
     out = run_cli("--headless", "--task", "subtraction", "--steps", "2", "--save", tmp_path / "absent" / "c")
     assert out.returncode == 2
     assert out.stderr.count("cannot save checkpoint") == 1, out.stderr
+
+
+def test_short_windows_run_and_delay_is_only_checked_for_echo(run_cli):
+    for args in (["--seq-len", "1"], ["--task", "stack", "--seq-len", "2"]):
+        out = run_cli("--headless", "--steps", "3", *args)
+        assert out.returncode == 0, out.stderr               # the echo delay (2) is not in the way
+    out = run_cli("--headless", "--steps", "3", "--task", "echo", "--seq-len", "2")
+    assert out.returncode == 2 and "--delay must be between 0 and seq-len - 1 (1), got 2" in out.stderr
+
+
+def test_a_clip_threshold_alone_turns_clipping_on():
+    from tui.cli import build_parser, config_from_args
+
+    cfg = config_from_args(build_parser().parse_args(["--task", "subtraction", "--clip", "1"]))
+    assert (cfg.clip_mode, cfg.clip) == ("value", 1.0)       # the task's default is no clipping
+    cfg = config_from_args(build_parser().parse_args(["--preset", "exploding", "--clip", "5"]))
+    assert (cfg.clip_mode, cfg.clip) == ("value", 5.0)       # the flag beats the preset's "none"
+    cfg = config_from_args(build_parser().parse_args(["--clip", "2", "--clip-mode", "norm"]))
+    assert (cfg.clip_mode, cfg.clip) == ("norm", 2.0)
+
+
+def test_a_checkpoint_loads_from_another_folder(run_cli, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "mine.txt").write_text("the quick brown fox jumps over the lazy dog. " * 40, encoding="utf-8")
+    out = run_cli("--headless", "--steps", "5", "--text", "mine.txt", "--save", "lm.npz", cwd=work)
+    assert out.returncode == 0, out.stderr
+    out = run_cli("--headless", "--steps", "2", "--load", "work/lm.npz", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "iter 7," in out.stdout
+    (work / "mine.txt").rename(work / "moved.txt")
+    out = run_cli("--headless", "--steps", "2", "--load", "work/lm.npz", cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.strip().endswith("if the corpus has moved, give its new place with --text")
+    out = run_cli("--headless", "--steps", "2", "--load", "work/lm.npz", "--text", "work/moved.txt",
+                  cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (a full disk)")
+def test_a_full_disk_stops_with_one_line_not_a_traceback(run_cli, tmp_path):
+    out = run_cli("--headless", "--task", "echo", "--steps", "300", "--jsonl", "/dev/full",
+                  "--save", tmp_path / "c.npz")
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr
+    assert out.stderr.splitlines()[0].startswith("rnn-tui: error: cannot write --jsonl /dev/full: ")
+    assert (tmp_path / "c.npz").is_file()                     # the training so far is still saved
+
+
+def test_a_closed_pipe_does_not_stop_the_files_being_written(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    fcsv = tmp_path / "m.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "tui", "--headless", "--task", "subtraction",
+                             "--steps", "2000", "--csv", str(fcsv)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    assert proc.stdout.readline().startswith(b"iter ")       # `| head -1`
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err
+    assert len(fcsv.read_text().splitlines()) == 2001
+
+
+def test_headless_summary_after_a_rollback_is_the_restored_state(run_cli):
+    out = run_cli("--headless", "--preset", "exploding", "--steps", "50")
+    assert out.returncode == 1
+    assert "rolled back to iteration 0" in out.stderr
+    assert out.stdout.splitlines()[-1].startswith("0 iterations in")   # no line for the undone ones
+
+
+@pytest.mark.parametrize("args, word", [
+    (["replay", "x.jsonl", "--fps", "1e9"], "at most 60"),
+    (["replay", "x.jsonl", "--speed", "1000"], "--speed"),
+    (["replay"], "rnn-tui replay --help"),
+    (["serve", "--port", "99999"], "at most 65535"),
+    (["--fps", "0.05"], "--fps"),
+    (["--record-every", "5"], "--record-every only applies with --headless"),
+])
+def test_bad_app_replay_and_serve_flags_exit_2_with_one_line(args, word, run_cli):
+    out = run_cli(*args, timeout=30)
+    assert out.returncode == 2, (out.stdout, out.stderr)
+    assert len(out.stderr.splitlines()) == 1 and word in out.stderr, out.stderr

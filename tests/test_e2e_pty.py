@@ -96,6 +96,8 @@ def test_installed_app_trains_pauses_helps_and_quits(tmp_path):
         term.send("\x1b")
         time.sleep(0.3)
         mark = len(term.buf)
+        term.send("q")                         # it has trained: the first q asks
+        assert term.wait_for("press q again", since=mark), term.text()[-2000:]
         term.send("q")
         assert term.wait_exit() == 0
     finally:

@@ -119,3 +119,9 @@ async def test_neuron_view_picks_units_by_arrows_and_typed_number():
         await pilot.press("escape")
         assert not isinstance(app.screen, NeuronScreen)
         assert app.snapshot.task == "charlm"             # digits did not switch the task
+        for key in ("u", "q"):                           # u toggles it; q closes it, as in the other views
+            await pilot.press("u")
+            await wait_until(pilot, lambda: isinstance(app.screen, NeuronScreen), what="neuron view")
+            await pilot.press(key)
+            await pilot.pause(0.1)
+            assert not isinstance(app.screen, NeuronScreen) and app.is_running

@@ -33,14 +33,14 @@ def main(argv: list[str] | None = None) -> int:
         from tui.headless import run
 
         return run(trainer, args.steps or 1000, args.csv, args.jsonl, args.save, args.record,
-                   args.record_every)
+                   args.record_every or 10)
     if args.low_bandwidth:
         os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", "256")
     from tui.app import RnnApp
 
     fps = args.fps or (4.0 if args.low_bandwidth else 10.0)
     app = RnnApp(trainer, fps=fps, paused=args.paused, heavy_hz=0.5 if args.low_bandwidth else 2.0,
-                 backend=args.backend)
+                 backend=args.backend or "process")
     app.run()
     return app.return_code or 0
 
@@ -51,6 +51,12 @@ def replay(argv: list[str]) -> int:
     from tui.cli import build_replay_parser
 
     args = build_replay_parser().parse_args(argv)
+    if args.fps > 60:
+        print(f"rnn-tui: error: --fps {args.fps:g} is too high (at most 60; + plays faster)", file=sys.stderr)
+        return 2
+    if not 1 / 16 <= args.speed <= 64:
+        print(f"rnn-tui: error: --speed {args.speed:g} is out of range (between 1/16 and 64)", file=sys.stderr)
+        return 2
     try:
         rec = read(args.recording)
     except RecordingError as e:
@@ -58,7 +64,7 @@ def replay(argv: list[str]) -> int:
         return 2
     from tui.app import RnnApp
 
-    app = RnnApp(replay=Replayer(rec), fps=args.fps, paused=args.paused)
+    app = RnnApp(replay=Replayer(rec), replay_fps=args.fps, paused=args.paused)
     app.replay_speed = args.speed
     app.run()
     return app.return_code or 0

@@ -128,7 +128,7 @@ class RnnApp(App[int]):
         ("z", "after a divergence: roll back to the last backup (taken every 10 iterations)"),
         ("ctrl+p", "command palette (the same actions)"),
         ("?", "this help"),
-        ("q", "quit (unsaved training is not kept; s saves)"),
+        ("q", "quit; press it twice if unsaved training would be lost (s saves)"),
     ]
 
     REPLAY_HELP = [
@@ -157,9 +157,10 @@ class RnnApp(App[int]):
     """A divergence happened and can be rolled back."""
 
     def __init__(self, trainer=None, fps: float = 10.0, paused: bool = False, backend: str = "process",
-                 heavy_hz: float = HEAVY_HZ, replay=None):
+                 heavy_hz: float = HEAVY_HZ, replay=None, replay_fps: float = 10.0):
         super().__init__()
-        self.fps = fps
+        self.fps = fps                          # screen refreshes per second
+        self.replay_fps = replay_fps            # a replay's frames per second at 1×
         self.heavy_hz = heavy_hz
         self.replay = replay
         self.replay_speed = 1.0
@@ -209,7 +210,7 @@ class RnnApp(App[int]):
 
     def on_mount(self) -> None:
         if self.replay is not None:
-            self.backend = ReplayBackend(self.replay, paused=self.paused, fps=self.fps)
+            self.backend = ReplayBackend(self.replay, paused=self.paused, fps=self.replay_fps)
             self.backend.speed = self.replay_speed
         else:
             self.backend = BACKENDS[self._backend_name](self._trainer, paused=self.paused,
@@ -491,6 +492,8 @@ class RnnApp(App[int]):
         self._confirm_key = None
         saved = self._saved is not None and self._saved[1] == self.snapshot.iteration
         if ok or self.snapshot.iteration == 0 or saved:      # nothing would be lost
+            if ok:
+                self.clear_notifications()      # the "press again" prompt is answered
             return True
         self._confirm_key, self._confirm_until = key, now + 3.0
         self._toast(f"press {key} again to {what}: this {self.task_name} run is not kept (s saves it)",
@@ -533,6 +536,8 @@ class RnnApp(App[int]):
         self.action_toggle_pause()
 
     def action_quit(self) -> None:
+        if self.replay is None and not self._confirmed("q", "quit"):
+            return
         self.exit(0)
 
     def action_step(self) -> None:
@@ -655,8 +660,13 @@ class RnnApp(App[int]):
             out.mkdir(parents=True, exist_ok=True)
             csv_path = write_metrics_csv(out / f"metrics-{stem}.csv", snap)
             svg_path = Path(self.save_screenshot(filename=f"screen-{stem}.svg", path=str(out)))
+        except FileExistsError as e:           # mkdir: the name is taken by a file
+            self._on_event(Event("error", f"export failed: {e.filename} is a file, not a folder"))
+            self._draw_status()
+            return None
         except OSError as e:
-            self._on_event(Event("error", f"export failed: {e.strerror or e}"))
+            self._on_event(Event("error", f"export failed: {e.strerror or e}: {e.filename or folder}"))
+            self._draw_status()
             return None
         self._on_event(Event("info", f"exported {csv_path} and {svg_path.name}"))
         self._draw_status()

@@ -24,11 +24,11 @@ class _Parser(argparse.ArgumentParser):
         m = re.match(r"argument (\S+?)(?:/\S+)?: (\1 .*)$", message)
         if m:
             message = m.group(2)
-        sys.stderr.write(f"rnn-tui: error: {message} (see rnn-tui --help)\n")
+        sys.stderr.write(f"rnn-tui: error: {message} (see {self.prog} --help)\n")
         raise SystemExit(2)
 
 
-def _int(name: str, minimum: int = 1):
+def _int(name: str, minimum: int = 1, maximum: int | None = None):
     def parse(s: str) -> int:
         try:
             v = int(s)
@@ -37,6 +37,8 @@ def _int(name: str, minimum: int = 1):
         if v < minimum:
             what = "a positive integer" if minimum == 1 else f"an integer ≥ {minimum}"
             raise argparse.ArgumentTypeError(f"--{name} must be {what}, got {v}")
+        if maximum is not None and v > maximum:
+            raise argparse.ArgumentTypeError(f"--{name} must be at most {maximum}, got {v}")
         return v
     return parse
 
@@ -95,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--low-bandwidth", action="store_true",
                    help="for slow links (SSH): 256 colours, 4 refreshes a second, heavy panels every 2 s")
     p.add_argument("--paused", action="store_true", help="open the app paused")
-    p.add_argument("--backend", choices=("process", "thread"), default="process",
+    p.add_argument("--backend", choices=("process", "thread"), default=None,
                    help="where training runs: a child process (default) or a thread of the app")
     p.add_argument("--headless", action="store_true", help="train without the UI")
     p.add_argument("--steps", type=_int("steps"), help="iterations (headless; default 1000)")
@@ -104,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--save", metavar="CKPT", help="save a checkpoint at the end (headless)")
     p.add_argument("--record", metavar="FILE",
                    help="record snapshots to a .jsonl file for `rnn-tui replay` (headless)")
-    p.add_argument("--record-every", type=_int("record-every"), default=10,
+    p.add_argument("--record-every", type=_int("record-every"), default=None,
                    help="iterations between recorded frames (default 10)")
     return p
 
@@ -114,6 +116,36 @@ CONFIG_FLAGS = ("task", "text", "hidden", "layers", "seq_len", "batch", "lr", "o
                 "delay", "temperature", "sample_every")
 RESUME_FLAGS = ("task", "text", "lr")       # what may be given with --load (task: checked against it)
 PRESETS = ("subtraction", "shakespeare", "analects", "vanishing", "exploding")
+# settings that mean something for some tasks only: (tasks, why not for the others)
+TASK_ONLY = {"text": (("charlm",), ""), "bits": (("subtraction",), ""), "delay": (("echo",), ""),
+             "seq_len": (("charlm", "echo", "stack"), "its length is fixed")}
+FIXED_LENGTH = {"subtraction": "it is --bits long", "hello": "it is always the 4 steps of h-e-l-l-o"}
+HEADLESS_ONLY = ("steps", "csv", "jsonl", "save", "record", "record_every")
+APP_ONLY = ("paused", "fps", "low_bandwidth", "backend")
+FPS_RANGE = (1.0, 60.0)
+
+
+def _flag(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def _preset_value(path, key: str, v, action: argparse.Action):
+    """``v`` checked the way its flag would be; a message naming the preset and key if not."""
+    where = f"preset {path}: {key}"
+    if action.choices is not None:
+        if not isinstance(v, str) or v not in action.choices:
+            raise UsageError(f"{where} must be one of: {', '.join(action.choices)}; got {v!r}")
+        return v
+    if action.type is None:                     # text
+        if not isinstance(v, str) or not v:
+            raise UsageError(f"{where} must be a file name in quotes, got {v!r}")
+        return v
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise UsageError(f"{where} must be a number, got {v!r}")
+    try:
+        return action.type(str(v))
+    except argparse.ArgumentTypeError as e:
+        raise UsageError(f"preset {path}: {str(e).replace(_flag(key), key, 1)}") from None
 
 
 def load_preset(name: str) -> dict:
@@ -123,9 +155,9 @@ def load_preset(name: str) -> dict:
     from core.config import samples_dir
 
     path = Path(name)
-    if not path.suffix:
+    if not name or not path.suffix:
         path = samples_dir() / "presets" / f"{name}.toml"
-        if not path.is_file():
+        if not name or not path.is_file():
             raise UsageError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)} "
                              "or give a .toml file")
     if not path.is_file():
@@ -138,9 +170,21 @@ def load_preset(name: str) -> dict:
         values = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise UsageError(f"preset {path} is not valid TOML: {e}") from None
+    except OSError as e:
+        raise UsageError(f"cannot read preset {path}: {e.strerror or e}") from None
     unknown = sorted(set(values) - set(CONFIG_FLAGS))
     if unknown:
         raise UsageError(f"preset {path} has unknown keys: {', '.join(unknown)}")
+    actions = {a.dest: a for a in build_parser()._actions}
+    values = {k: _preset_value(path, k, v, actions[k]) for k, v in values.items()}
+    task = values.get("task", "charlm")
+    for key in values:
+        if key in TASK_ONLY and task not in TASK_ONLY[key][0]:
+            if TASK_ONLY[key][1]:
+                raise UsageError(f"preset {path}: {key} does not apply to task {task}: {FIXED_LENGTH[task]}")
+            raise UsageError(f"preset {path}: {key} only applies to task {TASK_ONLY[key][0][0]} "
+                             f"(this preset's task is {task})")
+    _check_clip(values.get("clip"), values.get("clip_mode"), f"preset {path}: ", "clip", "clip_mode")
     text = values.get("text")
     if text:
         for cand in (path.parent / text, samples_dir() / text, Path(text)):
@@ -150,33 +194,75 @@ def load_preset(name: str) -> dict:
     return values
 
 
+def _check_clip(clip, mode, where: str = "", clip_name: str = "--clip", mode_name: str = "--clip-mode"):
+    """Refuse a threshold and a clip mode that contradict each other, both given by the user."""
+    if clip is None or mode is None:
+        return
+    if clip > 0 and mode == "none":
+        raise UsageError(f"{where}{clip_name} {clip:g} has no effect with {mode_name} none")
+    if clip == 0 and mode != "none":
+        raise UsageError(f"{where}{mode_name} {mode} needs a threshold above 0 ({clip_name} 0 turns "
+                         "clipping off)")
+
+
+def _check_modes(args: argparse.Namespace) -> None:
+    """Flags that only the app, or only ``--headless``, uses: refused where they would be ignored."""
+    headless = getattr(args, "headless", True)
+    unused = [k for k in (APP_ONLY if headless else HEADLESS_ONLY) if getattr(args, k, None) not in (None, False)]
+    if unused:
+        flags = ", ".join(_flag(k) for k in unused)
+        verb = "apply" if len(unused) > 1 else "applies"
+        if headless:
+            raise UsageError(f"{flags} only {verb} to the app, not with --headless")
+        hint = " (in the app, press s to save a checkpoint)" if "save" in unused else ""
+        raise UsageError(f"{flags} only {verb} with --headless{hint}")
+    if not headless and args.fps is not None and not FPS_RANGE[0] <= args.fps <= FPS_RANGE[1]:
+        raise UsageError(f"--fps {args.fps:g} is out of range (between {FPS_RANGE[0]:g} and {FPS_RANGE[1]:g})")
+    if headless:
+        from pathlib import Path
+
+        outs = {}
+        for k in ("csv", "jsonl", "record", "save"):
+            v = getattr(args, k, None)
+            if v:
+                p = Path(v) if k != "save" or Path(v).suffix == ".npz" else Path(str(v) + ".npz")
+                other = outs.setdefault(p.resolve(), k)
+                if other != k:
+                    raise UsageError(f"{_flag(other)} and {_flag(k)} name the same file ({v}); "
+                                     "give each its own")
+
+
 def config_from_args(args: argparse.Namespace) -> Config:
     """The validated, resolved :class:`Config` for ``args`` (raises :class:`UsageError`).
 
     Order of precedence: flags given on the command line, then the preset, then the
     task's defaults.
     """
-    values = load_preset(args.preset) if getattr(args, "preset", None) else {}
-    for k in CONFIG_FLAGS:
-        v = getattr(args, k, None)
-        if v is not None:
-            values[k] = v
-    values.setdefault("task", "charlm")
-    if args.text and values["task"] != "charlm":
-        raise UsageError(f"--text only applies to --task charlm (got --task {values['task']})")
-    task = values["task"]
-    for flag, only in (("bits", "subtraction"), ("delay", "echo")):
-        if getattr(args, flag, None) is not None and task != only:
-            raise UsageError(f"--{flag} only applies to --task {only} (got --task {task})")
-    if not getattr(args, "headless", True):
-        given = [f"--{f.replace('_', '-')}" for f in ("steps", "csv", "jsonl", "save", "record")
-                 if getattr(args, f, None) is not None]
-        if given:
-            hint = " (in the app, press s to save a checkpoint)" if "--save" in given else ""
-            raise UsageError(f"{', '.join(given)} only {'apply' if len(given) > 1 else 'applies'} "
-                             f"with --headless{hint}")
-    if args.fps is not None and args.fps > 60:
-        raise UsageError(f"--fps {args.fps:g} is too high (at most 60)")
+    from core.config import TASK_CLASSES
+
+    _check_modes(args)
+    preset = getattr(args, "preset", None)
+    values = load_preset(preset) if preset is not None else {}
+    flags = {k: getattr(args, k) for k in CONFIG_FLAGS if getattr(args, k, None) is not None}
+    task = flags.get("task", values.get("task", "charlm"))
+    if task != values.get("task", task):
+        # another task than the preset's: its task-specific settings do not carry over
+        values = {k: v for k, v in values.items() if k not in TASK_ONLY or task in TASK_ONLY[k][0]}
+    for key, (tasks, why) in TASK_ONLY.items():
+        if key in flags and task not in tasks:
+            raise UsageError(f"{_flag(key)} does not apply to --task {task}: {FIXED_LENGTH[task]}" if why else
+                             f"{_flag(key)} only applies to --task {tasks[0]} (got --task {task})")
+    _check_clip(flags.get("clip"), flags.get("clip_mode"))
+    values.update(flags)
+    values["task"] = task
+    if task in TASK_CLASSES:
+        # a threshold given on its own turns clipping on when the preset or the task had it off
+        mode = values.get("clip_mode", TASK_CLASSES[task].DEFAULTS.get("clip_mode"))
+        clip = values.get("clip", TASK_CLASSES[task].DEFAULTS.get("clip"))
+        if "clip" in flags and flags["clip"] > 0 and "clip_mode" not in flags and mode == "none":
+            values["clip_mode"] = "value"
+        elif "clip_mode" in flags and flags["clip_mode"] != "none" and not clip:
+            raise UsageError(f"--clip-mode {flags['clip_mode']} needs a threshold: add --clip N")
     try:
         return Config(**values).resolved()
     except (ConfigError, TypeError) as e:
@@ -194,7 +280,7 @@ def make_trainer(args: argparse.Namespace):
         # rate (and where the corpus now lives) may change on resuming
         fixed = [f"--{k.replace('_', '-')}" for k in CONFIG_FLAGS
                  if k not in RESUME_FLAGS and getattr(args, k, None) is not None]
-        if getattr(args, "preset", None):
+        if getattr(args, "preset", None) is not None:
             fixed.insert(0, "--preset")
         if fixed:
             raise UsageError(f"{', '.join(fixed)} cannot change a run loaded with --load: it keeps the "
@@ -220,7 +306,7 @@ def build_replay_parser() -> argparse.ArgumentParser:
     p.add_argument("recording", help="the .jsonl recording")
     p.add_argument("--speed", type=_float("speed"), default=1.0, help="start speed (1 = 10 frames/s)")
     p.add_argument("--paused", action="store_true", help="start paused on the first frame")
-    p.add_argument("--fps", type=_float("fps"), default=10.0, help="frames per second at 1×")
+    p.add_argument("--fps", type=_float("fps"), default=10.0, help="frames per second at 1× (at most 60)")
     return p
 
 
@@ -229,6 +315,6 @@ def build_serve_parser() -> argparse.ArgumentParser:
                 description="Serve rnn-tui in a web browser (textual-serve); each browser tab gets "
                             "its own session. Options after `--` are passed to each session's rnn-tui.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
-    p.add_argument("--port", type=_int("port"), default=8000)
+    p.add_argument("--port", type=_int("port", maximum=65535), default=8000)
     p.add_argument("app_args", nargs=argparse.REMAINDER, help="arguments for rnn-tui itself")
     return p

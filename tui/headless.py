@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -28,12 +29,29 @@ def _summary(m: dict) -> str:
     if "recent_bit_accuracy" in m:
         parts.append(f"bit accuracy {m['recent_bit_accuracy']:.1%}")
     if "recent_n" in m:
-        parts[-1] += f" (last {m['recent_n']} iterations)"
+        n = m["recent_n"]
+        parts[-1] += f" (last {n} iteration{'s' if n != 1 else ''})"
     if "bpc" in m:
         parts.append(f"bpc {m['bpc']:.3f}")
     if "mse" in m:
         parts.append(f"mse {m['mse']:.4f}")
     return ", ".join(parts)
+
+
+def _say(*text) -> None:
+    """Print a progress line; once stdout is gone (``| head``), keep training quietly."""
+    try:
+        print(*text, flush=True)
+    except BrokenPipeError:
+        # Point stdout at /dev/null so neither later lines nor the exit flush fail
+        # again: the files the user asked for (--csv, --save, ...) are still written.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+class _WriteError(Exception):
+    """Writing one of the output files failed; the message names it."""
 
 
 def _open_out(path: str | None):
@@ -84,24 +102,34 @@ def run(trainer: Trainer, steps: int, csv_path: str | None = None,
             for i in range(steps):
                 m = trainer.step()
                 row = _row(m)
-                if fcsv:
-                    if writer is None:
-                        writer = csv.DictWriter(fcsv, fieldnames=list(row))
-                        writer.writeheader()
-                    writer.writerow(row)
-                if fjson:
-                    fjson.write(json.dumps(dict(row, grad_norms=m["grad_norms"])) + "\n")
-                if recorder:
-                    recorder.after_step(trainer)
+                flag, path = "--csv", csv_path
+                try:
+                    if fcsv:
+                        if writer is None:
+                            writer = csv.DictWriter(fcsv, fieldnames=list(row))
+                            writer.writeheader()
+                        writer.writerow(row)
+                    flag, path = "--jsonl", jsonl_path
+                    if fjson:
+                        fjson.write(json.dumps(dict(row, grad_norms=m["grad_norms"])) + "\n")
+                    flag, path = "--record", record
+                    if recorder:
+                        recorder.after_step(trainer)
+                except OSError as e:        # e.g. a full disk
+                    raise _WriteError(f"cannot write {flag} {path}: {e.strerror or e}") from None
                 if progress is not None:
                     if i % 10 == 0 or i == steps - 1:
                         progress.update(bar, completed=i + 1, info=f"loss {m['ema']:.4f}")
                 elif (i + 1) % every == 0 or i == steps - 1:
-                    print(_summary(m), flush=True)
+                    _say(_summary(m))
                     printed = trainer.iteration
     except DivergenceError as e:
         back = trainer.rollback()
+        m = trainer.metrics                     # the figures of the iteration restored
         print(f"rnn-tui: training diverged: {e}; rolled back to iteration {back}", file=sys.stderr)
+        status = 1
+    except _WriteError as e:
+        print(f"rnn-tui: error: {e}; training stopped at iteration {trainer.iteration}", file=sys.stderr)
         status = 1
     except KeyboardInterrupt:
         print("rnn-tui: interrupted", file=sys.stderr)
@@ -109,23 +137,33 @@ def run(trainer: Trainer, steps: int, csv_path: str | None = None,
     finally:
         if progress is not None:
             progress.stop()
-        for f in (fcsv, fjson):
+        for f, path, flag in ((fcsv, csv_path, "--csv"), (fjson, jsonl_path, "--jsonl")):
             if f:
-                f.close()
+                try:
+                    f.close()
+                except OSError as e:            # the last buffered lines (a full disk)
+                    print(f"rnn-tui: error: cannot write {flag} {path}: {e.strerror or e}",
+                          file=sys.stderr)
+                    status = status or 1
         if recorder:
-            recorder.close(trainer)
-            print(f"recording written: {record} (play it with: rnn-tui replay {record})")
+            try:
+                recorder.close(trainer)
+                _say(f"recording written: {record} (play it with: rnn-tui replay {record})")
+            except OSError as e:
+                print(f"rnn-tui: error: cannot write --record {record}: {e.strerror or e}",
+                      file=sys.stderr)
+                status = status or 1
     dt = time.perf_counter() - t0
     done = trainer.iteration - start_it
     if m and printed != m["iteration"]:
-        print(_summary(m))
-    print(f"{done} iterations in {dt:.1f} s ({done / max(dt, 1e-9):.0f} it/s)")
+        _say(_summary(m))
+    _say(f"{done} iteration{'s' if done != 1 else ''} in {dt:.1f} s ({done / max(dt, 1e-9):.0f} it/s)")
     if trainer.last is not None and trainer.sample_text:
-        print("sample:", trainer.resample())
+        _say("sample:", trainer.resample())
     if save:
         try:
             path = checkpoint.save(trainer, save)
-            print(f"checkpoint saved: {path}")
+            _say(f"checkpoint saved: {path}")
         except checkpoint.CheckpointError as e:
             print(f"rnn-tui: error: {e}", file=sys.stderr)
             return 2

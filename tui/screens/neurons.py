@@ -35,7 +35,8 @@ class NeuronScreen(ModalScreen[None]):
     NeuronScreen { background: $background 80%; }
     NeuronScreen > VerticalScroll { border: round $primary; background: $surface; padding: 0 1; }
     """
-    BINDINGS = [("escape", "close", "Close"), ("left", "unit(-1)", "Unit −1"),
+    BINDINGS = [("escape", "close", "Close"), ("q", "close", "Close"), ("u", "close", "Close"),
+                ("left", "unit(-1)", "Unit −1"),
                 ("right", "unit(1)", "Unit +1"), ("enter", "jump", "Go to typed unit"),
                 ("r", "refresh", "New sample")]
 
@@ -66,7 +67,7 @@ class NeuronScreen(ModalScreen[None]):
         u = self.unit
         t = Text()
         t.append(f"Neuron view · unit {u} of {H} (top layer)", style="bold")
-        t.append("   ←/→ unit · type a number + enter · r new sample · esc close\n", style="dim")
+        t.append("   ←/→ unit · type a number + enter · r new sample · esc/u close\n", style="dim")
         if self.typed:
             t.append(f"go to unit: {self.typed}_\n", style="bold yellow")
         lo, hi = ("−1", "+1") if r.activation == "tanh" else ("0", "1")
