@@ -134,3 +134,19 @@ async def test_replay_has_its_own_keys_and_help(tmp_path):
         await pilot.pause(0.2)
         rows = dict(app.screen.rows)
         assert "one frame back / forward" in rows["← j / → k"] and "n" not in rows
+
+
+async def test_a_slow_replay_says_replay_at_once(tmp_path):
+    # --fps 0.5: a frame every 2 s; the status line must not wait for the next frame
+    # (it showed the training hints "[running] … b BPTT" until then)
+    path = tmp_path / "run.jsonl"
+    record(path, "subtraction", 60)
+    app = RnnApp(replay=Replayer(read(path)), replay_fps=0.5)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        await pilot.pause(0.3)
+        status = str(app.query_one("#status").content)
+        assert "replay playing 1/" in status and "BPTT" not in status
+        await pilot.press("space")
+        await wait_until(pilot, lambda: "replay paused 1/" in str(app.query_one("#status").content),
+                         timeout=1.5, what="the paused replay in the status line")

@@ -293,8 +293,13 @@ class RnnApp(App[int]):
         for ev in events_:
             self._on_event(ev)
         if latest is not None and seq != self._seq:
+            prev, first = self.update_msg, self._seq < 0
             self._seq = seq
             self.update_msg = latest
+            if first or prev.running != latest.running:
+                # the status line says what state the run is in: not left for the next
+                # periodic redraw, which a slow replay (--fps 0.5) makes seconds away
+                self._force = True
             self.snapshot = latest.snapshot
             self.bptt_view = latest.bptt
             self.forward_view = latest.forward

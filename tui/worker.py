@@ -490,7 +490,7 @@ class ReplayBackend:
 
     def _run(self) -> None:
         self._publish()
-        next_at = time.perf_counter()
+        next_at = time.perf_counter() + 1.0 / (self.base_fps * self.speed)    # frame 1 is shown too
         while True:
             timeout = max(0.0, next_at - time.perf_counter()) if self.playing else 0.1
             try:
