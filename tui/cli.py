@@ -116,9 +116,9 @@ CONFIG_FLAGS = ("task", "text", "hidden", "layers", "seq_len", "batch", "lr", "o
                 "delay", "temperature", "sample_every")
 RESUME_FLAGS = ("task", "text", "lr")       # what may be given with --load (task: checked against it)
 PRESETS = ("subtraction", "shakespeare", "analects", "vanishing", "exploding")
-# settings that mean something for some tasks only: (tasks, why not for the others)
-TASK_ONLY = {"text": (("charlm",), ""), "bits": (("subtraction",), ""), "delay": (("echo",), ""),
-             "seq_len": (("charlm", "echo", "stack"), "its length is fixed")}
+# settings that mean something for some tasks only
+TASK_ONLY = {"text": ("charlm",), "bits": ("subtraction",), "delay": ("echo",),
+             "seq_len": ("charlm", "echo", "stack")}
 FIXED_LENGTH = {"subtraction": "it is --bits long", "hello": "it is always the 4 steps of h-e-l-l-o"}
 HEADLESS_ONLY = ("steps", "csv", "jsonl", "save", "record", "record_every")
 APP_ONLY = ("paused", "fps", "low_bandwidth", "backend")
@@ -127,6 +127,15 @@ FPS_RANGE = (1.0, 60.0)
 
 def _flag(key: str) -> str:
     return "--" + key.replace("_", "-")
+
+
+def _wrong_task(key: str, task: str, name: str, task_name: str) -> str:
+    """Why setting ``key`` (called ``name``) means nothing for ``task``; "" if it does."""
+    if task in TASK_ONLY.get(key, (task,)):
+        return ""
+    if key == "seq_len":
+        return f"{name} does not apply to {task_name} {task}: {FIXED_LENGTH[task]}"
+    return f"{name} only applies to {task_name} {TASK_ONLY[key][0]} (got {task_name} {task})"
 
 
 def _preset_value(path, key: str, v, action: argparse.Action):
@@ -179,11 +188,9 @@ def load_preset(name: str) -> dict:
     values = {k: _preset_value(path, k, v, actions[k]) for k, v in values.items()}
     task = values.get("task", "charlm")
     for key in values:
-        if key in TASK_ONLY and task not in TASK_ONLY[key][0]:
-            if TASK_ONLY[key][1]:
-                raise UsageError(f"preset {path}: {key} does not apply to task {task}: {FIXED_LENGTH[task]}")
-            raise UsageError(f"preset {path}: {key} only applies to task {TASK_ONLY[key][0][0]} "
-                             f"(this preset's task is {task})")
+        why = _wrong_task(key, task, key, "task")
+        if why:
+            raise UsageError(f"preset {path}: {why}")
     _check_clip(values.get("clip"), values.get("clip_mode"), f"preset {path}: ", "clip", "clip_mode")
     text = values.get("text")
     if text:
@@ -206,7 +213,8 @@ def _check_clip(clip, mode, where: str = "", clip_name: str = "--clip", mode_nam
 
 
 def _check_modes(args: argparse.Namespace) -> None:
-    """Flags that only the app, or only ``--headless``, uses: refused where they would be ignored."""
+    """Flags that only the app, or only ``--headless``, uses: refused where they would be
+    ignored.  Also the app's --fps range, and headless outputs that would overwrite each other."""
     headless = getattr(args, "headless", True)
     unused = [k for k in (APP_ONLY if headless else HEADLESS_ONLY) if getattr(args, k, None) not in (None, False)]
     if unused:
@@ -247,11 +255,11 @@ def config_from_args(args: argparse.Namespace) -> Config:
     task = flags.get("task", values.get("task", "charlm"))
     if task != values.get("task", task):
         # another task than the preset's: its task-specific settings do not carry over
-        values = {k: v for k, v in values.items() if k not in TASK_ONLY or task in TASK_ONLY[k][0]}
-    for key, (tasks, why) in TASK_ONLY.items():
-        if key in flags and task not in tasks:
-            raise UsageError(f"{_flag(key)} does not apply to --task {task}: {FIXED_LENGTH[task]}" if why else
-                             f"{_flag(key)} only applies to --task {tasks[0]} (got --task {task})")
+        values = {k: v for k, v in values.items() if not _wrong_task(k, task, k, "task")}
+    for key in flags:
+        why = _wrong_task(key, task, _flag(key), "--task")
+        if why:
+            raise UsageError(why)
     _check_clip(flags.get("clip"), flags.get("clip_mode"))
     values.update(flags)
     values["task"] = task
