@@ -38,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", "256")
     from tui.app import RnnApp
 
+    cfg = trainer.config
+    work = 6 * cfg.layers * cfg.seq_len * cfg.batch * cfg.hidden * (cfg.hidden + trainer.spec.input_size
+                                                                      + trainer.spec.output_size)
+    if work > 1e10:     # ~10 GFLOP: seconds a step on one core; the first view runs one forward + BPTT
+        print(f"rnn-tui: a step of this network (hidden {cfg.hidden}, seq-len {cfg.seq_len}, batch "
+              f"{cfg.batch}) takes seconds; preparing the first view…", file=sys.stderr, flush=True)
     fps = args.fps or (4.0 if args.low_bandwidth else 10.0)
     app = RnnApp(trainer, fps=fps, paused=args.paused, heavy_hz=0.5 if args.low_bandwidth else 2.0,
                  backend=args.backend or "process")
