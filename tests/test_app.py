@@ -94,10 +94,12 @@ async def test_bptt_apply_equals_one_training_step_and_escape_changes_nothing():
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.mode == "", what="discard")
         assert app.snapshot.iteration == base.iteration
+        assert app.message == "BPTT step-through left: nothing was changed"     # said, not silent
         await bptt_steps(pilot, 2)
         assert app.bptt_view.t == 6
         await pilot.press("a")
         await wait_until(pilot, lambda: app.mode == "" and app.snapshot.iteration == 31, what="apply")
+        assert app.message == "BPTT left: its update was applied (one training step)"
         # the app's checkpoint of that state equals the ordinary run, bit for bit
         assert app.snapshot.metrics["loss"] == ref.metrics["loss"]
 
@@ -132,9 +134,10 @@ async def test_s_writes_a_checkpoint_that_loads(tmp_path, monkeypatch):
         await pilot.press("s")
         await wait_until(pilot, lambda: list(tmp_path.glob("rnn-tui-echo-it25.npz")), what="checkpoint file")
         await wait_until(pilot, lambda: "checkpoint written" in app.message, what="status message")
-        await pilot.press("o")                   # just saved: nothing to lose, no second press
+        await pilot.press("o")                   # just saved: nothing to lose, no warning
         await pilot.pause(0.2)
         assert app.screen.query_one("#path").value.endswith("rnn-tui-echo-it25.npz")   # offered
+        assert not app.screen.query("#warning")
         await pilot.press("escape")
     tr = checkpoint.load(tmp_path / "rnn-tui-echo-it25.npz")
     assert tr.iteration == 25 and tr.config.task == "echo"
@@ -244,8 +247,15 @@ async def test_q_asks_again_before_losing_unsaved_training(tmp_path, monkeypatch
         await pilot.pause(0.2)
         assert app.is_running                                   # 20 unsaved iterations: not yet
         assert any("press q again to quit" in n.message for n in app._notifications)
+        await pilot.press("s", "n")                             # saved, then one more step
+        await wait_until(pilot, lambda: app.snapshot.iteration == 21, what="the save and a step")
+        await pilot.press("q")
+        await pilot.pause(0.2)
+        assert app.is_running
+        assert any("the 1 iteration since the last save (rnn-tui-echo-it20.npz) is not kept"
+                   in n.message for n in app._notifications)
         await pilot.press("s")                                  # saved: nothing left to lose
-        await wait_until(pilot, lambda: app._saved is not None, what="the save")
+        await wait_until(pilot, lambda: app._saved and app._saved[1] == 21, what="the second save")
         await pilot.press("q")
         await pilot.pause(0.2)
         assert not app.is_running
@@ -294,16 +304,15 @@ async def test_o_opens_a_checkpoint_and_says_so_when_it_cannot(tmp_path):
     app = RnnApp(trained("charlm", 5), paused=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await worker_ready(pilot)
-        await pilot.press("o")                                  # a trained run: asks first
+        await pilot.press("o")                  # opens at once (a typed path must not become keys)
         await pilot.pause(0.2)
-        assert app.screen is app.screen_stack[0]
-        assert any("press o again" in n.message for n in app._notifications)
-        await pilot.press("o")
+        warning = str(app.screen.query_one("#warning").content)
+        assert warning == "It replaces the current run: this charlm run is not kept (s saves it)"
         app.screen.query_one("#path").value = str(tmp_path / "junk.npz")
         await pilot.press("enter")
         await wait_until(pilot, lambda: "not an .npz file" in app.message, what="error line")
         assert app.snapshot.task == "charlm"                    # nothing the user had is lost
-        await pilot.press("o", "o")
+        await pilot.press("o")
         app.screen.query_one("#path").value = str(saved)
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.snapshot.task == "echo" and app.snapshot.iteration == 25,
@@ -319,7 +328,7 @@ async def test_tab_in_a_dialog_does_not_switch_panels():
     async with app.run_test(size=(80, 24)) as pilot:
         await worker_ready(pilot)
         assert app.panel == "loss"
-        await pilot.press("o", "o", "tab", "escape")          # o twice: the run has trained
+        await pilot.press("o", "tab", "escape")
         await pilot.pause(0.2)
         assert app.panel == "loss"
         await pilot.press("tab")                                  # on the main screen it does

@@ -489,20 +489,32 @@ class RnnApp(App[int]):
         self.clear_notifications()
         self.notify(text, severity=severity, timeout=timeout)
 
+    def _unsaved(self) -> str:
+        """What replacing the run now would lose, in words; "" if nothing."""
+        it = self.snapshot.iteration
+        if it == 0:
+            return ""
+        if self._saved is None:
+            return f"this {self.task_name} run is not kept (s saves it)"
+        since = it - self._saved[1]
+        if since == 0:
+            return ""
+        return (f"the {since} iteration{'s' if since != 1 else ''} since the last save "
+                f"({Path(self._saved[0]).name}) {'are' if since != 1 else 'is'} not kept")
+
     def _confirmed(self, key: str, what: str) -> bool:
-        """True on the second press of ``key`` within 3 s, or when nothing has been
-        trained yet; the first press explains what the second would throw away."""
+        """True on the second press of ``key`` within 3 s, or when nothing would be
+        lost; the first press explains what the second would throw away."""
         now = time.monotonic()
         ok = self._confirm_key == key and now <= self._confirm_until
         self._confirm_key = None
-        saved = self._saved is not None and self._saved[1] == self.snapshot.iteration
-        if ok or self.snapshot.iteration == 0 or saved:      # nothing would be lost
+        lost = self._unsaved()
+        if ok or not lost:
             if ok:
                 self.clear_notifications()      # the "press again" prompt is answered
             return True
         self._confirm_key, self._confirm_until = key, now + 3.0
-        self._toast(f"press {key} again to {what}: this {self.task_name} run is not kept (s saves it)",
-                    timeout=3)
+        self._toast(f"press {key} again to {what}: {lost}", timeout=3)
         return False
 
     # keys whose binding is off during a step-through (see check_action)
@@ -511,6 +523,8 @@ class RnnApp(App[int]):
     def on_key(self, event: events.Key) -> None:
         """Say why a key does nothing when its binding is off: in a replay, or
         during a step-through (which holds one prepared example)."""
+        if event.key != self._confirm_key:
+            self._confirm_key = None            # "press q again" means the very next key
         if len(self.screen_stack) > 1:
             return
         actions = {b.action.partition("(")[0] for b in self.BINDINGS if event.key in b.key.split(",")}
@@ -578,10 +592,13 @@ class RnnApp(App[int]):
     def action_bptt_apply(self) -> None:
         self._send("bptt", "apply")
         self.mode = ""
+        self._on_event(Event("info", "BPTT left: its update was applied (one training step)"))
 
     def action_leave(self) -> None:
+        what = "BPTT" if self.mode == "bptt" else "forward"
         self._send("bptt" if self.mode == "bptt" else "forward", "discard")
         self.mode = ""
+        self._on_event(Event("info", f"{what} step-through left: nothing was changed"))
 
     def action_forward(self) -> None:
         if self._refused("forward"):
@@ -638,15 +655,16 @@ class RnnApp(App[int]):
         self._send("save", None)
 
     def action_open(self) -> None:
-        if not self._confirmed("o", "open a checkpoint"):
-            return
-
+        # The dialog opens at once (a "press o again" would turn a path typed straight
+        # away into key commands); it says what the loaded run replaces.
         def done(path: str | None) -> None:
             if path:
                 self._send("load", path)
 
+        lost = self._unsaved()
         self.push_screen(PathPrompt("Open checkpoint (.npz)", self._saved[0] if self._saved else "",
-                                    placeholder="path/to/checkpoint.npz"), done)
+                                    placeholder="path/to/checkpoint.npz",
+                                    warning=f"It replaces the current run: {lost}" if lost else ""), done)
 
     def action_export(self) -> None:
         def done(folder: str | None) -> None:
@@ -722,6 +740,7 @@ class RnnApp(App[int]):
         self._draw(force=True)
 
     def action_help(self) -> None:
+        self.clear_notifications()              # a toast would cover the help's lines
         self.push_screen(HelpScreen(self.HELP if self.replay is None else self.REPLAY_HELP))
 
     PALETTE = [

@@ -15,16 +15,21 @@ class PathPrompt(ModalScreen[str | None]):
     PathPrompt { align: center middle; }
     PathPrompt > Vertical { width: 76; max-width: 100%; height: auto;
                             border: round $primary; background: $surface; padding: 0 1; }
+    PathPrompt .-warning { color: $warning; }
     """
     BINDINGS = [("escape", "cancel", "Cancel")]
 
-    def __init__(self, prompt: str, value: str = "", placeholder: str = "", input_id: str = "path"):
+    def __init__(self, prompt: str, value: str = "", placeholder: str = "", input_id: str = "path",
+                 warning: str = ""):
         super().__init__()
         self.prompt, self.value, self.placeholder, self.input_id = prompt, value, placeholder, input_id
+        self.warning = warning
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"{self.prompt} — enter to confirm, esc to cancel")
+            if self.warning:
+                yield Label(self.warning, id="warning", classes="-warning")
             yield Input(value=self.value, placeholder=self.placeholder, id=self.input_id)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
