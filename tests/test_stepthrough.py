@@ -125,3 +125,12 @@ async def test_neuron_view_picks_units_by_arrows_and_typed_number():
             await pilot.press(key)
             await pilot.pause(0.1)
             assert not isinstance(app.screen, NeuronScreen) and app.is_running
+
+
+def test_the_dh_strip_scale_has_one_value_until_there_are_two():
+    from tui.widgets.grad_flow import strip
+
+    bars, scale = strip(np.array([np.nan, np.nan, 2.38]))     # one timestep processed
+    assert scale == "2.38e+00" and bars.plain.count("·") == 2
+    _, scale = strip(np.array([np.nan, 0.1, 10.0]))
+    assert scale == "log scale: ▁ 1.00e-01 … █ 1.00e+01"

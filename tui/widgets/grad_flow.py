@@ -34,6 +34,8 @@ def strip(norms: np.ndarray, focus: int | None = None, cells: int = 2) -> tuple[
             continue
         k = 1 + int(round((math.log10(v) - lo) / span * (len(BARS) - 2)))
         t.append(BARS[k] * cells, style="bold yellow" if i == focus else "magenta")
+    if finite.min() == finite.max():            # one timestep so far: no range to scale
+        return t, f"{finite.min():.2e}"
     return t, f"log scale: ▁ {finite.min():.2e} … █ {finite.max():.2e}"
 
 

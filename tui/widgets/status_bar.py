@@ -10,7 +10,7 @@ from textual.widgets import Static
 def _hint(mode: str, running: bool) -> str:
     """The keys that matter now, shortest first-needed first (the line may be cut)."""
     if mode.startswith("replay"):
-        return "? help · space play/pause · ←/→ seek · +/- speed"
+        return "? help · space play · ←/→ seek · +/- speed"
     if mode.startswith("BPTT"):
         return "← back in time · → undo · a apply · esc discard"
     if mode.startswith("forward"):
