@@ -257,8 +257,7 @@ async def test_q_asks_again_before_losing_unsaved_training(tmp_path, monkeypatch
         await pilot.press("s")                                  # saved: nothing left to lose
         await wait_until(pilot, lambda: app._saved and app._saved[1] == 21, what="the second save")
         await pilot.press("q")
-        await pilot.pause(0.2)
-        assert not app.is_running
+        await wait_until(pilot, lambda: not app.is_running, timeout=5, what="the app to quit")
     assert app.return_code == 0
 
 
@@ -275,8 +274,7 @@ async def test_a_second_q_quits_and_a_confirmed_prompt_is_cleared():
         await pilot.press("n")
         await wait_until(pilot, lambda: app.snapshot.iteration == 1, what="a step")
         await pilot.press("q", "q")
-        await pilot.pause(0.2)
-        assert not app.is_running
+        await wait_until(pilot, lambda: not app.is_running, timeout=5, what="the app to quit")
 
 
 async def test_the_app_really_trains_in_its_worker():
