@@ -473,3 +473,20 @@ def test_panels_of_one_example_are_redrawn_together():
     assert RnnApp.same_example({"plot", "preds"}, everything) == {"plot"}     # waits for the heatmap
     assert RnnApp.same_example({"heatmap"}, everything) == {"heatmap", "preds", "grads"}
     assert RnnApp.same_example({"preds"}, {"predictions"}) == {"preds"}       # heatmap not on screen
+
+
+async def test_a_palette_command_that_asks_first_works_when_chosen_twice():
+    app = RnnApp(trained("charlm", 5), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        for attempt in range(2):
+            await pilot.press("ctrl+p")
+            await pilot.pause(0.3)
+            await pilot.press(*"Task: subtraction")
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+            await pilot.pause(0.3)
+            if attempt == 0:
+                assert any("press 2 again" in n.message for n in app._notifications)
+                assert app.snapshot.task == "charlm"
+        await wait_until(pilot, lambda: app.snapshot.task == "subtraction", what="the task switch")

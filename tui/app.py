@@ -523,10 +523,11 @@ class RnnApp(App[int]):
     def on_key(self, event: events.Key) -> None:
         """Say why a key does nothing when its binding is off: in a replay, or
         during a step-through (which holds one prepared example)."""
-        if event.key != self._confirm_key:
-            self._confirm_key = None            # "press q again" means the very next key
         if len(self.screen_stack) > 1:
             return
+        if event.key not in (self._confirm_key, "ctrl+p"):
+            # "press q again" means the very next key (the palette may give the same command)
+            self._confirm_key = None
         actions = {b.action.partition("(")[0] for b in self.BINDINGS if event.key in b.key.split(",")}
         if not actions:
             return
