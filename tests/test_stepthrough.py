@@ -134,3 +134,22 @@ def test_the_dh_strip_scale_has_one_value_until_there_are_two():
     assert scale == "2.38e+00" and bars.plain.count("·") == 2
     _, scale = strip(np.array([np.nan, 0.1, 10.0]))
     assert scale == "log scale: ▁ 1.00e-01 … █ 1.00e+01"
+
+
+async def test_subtraction_predictions_in_bptt_are_of_the_step_through_example():
+    # the panel once took a, b and a−b from the last example trained on but the
+    # probabilities from the step-through's next example, marking right answers wrong
+    app = RnnApp(trained("subtraction", 200), paused=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await worker_ready(pilot)
+        last = (int(app.snapshot.info["a"]), int(app.snapshot.info["b"]))
+        await pilot.press("b")
+        await wait_until(pilot, lambda: app.bptt_view is not None, what="BPTT mode")
+        await pilot.pause(0.3)
+        view = app.bptt_view
+        a = sum(int(x[0]) << i for i, x in enumerate(view.labels))
+        b = sum(int(x[1]) << i for i, x in enumerate(view.labels))
+        assert (a, b) != last                            # another example than the last trained
+        text = str(app.query_one("#preds").content)
+        assert f"a = {a:>3}  {a:08b}" in text and f"b = {b:>3}  {b:08b}" in text
+        assert f"a−b = {a - b:>3}  {a - b:08b}" in text

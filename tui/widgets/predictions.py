@@ -55,15 +55,19 @@ class Predictions(Static):
         if key == self._key:
             return
         self._key = key
-        if snap.task == "subtraction" and "a" in snap.info:
-            self.update(self._subtraction(snap, probs))
+        if snap.task == "subtraction" and labels and all(len(x) == 2 for x in labels):
+            self.update(self._subtraction(snap, probs, labels, targets))
         elif snap.task == "stack":
             self.update(self._regression(snap, probs, targets))
         else:
             self.update(self._symbols(snap, probs, labels, targets))
 
-    def _subtraction(self, snap, probs) -> Text:
-        a, b, c = int(snap.info["a"]), int(snap.info["b"]), int(snap.info["c"])
+    def _subtraction(self, snap, probs, labels, targets) -> Text:
+        # a, b and a−b from the example shown (LSB first), which in a step-through is the
+        # step-through's, not the last one trained on
+        a = sum(int(x[0]) << i for i, x in enumerate(labels))
+        b = sum(int(x[1]) << i for i, x in enumerate(labels))
+        c = sum(int(y) << i for i, y in enumerate(targets))
         T = probs.shape[0]
         p = probs[:, 0]                                        # LSB first
         pred = int(sum(1 << i for i in range(T) if p[i] > 0.5))
