@@ -490,3 +490,18 @@ async def test_a_palette_command_that_asks_first_works_when_chosen_twice():
                 assert any("press 2 again" in n.message for n in app._notifications)
                 assert app.snapshot.task == "charlm"
         await wait_until(pilot, lambda: app.snapshot.task == "subtraction", what="the task switch")
+
+
+async def test_the_footer_drops_and_regains_the_palette_key_on_resize():
+    from textual.widgets._footer import FooterKey
+
+    app = RnnApp(trained("subtraction", 5), paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await worker_ready(pilot)
+        keys = lambda: [k.key for k in app.query(FooterKey)]      # noqa: E731
+        assert "ctrl+p" in keys()
+        await pilot.resize_terminal(60, 20)
+        await wait_until(pilot, lambda: "ctrl+p" not in keys(), what="no palette key at 60 columns")
+        assert "q" in keys()
+        await pilot.resize_terminal(160, 48)
+        await wait_until(pilot, lambda: "ctrl+p" in keys(), what="the palette key back at 160 columns")

@@ -255,7 +255,9 @@ class RnnApp(App[int]):
             tabs.active = f"tab-{self.panel}"
         footer = self.query_one(Footer)
         footer.compact = not wide                       # the footer's keys fit in 80 columns
-        footer.show_command_palette = wide              # (ctrl+p still opens it)
+        if footer.show_command_palette != wide:         # (ctrl+p still opens it)
+            footer.show_command_palette = wide
+            footer.refresh(recompose=True)              # Footer does not redo its keys for this
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
         if event.tab is None or event.tab.id != event.tabs.active:

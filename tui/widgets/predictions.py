@@ -146,9 +146,10 @@ class Predictions(Static):
                  "the target is the previous input x_{t−1}.\n", style="dim")
         T = probs.shape[0]
         for i in range(max(0, T - 2), T):
-            t.append(f"t={i}  output ", style="bold")
+            head = f"t={i}  "
+            t.append(f"{head}output ", style="bold")
             t.append(" ".join(f"{v:+.2f}" for v in probs[i]))
-            t.append("\n      target ", style="bold")
+            t.append(f"\n{' ' * len(head)}target ", style="bold")       # values under values
             t.append(targets[i] if i < len(targets) else "")
             t.append("\n")
         m = snap.metrics
