@@ -153,3 +153,32 @@ async def test_subtraction_predictions_in_bptt_are_of_the_step_through_example()
         text = str(app.query_one("#preds").content)
         assert f"a = {a:>3}  {a:08b}" in text and f"b = {b:>3}  {b:08b}" in text
         assert f"a−b = {a - b:>3}  {a - b:08b}" in text
+
+
+def test_closing_the_gradient_check_stops_it_and_keeps_the_keys_sent_meanwhile():
+    from collections import deque
+
+    from tui.worker import TrainLoop
+
+    published = []
+    loop = TrainLoop(trained("charlm", 5), published.append, paused=False)
+    sent = deque([("pause",), ("gradcheck_cancel",)])        # typed while the check runs
+    loop._recv = lambda timeout: sent.popleft() if sent else None
+    loop.cmd_gradcheck(entries=8)
+    checks = [u.gradcheck for u in published if u.gradcheck is not None]
+    assert checks and not any(c.done for c in checks)        # stopped before the end
+    assert checks[-1].checked < checks[-1].total
+    assert loop.pending is None and loop.trainer.iteration == 5
+    assert loop.running                                       # as before the check
+    assert list(loop._backlog) == [("pause",)]                # kept, handled next
+    assert loop._next(0) == ("pause",) and loop._next(0) is None
+
+
+def test_a_finished_gradient_check_resumes_training_that_was_running():
+    from tui.worker import TrainLoop
+
+    published = []
+    loop = TrainLoop(trained("echo", 5), published.append, paused=False)
+    loop.cmd_gradcheck(entries=2)
+    assert published[-1].gradcheck.done and not published[-1].gradcheck.error
+    assert loop.running and loop.pending is None

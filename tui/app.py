@@ -616,7 +616,9 @@ class RnnApp(App[int]):
         if self._refused("gradcheck"):
             return
         self.backend.slot.gradcheck = None
-        self.push_screen(GradcheckScreen())
+        # closing the screen stops a check still running (the worker would be busy for
+        # minutes on a large model, with every other key waiting behind it)
+        self.push_screen(GradcheckScreen(), lambda _: self._send("gradcheck_cancel"))
         self._send("gradcheck")
 
     def action_neurons(self) -> None:

@@ -44,6 +44,10 @@ def _tune_process() -> None:
         pass
 
 
+class _Cancelled(Exception):
+    """A gradient check was stopped: its screen was closed."""
+
+
 class TrainLoop:
     """Runs training steps between commands and publishes what the UI needs."""
 
@@ -57,6 +61,8 @@ class TrainLoop:
         self.fwd_shown = 0             # forward step-through: timesteps revealed
         self.gradcheck_grad_fn = None  # tests swap in a deliberately wrong backward
         self.neuron_draws = 0          # neuron views drawn so far
+        self._recv = lambda timeout: None
+        self._backlog: deque = deque()  # commands read ahead while a gradient check ran
         self.quit = False
         self.dirty = True
         self.warning = ""
@@ -66,12 +72,13 @@ class TrainLoop:
 
     def run(self, recv) -> None:
         """``recv(timeout)`` returns the next command or None."""
+        self._recv = recv
         last = 0.0
         while not self.quit:
-            cmd = recv(0 if self.running else 0.05)
+            cmd = self._next(0 if self.running else 0.05)
             while cmd is not None and not self.quit:
                 self.handle(cmd)
-                cmd = recv(0)
+                cmd = self._next(0)
             if self.quit:
                 break
             if self.running:
@@ -80,6 +87,21 @@ class TrainLoop:
             if self.dirty or (self.running and now - last >= self.interval):
                 self._publish_snapshot(now)
                 last = now
+
+    def _next(self, timeout: float):
+        """The next command: first those read ahead while a long command ran."""
+        return self._backlog.popleft() if self._backlog else self._recv(timeout)
+
+    def _cancelled(self) -> bool:
+        """Read the commands sent so far (kept for later); True if one cancels the
+        long command now running (``gradcheck_cancel``, or ``quit``, which stays queued)."""
+        while (cmd := self._recv(0)) is not None:
+            if cmd[0] == "gradcheck_cancel":
+                return True
+            self._backlog.append(cmd)
+            if cmd[0] == "quit":
+                return True
+        return False
 
     def _train_one(self) -> None:
         from core.trainer import DivergenceError
@@ -299,6 +321,7 @@ class TrainLoop:
         from tui.messages import GradcheckProgress
 
         own = self.pending is None
+        was_running = self.running
         if own:
             self._prepare()
             if self.pending is None:            # the next example's loss is not finite
@@ -311,6 +334,8 @@ class TrainLoop:
         last = [0.0]
 
         def progress(done, tot):
+            if self._cancelled():               # the check's screen was closed (or the app quits)
+                raise _Cancelled
             now = time.perf_counter()
             if now - last[0] > 0.1:
                 last[0] = now
@@ -322,12 +347,19 @@ class TrainLoop:
                             entries=entries, rng=np.random.default_rng(tr.iteration),
                             grad_fn=self.gradcheck_grad_fn, progress=progress)
             out = GradcheckProgress(True, total, total, tuple(res))
+        except _Cancelled:
+            out = None                          # its screen is gone: nothing to show
         except Exception as e:  # reported on screen, never kills the worker
             out = GradcheckProgress(True, 0, total, (), error=f"{type(e).__name__}: {e}")
         if own:
             tr.discard(p)
             self.pending = None
-        self.publish(Update(gradcheck=out))
+            self.running = was_running          # a check does not pause training for good
+        if out is not None:
+            self.publish(Update(gradcheck=out))
+
+    def cmd_gradcheck_cancel(self):
+        """Closing the check's screen after it finished: nothing to stop."""
 
     def cmd_neurons(self):
         from core.neurons import neuron_report

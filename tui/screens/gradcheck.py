@@ -55,7 +55,7 @@ class GradcheckScreen(ModalScreen[None]):
             self.query_one("#gc-table", Static).update(f"checking… {prog.checked}/{prog.total} entries")
             return
         table = Table(box=None, header_style="bold")
-        for col in ("parameter", "shape", "entries (≠ 0)", "max rel. error", "median", f"< {prog.tolerance:g}"):
+        for col in ("parameter", "shape", "checked (≠ 0)", "max rel. error", "median", f"< {prog.tolerance:g}"):
             table.add_column(col, justify="right" if col not in ("parameter",) else "left")
         ok_all = True
         for r in prog.results:
@@ -69,8 +69,10 @@ class GradcheckScreen(ModalScreen[None]):
         grid = Table.grid()
         grid.add_row(table)
         grid.add_row(verdict)
-        grid.add_row(Text("entries (≠ 0): checked, and how many of them carry a gradient "
-                          "(mostly those; zeros agree trivially)", style="dim"))
+        most = max((r.checked for r in prog.results), default=0)
+        grid.add_row(Text(f"checked (≠ 0): entries sampled (at most {most} per parameter), and how "
+                          "many of them carry a gradient (mostly those; zeros agree trivially)",
+                          style="dim"))
         self.query_one("#gc-table", Static).update(grid)
         self.verdict = ok_all
 
