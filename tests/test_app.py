@@ -505,3 +505,16 @@ async def test_the_footer_drops_and_regains_the_palette_key_on_resize():
         assert "q" in keys()
         await pilot.resize_terminal(160, 48)
         await wait_until(pilot, lambda: "ctrl+p" in keys(), what="the palette key back at 160 columns")
+
+
+async def test_gradient_panel_follows_a_task_switch_before_any_step():
+    app = RnnApp(trained("stack", 0), paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await worker_ready(pilot)
+        await pilot.pause(0.3)
+        grads = lambda: str(app.query_one(GradFlow).content)      # noqa: E731
+        assert "batch of 8" in grads()
+        await pilot.press("2")                                     # nothing trained: no second press
+        await wait_until(pilot, lambda: app.snapshot.task == "subtraction", what="subtraction")
+        await wait_until(pilot, lambda: "batch of 8" not in grads() and "t=7" in grads(),
+                         what="subtraction's gradient panel")

@@ -86,7 +86,10 @@ class GradFlow(Static):
 
     def show_live(self, snap, replay: bool = False) -> None:
         self._last = (self.show_live, (snap, replay))
-        key = ("live", snap.iteration, self.net_layer, self.content_size, replay)
+        # the task and the norms too: after a task switch or a reset the iteration can be
+        # the same (0) while everything shown has changed
+        key = ("live", snap.task, snap.iteration, snap.dh_norm.shape, snap.dh_norm.tobytes()[:64],
+               self.net_layer, self.content_size, replay)
         if key == self._key:
             return
         self._key = key
