@@ -477,13 +477,15 @@ def test_panels_of_one_example_are_redrawn_together():
 
 async def test_a_palette_command_that_asks_first_works_when_chosen_twice():
     app = RnnApp(trained("charlm", 5), paused=True)
+    app.CONFIRM_SECONDS = 60.0        # what is tested is the palette's path, not a busy machine's speed
     async with app.run_test(size=(100, 30)) as pilot:
         await worker_ready(pilot)
         for attempt in range(2):
             await pilot.press("ctrl+p")
             await pilot.pause(0.3)
-            await pilot.press(*"Task: subtraction")
-            await pilot.pause(0.5)
+            await pilot.press(*"task: subtr")
+            await wait_until(pilot, lambda: "Task: subtraction" in str(
+                app.screen.query_one("CommandList").get_option_at_index(0).prompt), what="the entry")
             await pilot.press("enter")
             await pilot.pause(0.3)
             if attempt == 0:

@@ -491,6 +491,8 @@ class RnnApp(App[int]):
         self.clear_notifications()
         self.notify(text, severity=severity, timeout=timeout)
 
+    CONFIRM_SECONDS = 5.0       # a second press (or the palette's same command) within this
+
     def _unsaved(self) -> str:
         """What replacing the run now would lose, in words; "" if nothing."""
         it = self.snapshot.iteration
@@ -505,7 +507,7 @@ class RnnApp(App[int]):
                 f"({Path(self._saved[0]).name}) {'are' if since != 1 else 'is'} not kept")
 
     def _confirmed(self, key: str, what: str) -> bool:
-        """True on the second press of ``key`` within 3 s, or when nothing would be
+        """True on the second press of ``key`` within 5 s, or when nothing would be
         lost; the first press explains what the second would throw away."""
         now = time.monotonic()
         ok = self._confirm_key == key and now <= self._confirm_until
@@ -515,8 +517,8 @@ class RnnApp(App[int]):
             if ok:
                 self.clear_notifications()      # the "press again" prompt is answered
             return True
-        self._confirm_key, self._confirm_until = key, now + 3.0
-        self._toast(f"press {key} again to {what}: {lost}", timeout=3)
+        self._confirm_key, self._confirm_until = key, now + self.CONFIRM_SECONDS
+        self._toast(f"press {key} again to {what}: {lost}", timeout=self.CONFIRM_SECONDS)
         return False
 
     # keys whose binding is off during a step-through (see check_action)
