@@ -343,6 +343,7 @@ async def test_palette_offers_only_what_applies_now():
         assert "Stacked networks: next layer" not in titles      # one layer
         assert "Resample text" not in titles                      # not a language model
         assert "Roll back to the last backup" not in titles       # nothing diverged
+        assert "Screenshot" not in titles and any(t.startswith("Export") for t in titles)
 
 
 async def test_learning_rate_keys_stop_at_the_limit():

@@ -782,7 +782,9 @@ class RnnApp(App[int]):
     ]
 
     def get_system_commands(self, screen):
-        yield from super().get_system_commands(screen)
+        # Textual's own "Screenshot" writes to ~/Downloads, which may not exist (it fails
+        # there); "Export" (e) saves the screen too, in a folder the user picks
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Screenshot")
         for title, key, action in self.PALETTE:
             _, name, params = parse_action(action)
             if self.check_action(name, params) and not self._why_not(name):
