@@ -261,22 +261,6 @@ async def test_q_asks_again_before_losing_unsaved_training(tmp_path, monkeypatch
     assert app.return_code == 0
 
 
-async def test_a_second_q_quits_and_a_confirmed_prompt_is_cleared():
-    app = RnnApp(trained("echo", 20), paused=True)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await worker_ready(pilot)
-        await pilot.press("R")
-        await pilot.pause(0.1)
-        assert any("press R again" in n.message for n in app._notifications)
-        await pilot.press("R")
-        await wait_until(pilot, lambda: app.snapshot.iteration == 0, what="the reset")
-        assert not any("press R again" in n.message for n in app._notifications)
-        await pilot.press("n")
-        await wait_until(pilot, lambda: app.snapshot.iteration == 1, what="a step")
-        await pilot.press("q", "q")
-        await wait_until(pilot, lambda: not app.is_running, timeout=5, what="the app to quit")
-
-
 async def test_the_app_really_trains_in_its_worker():
     app = RnnApp(trained("subtraction", 1))
     async with app.run_test(size=(100, 30)) as pilot:
@@ -402,8 +386,10 @@ async def test_reset_asks_first_and_z_says_when_there_is_nothing_to_roll_back():
         await pilot.press("R")
         await pilot.pause(0.3)
         assert app.snapshot.iteration == 30                       # not yet
+        assert any("press R again" in n.message for n in app._notifications)
         await pilot.press("R")
         await wait_until(pilot, lambda: app.snapshot.iteration == 0, what="the reset")
+        assert not any("press R again" in n.message for n in app._notifications)   # answered
 
 
 async def test_bptt_formulas_fit_the_all_panels_layout():

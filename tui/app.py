@@ -600,10 +600,10 @@ class RnnApp(App[int]):
         self._on_event(Event("info", "BPTT left: its update was applied (one training step)"))
 
     def action_leave(self) -> None:
-        what = "BPTT" if self.mode == "bptt" else "forward"
-        self._send("bptt" if self.mode == "bptt" else "forward", "discard")
-        self.mode = ""
-        self._on_event(Event("info", f"{what} step-through left: nothing was changed"))
+        kind, self.mode = self.mode, ""         # "bptt" or "forward": also the command's name
+        self._send(kind, "discard")
+        self._on_event(Event("info", f"{'BPTT' if kind == 'bptt' else kind} step-through left: "
+                                     "nothing was changed"))
 
     def action_forward(self) -> None:
         if self._refused("forward"):

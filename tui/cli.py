@@ -164,9 +164,9 @@ def load_preset(name: str) -> dict:
     from core.config import samples_dir
 
     path = Path(name)
-    if not name or not path.suffix:
+    if not path.suffix:
         path = samples_dir() / "presets" / f"{name}.toml"
-        if not name or not path.is_file():
+        if name not in PRESETS or not path.is_file():
             raise UsageError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)} "
                              "or give a .toml file")
     if not path.is_file():
