@@ -226,7 +226,7 @@ def _selfcheck() -> None:
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from core.model import Spec, loss_and_grads
+    from rnn_tui.core.model import Spec, loss_and_grads
 
     # char-LM: same params, one window, carried hprev
     text = (Path(__file__).resolve().parent.parent / "samples" / "tinyshakespeare.txt").read_text()[:5000]
@@ -250,14 +250,14 @@ def _selfcheck() -> None:
     assert abs(nloss - loss) < 1e-9 and worst < 1e-9
 
     # subtraction: weights transposed, biases zero; tutorial update = -gradient
-    from core.model import Spec as S2
+    from rnn_tui.core.model import Spec as S2
     sub = NaiveSubtraction()
     a_int, b_int = 201, 57
     spec2 = S2(input_size=2, hidden_size=16, output_size=1, activation="sigmoid",
                head="sigmoid_mse", index_input=False)
     params2 = {"Wxh": sub.weight_0.T.copy(), "Whh": sub.weight_h.T.copy(), "bh": np.zeros(16),
                "Why": sub.weight_1.T.copy(), "by": np.zeros(1)}
-    from core.tasks import Subtraction
+    from rnn_tui.core.tasks import Subtraction
     batch = Subtraction(8).encode(np.array([a_int]), np.array([b_int]))
     _, g2, _ = loss_and_grads(spec2, params2, batch.x, batch.y, np.full((1, 1, 16), 0.1), batch.mask)
     _, _, (u0, u1, uh) = sub.train_example(a_int, b_int, update=False)

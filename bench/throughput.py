@@ -48,9 +48,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from core.config import Config                                        # noqa: E402
-from core.heap import keep_freed_memory                               # noqa: E402
-from core.trainer import Trainer                                      # noqa: E402
+from rnn_tui.core.config import Config                                        # noqa: E402
+from rnn_tui.core.heap import keep_freed_memory                               # noqa: E402
+from rnn_tui.core.trainer import Trainer                                      # noqa: E402
 from naive_reference import NaiveCharLM, NaiveSubtraction             # noqa: E402
 
 SHAKESPEARE = ROOT / "samples" / "tinyshakespeare.txt"

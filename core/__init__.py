@@ -3,7 +3,7 @@
 Imports nothing from textual, rich or plotext.
 """
 
-from core.config import Config, ConfigError
-from core.trainer import DivergenceError, Snapshot, Trainer
+from rnn_tui.core.config import Config, ConfigError
+from rnn_tui.core.trainer import DivergenceError, Snapshot, Trainer
 
 __all__ = ["Config", "ConfigError", "DivergenceError", "Snapshot", "Trainer"]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.config import Config, ConfigError
+from rnn_tui.core.config import Config, ConfigError
 
 FORMAT = "rnn-tui-checkpoint"
 VERSION = 1
@@ -117,7 +117,7 @@ def load(path: str | os.PathLike, text: str | None = None, expect_task: str | No
         text: use this corpus instead of the one recorded (its vocabulary must match).
         expect_task: refuse the file unless it was saved for this task.
     """
-    from core.trainer import Trainer
+    from rnn_tui.core.trainer import Trainer
 
     data = read(path)
     try:

@@ -9,9 +9,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.model import ACTIVATIONS
-from core.optim import CLIP_MODES, OPTIMIZERS
-from core.tasks import TASKS, CharLM, Echo, Hello, Stack, Subtraction
+from rnn_tui.core.model import ACTIVATIONS
+from rnn_tui.core.optim import CLIP_MODES, OPTIMIZERS
+from rnn_tui.core.tasks import TASKS, CharLM, Echo, Hello, Stack, Subtraction
 
 TASK_CLASSES = {"charlm": CharLM, "subtraction": Subtraction, "echo": Echo,
                 "hello": Hello, "stack": Stack}
@@ -194,7 +194,7 @@ def read_text(path: str) -> str:
 
 def build_task(cfg: Config):
     """The task object for a resolved config."""
-    from core.tasks import TaskError
+    from rnn_tui.core.tasks import TaskError
 
     try:
         if cfg.task == "charlm":

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.model import Spec, backward, forward
+from rnn_tui.core.model import Spec, backward, forward
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.losses import HEADS, Head
+from rnn_tui.core.losses import HEADS, Head
 
 ACTIVATIONS = ("tanh", "sigmoid")
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.model import forward
-from core.sampling import sample
+from rnn_tui.core.model import forward
+from rnn_tui.core.sampling import sample
 
 FEATURES = {
     "space": lambda c: c == " ",

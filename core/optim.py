@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from core.model import flat_dict, flat_of
+from rnn_tui.core.model import flat_dict, flat_of
 
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "adam")
 CHUNK = 65536          # elements per optimizer pass (512 KiB in float64: stays in L2)

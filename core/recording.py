@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.trainer import FrozenDict, History, Snapshot, _frozen
+from rnn_tui.core.trainer import FrozenDict, History, Snapshot, _frozen
 
 FORMAT = "rnn-tui-recording"
 VERSION = 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.model import Spec, _act, layer_names
+from rnn_tui.core.model import Spec, _act, layer_names
 
 
 def sample(spec: Spec, params: dict[str, np.ndarray], h: np.ndarray, seed_ix: int, n: int,

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.config import Config, build_task, check_memory
-from core.model import BPTT, Cache, Spec, flat_of, forward, init_params, layer_names
-from core.optim import clip_grads, grad_norms, make_optimizer
-from core.sampling import sample
+from rnn_tui.core.config import Config, build_task, check_memory
+from rnn_tui.core.model import BPTT, Cache, Spec, flat_of, forward, init_params, layer_names
+from rnn_tui.core.optim import clip_grads, grad_norms, make_optimizer
+from rnn_tui.core.sampling import sample
 
 
 class DivergenceError(RuntimeError):
@@ -451,7 +451,7 @@ class Trainer:
 
     def forward_view(self, pending: Pending, shown: int) -> ForwardView:
         """What the forward step-through shows after revealing ``shown`` timesteps."""
-        from core.model import forward_terms
+        from rnn_tui.core.model import forward_terms
 
         cache = pending.cache
         T = cache.h.shape[1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from core import Config, Trainer
+from rnn_tui.core import Config, Trainer
 
 PRETRAIN = {"charlm": 300, "subtraction": 1500, "echo": 400, "hello": 150, "stack": 400}
 

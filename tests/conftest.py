@@ -14,11 +14,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def run_cli():
-    """Run the real entry point (``python -m tui ...``) in a subprocess, output piped."""
+    """Run the real entry point (``python -m rnn_tui ...``) in a subprocess, output piped."""
 
     def run(*args, timeout: float = 120, cwd=REPO) -> subprocess.CompletedProcess:
         env = dict(os.environ, PYTHONIOENCODING="utf-8", PYTHONPATH=str(REPO))
-        return subprocess.run([sys.executable, "-m", "tui", *map(str, args)], cwd=cwd,
+        return subprocess.run([sys.executable, "-m", "rnn_tui", *map(str, args)], cwd=cwd,
                               capture_output=True, text=True, timeout=timeout, env=env,
                               stdin=subprocess.DEVNULL)
 

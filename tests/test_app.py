@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import checkpoint
+from rnn_tui.core import checkpoint
 from tests.app_helpers import bptt_steps, trained, wait_until, worker_ready
-from tui.app import RnnApp
-from tui.screens.help import HelpScreen
-from tui.widgets.grad_flow import GradFlow
-from tui.widgets.heatmap import Heatmap
-from tui.widgets.loss_plot import LossPlot
-from tui.widgets.status_bar import StatusBar
+from rnn_tui.tui.app import RnnApp
+from rnn_tui.tui.screens.help import HelpScreen
+from rnn_tui.tui.widgets.grad_flow import GradFlow
+from rnn_tui.tui.widgets.heatmap import Heatmap
+from rnn_tui.tui.widgets.loss_plot import LossPlot
+from rnn_tui.tui.widgets.status_bar import StatusBar
 
 
 
@@ -361,7 +361,7 @@ async def test_divergence_line_starts_with_what_to_do_at_80_columns():
 
 
 def test_loss_plot_keeps_where_training_started_and_uses_whole_iterations():
-    from tui.widgets.loss_plot import downsample, int_ticks
+    from rnn_tui.tui.widgets.loss_plot import downsample, int_ticks
 
     it = np.arange(1, 1001)
     raw = np.linspace(5.0, 1.0, 1000)

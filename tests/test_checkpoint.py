@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import checkpoint
-from core.checkpoint import CheckpointError
-from core.config import Config
-from core.trainer import Trainer
+from rnn_tui.core import checkpoint
+from rnn_tui.core.checkpoint import CheckpointError
+from rnn_tui.core.config import Config
+from rnn_tui.core.trainer import Trainer
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 TINY = str(SAMPLES / "tiny.txt")          # 96 characters: streams wrap and reset often

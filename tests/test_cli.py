@@ -1,4 +1,4 @@
-"""The real entry point, ``python -m tui --headless``, run in subprocesses with piped output."""
+"""The real entry point, ``python -m rnn_tui --headless``, run in subprocesses with piped output."""
 
 from __future__ import annotations
 
@@ -169,7 +169,7 @@ def test_short_windows_run_and_delay_is_only_checked_for_echo(run_cli):
 
 
 def test_a_clip_threshold_alone_turns_clipping_on():
-    from tui.cli import build_parser, config_from_args
+    from rnn_tui.tui.cli import build_parser, config_from_args
 
     cfg = config_from_args(build_parser().parse_args(["--task", "subtraction", "--clip", "1"]))
     assert (cfg.clip_mode, cfg.clip) == ("value", 1.0)       # the task's default is no clipping
@@ -214,7 +214,7 @@ def test_a_closed_pipe_does_not_stop_the_files_being_written(tmp_path):
     from tests.conftest import REPO
 
     fcsv = tmp_path / "m.csv"
-    proc = subprocess.Popen([sys.executable, "-m", "tui", "--headless", "--task", "subtraction",
+    proc = subprocess.Popen([sys.executable, "-m", "rnn_tui", "--headless", "--task", "subtraction",
                              "--steps", "2000", "--csv", str(fcsv)], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     assert proc.stdout.readline().startswith(b"iter ")       # `| head -1`

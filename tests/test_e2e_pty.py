@@ -19,7 +19,7 @@ ANSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]|\
 
 def _command() -> list[str]:
     exe = shutil.which("rnn-tui", path=os.path.dirname(sys.executable)) or shutil.which("rnn-tui")
-    return [exe] if exe else [sys.executable, "-m", "tui"]
+    return [exe] if exe else [sys.executable, "-m", "rnn_tui"]
 
 
 class Term:

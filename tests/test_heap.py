@@ -13,9 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # Page faults are counted, not timed: the same run gives nearly the same count on a busy machine.
 SCRIPT = textwrap.dedent("""
     import resource, sys
-    from core.config import Config
-    from core.heap import keep_freed_memory
-    from core.trainer import Trainer
+    from rnn_tui.core.config import Config
+    from rnn_tui.core.heap import keep_freed_memory
+    from rnn_tui.core.trainer import Trainer
     kept = keep_freed_memory() if sys.argv[1] == "keep" else False
     t = Trainer(Config(task="charlm", text="samples/tinyshakespeare.txt", batch=32))
     for _ in range(5):
@@ -47,7 +47,7 @@ def test_training_steps_stop_faulting_in_fresh_memory():
 
 def _headless_faults(steps: int) -> int:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
-    subprocess.run([sys.executable, "-m", "tui", "--headless", "--task", "charlm", "--batch", "32",
+    subprocess.run([sys.executable, "-m", "rnn_tui", "--headless", "--task", "charlm", "--batch", "32",
                     "--steps", str(steps)], capture_output=True, check=True, cwd=ROOT)
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt - before
 

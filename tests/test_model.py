@@ -10,9 +10,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from core.gradcheck import gradcheck
-from core.losses import HEADS
-from core.model import BPTT, Spec, backward, forward, layer_names
+from rnn_tui.core.gradcheck import gradcheck
+from rnn_tui.core.losses import HEADS
+from rnn_tui.core.model import BPTT, Spec, backward, forward, layer_names
 
 T, H, D_DENSE, D_INDEX, V = 5, 6, 3, 5, 4
 TOL = 1e-7
@@ -259,8 +259,8 @@ def test_softmax_stays_exact_for_huge_logits(dtype):
 def test_optimizer_with_touched_columns_equals_the_dense_update(name):
     """Telling the optimizer which Wxh columns have a gradient is only a shortcut:
     the parameters and optimizer state come out bit-identical."""
-    from core.model import init_params
-    from core.optim import make_optimizer
+    from rnn_tui.core.model import init_params
+    from rnn_tui.core.optim import make_optimizer
     spec = Spec(input_size=30, hidden_size=7, output_size=30)
     rng = np.random.default_rng(5)
     x = rng.integers(0, 30, size=(6, 2))

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from core import Config, Trainer
-from core.recording import Recorder, RecordingError, Replayer, read
+from rnn_tui.core import Config, Trainer
+from rnn_tui.core.recording import Recorder, RecordingError, Replayer, read
 from tests.app_helpers import wait_until, worker_ready
-from tui.app import RnnApp
-from tui.widgets.grad_flow import GradFlow
-from tui.widgets.heatmap import Heatmap
-from tui.widgets.loss_plot import LossPlot
-from tui.widgets.predictions import Predictions
-from tui.widgets.sample_text import SampleText
+from rnn_tui.tui.app import RnnApp
+from rnn_tui.tui.widgets.grad_flow import GradFlow
+from rnn_tui.tui.widgets.heatmap import Heatmap
+from rnn_tui.tui.widgets.loss_plot import LossPlot
+from rnn_tui.tui.widgets.predictions import Predictions
+from rnn_tui.tui.widgets.sample_text import SampleText
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,13 +101,13 @@ async def test_replay_shows_the_same_frames_as_the_live_run(tmp_path, task):
 
 def test_cli_records_and_refuses_bad_recordings(tmp_path):
     out = tmp_path / "r.jsonl"
-    res = subprocess.run([sys.executable, "-m", "tui", "--headless", "--task", "echo", "--steps", "50",
+    res = subprocess.run([sys.executable, "-m", "rnn_tui", "--headless", "--task", "echo", "--steps", "50",
                           "--record", str(out), "--record-every", "5"], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert len(read(out).frames) == 10
     for args in (["replay", str(tmp_path / "missing.jsonl")], ["replay", str(ROOT / "README.md")]):
-        res = subprocess.run([sys.executable, "-m", "tui", *args], cwd=ROOT, capture_output=True,
+        res = subprocess.run([sys.executable, "-m", "rnn_tui", *args], cwd=ROOT, capture_output=True,
                              text=True, timeout=60)
         assert res.returncode == 2
         assert res.stderr.startswith("rnn-tui: error:") and res.stderr.count("\n") == 1

@@ -32,7 +32,7 @@ def _free_port() -> int:
 @pytest.fixture
 def server():
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "tui", "serve", "--port", str(port), "--",
+    proc = subprocess.Popen([sys.executable, "-m", "rnn_tui", "serve", "--port", str(port), "--",
                              "--task", "subtraction", "--seed", "1"], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     first = proc.stdout.readline()
@@ -92,7 +92,7 @@ def test_browser_loads_the_app_and_keys_reach_it(server):
 
 
 def test_serve_refuses_bad_app_flags():
-    res = subprocess.run([sys.executable, "-m", "tui", "serve", "--", "--hidden", "0"], cwd=ROOT,
+    res = subprocess.run([sys.executable, "-m", "rnn_tui", "serve", "--", "--hidden", "0"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 2
     assert res.stderr.startswith("rnn-tui: error: --hidden must be a positive integer")

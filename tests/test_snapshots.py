@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.app_helpers import trained, worker_ready
-from tui.app import RnnApp
+from rnn_tui.tui.app import RnnApp
 
 # task -> how many tab presses reach the panel shown at 80x24
 PANEL_AT_80 = {"charlm": 0, "echo": 1, "subtraction": 2, "hello": 3, "stack": 3}

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.model import backward, forward_terms
-from core.neurons import correlations
+from rnn_tui.core.model import backward, forward_terms
+from rnn_tui.core.neurons import correlations
 from tests.app_helpers import trained, wait_until, worker_ready
-from tui.app import RnnApp
-from tui.screens.gradcheck import GradcheckScreen
-from tui.screens.neurons import NeuronScreen
-from tui.widgets.heatmap import Heatmap
+from rnn_tui.tui.app import RnnApp
+from rnn_tui.tui.screens.gradcheck import GradcheckScreen
+from rnn_tui.tui.screens.neurons import NeuronScreen
+from rnn_tui.tui.widgets.heatmap import Heatmap
 
 
 def test_forward_terms_add_up_to_the_cached_preactivation():
@@ -128,7 +128,7 @@ async def test_neuron_view_picks_units_by_arrows_and_typed_number():
 
 
 def test_the_dh_strip_scale_has_one_value_until_there_are_two():
-    from tui.widgets.grad_flow import strip
+    from rnn_tui.tui.widgets.grad_flow import strip
 
     bars, scale = strip(np.array([np.nan, np.nan, 2.38]))     # one timestep processed
     assert scale == "2.38e+00" and bars.plain.count("·") == 2
@@ -158,7 +158,7 @@ async def test_subtraction_predictions_in_bptt_are_of_the_step_through_example()
 def test_closing_the_gradient_check_stops_it_and_keeps_the_keys_sent_meanwhile():
     from collections import deque
 
-    from tui.worker import TrainLoop
+    from rnn_tui.tui.worker import TrainLoop
 
     published = []
     loop = TrainLoop(trained("charlm", 5), published.append, paused=False)
@@ -175,7 +175,7 @@ def test_closing_the_gradient_check_stops_it_and_keeps_the_keys_sent_meanwhile()
 
 
 def test_a_finished_gradient_check_resumes_training_that_was_running():
-    from tui.worker import TrainLoop
+    from rnn_tui.tui.worker import TrainLoop
 
     published = []
     loop = TrainLoop(trained("echo", 5), published.append, paused=False)

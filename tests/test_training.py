@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.config import Config
-from core.model import forward
-from core.tasks import CharLM
-from core.trainer import DivergenceError, History, Trainer
+from rnn_tui.core.config import Config
+from rnn_tui.core.model import forward
+from rnn_tui.core.tasks import CharLM
+from rnn_tui.core.trainer import DivergenceError, History, Trainer
 
 SHAKESPEARE = str(Path(__file__).resolve().parents[1] / "samples" / "tinyshakespeare.txt")
 
@@ -276,7 +276,7 @@ def test_a_pickled_trainer_keeps_training_the_same_weights():
     that optimizers update must still be the arrays the model reads."""
     import pickle
 
-    from core.model import flat_of
+    from rnn_tui.core.model import flat_of
 
     a = Trainer(Config(task="charlm", seed=3, sample_every=10**9))
     for _ in range(5):
@@ -328,7 +328,7 @@ def test_large_vocabulary_shortcut_trains_exactly_like_the_full_update(monkeypat
 
 @pytest.mark.parametrize("bits", [8, 20])                           # bit table and shift paths
 def test_subtraction_encodes_bits_lsb_first(bits):
-    from core.tasks import Subtraction
+    from rnn_tui.core.tasks import Subtraction
     task = Subtraction(bits)
     a, b = task.draw(np.random.default_rng(1), 50)
     batch = task.encode(a, b)
@@ -340,7 +340,7 @@ def test_subtraction_encodes_bits_lsb_first(bits):
 
 
 def _preset(name: str) -> Config:
-    from tui.cli import load_preset
+    from rnn_tui.tui.cli import load_preset
 
     return Config(**load_preset(name)).resolved()
 

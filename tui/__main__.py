@@ -1,4 +1,4 @@
-"""Entry point of ``rnn-tui`` and ``python -m tui``."""
+"""Entry point of ``rnn-tui`` and ``python -m rnn_tui``."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "replay":
         return replay(argv[1:])
     if argv and argv[0] == "serve":
-        from tui.serve import serve
+        from rnn_tui.tui.serve import serve
 
         return serve(argv[1:])
-    from tui.cli import UsageError, build_parser, make_trainer
+    from rnn_tui.tui.cli import UsageError, build_parser, make_trainer
 
     args = build_parser().parse_args(argv)
     try:
@@ -30,13 +30,13 @@ def main(argv: list[str] | None = None) -> int:
               "--batch or --seq-len", file=sys.stderr)
         return 2
     if args.headless:
-        from tui.headless import run
+        from rnn_tui.tui.headless import run
 
         return run(trainer, args.steps or 1000, args.csv, args.jsonl, args.save, args.record,
                    args.record_every or 10)
     if args.low_bandwidth:
         os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", "256")
-    from tui.app import RnnApp
+    from rnn_tui.tui.app import RnnApp
 
     cfg = trainer.config
     work = 6 * cfg.layers * cfg.seq_len * cfg.batch * cfg.hidden * (cfg.hidden + trainer.spec.input_size
@@ -53,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def replay(argv: list[str]) -> int:
     """``rnn-tui replay FILE``: play a recording in the app."""
-    from core.recording import RecordingError, Replayer, read
-    from tui.cli import build_replay_parser
+    from rnn_tui.core.recording import RecordingError, Replayer, read
+    from rnn_tui.tui.cli import build_replay_parser
 
     args = build_replay_parser().parse_args(argv)
     if args.fps > 60:
@@ -68,7 +68,7 @@ def replay(argv: list[str]) -> int:
     except RecordingError as e:
         print(f"rnn-tui: error: {e}", file=sys.stderr)
         return 2
-    from tui.app import RnnApp
+    from rnn_tui.tui.app import RnnApp
 
     app = RnnApp(replay=Replayer(rec), replay_fps=args.fps, paused=args.paused)
     app.replay_speed = args.speed

@@ -22,19 +22,19 @@ from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.widgets import Footer, Static, Tab, Tabs
 
-from tui.export import write_metrics_csv
-from tui.messages import Event, Update
-from tui.screens.gradcheck import GradcheckScreen
-from tui.screens.help import HelpScreen
-from tui.screens.neurons import NeuronScreen
-from tui.screens.path_prompt import PathPrompt
-from tui.widgets.grad_flow import GradFlow
-from tui.widgets.heatmap import Heatmap
-from tui.widgets.loss_plot import LossPlot
-from tui.widgets.predictions import Predictions
-from tui.widgets.sample_text import SampleText
-from tui.widgets.status_bar import StatusBar
-from tui.worker import BACKENDS, ReplayBackend
+from rnn_tui.tui.export import write_metrics_csv
+from rnn_tui.tui.messages import Event, Update
+from rnn_tui.tui.screens.gradcheck import GradcheckScreen
+from rnn_tui.tui.screens.help import HelpScreen
+from rnn_tui.tui.screens.neurons import NeuronScreen
+from rnn_tui.tui.screens.path_prompt import PathPrompt
+from rnn_tui.tui.widgets.grad_flow import GradFlow
+from rnn_tui.tui.widgets.heatmap import Heatmap
+from rnn_tui.tui.widgets.loss_plot import LossPlot
+from rnn_tui.tui.widgets.predictions import Predictions
+from rnn_tui.tui.widgets.sample_text import SampleText
+from rnn_tui.tui.widgets.status_bar import StatusBar
+from rnn_tui.tui.worker import BACKENDS, ReplayBackend
 
 TASK_KEYS = {"1": "charlm", "2": "subtraction", "3": "echo", "4": "hello", "5": "stack"}
 PANELS = [("loss", "Loss"), ("hidden", "Hidden state"), ("predictions", "Predictions"),

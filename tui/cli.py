@@ -8,10 +8,10 @@ import math
 import re
 import sys
 
-from core.config import Config, ConfigError
-from core.model import ACTIVATIONS
-from core.optim import CLIP_MODES, OPTIMIZERS
-from core.tasks import TASKS
+from rnn_tui.core.config import Config, ConfigError
+from rnn_tui.core.model import ACTIVATIONS
+from rnn_tui.core.optim import CLIP_MODES, OPTIMIZERS
+from rnn_tui.core.tasks import TASKS
 
 
 class UsageError(Exception):
@@ -161,7 +161,7 @@ def load_preset(name: str) -> dict:
     """Values of a preset: a name from :data:`PRESETS` or the path of a .toml file."""
     from pathlib import Path
 
-    from core.config import samples_dir
+    from rnn_tui.core.config import samples_dir
 
     path = Path(name)
     if not path.suffix:
@@ -246,7 +246,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
     Order of precedence: flags given on the command line, then the preset, then the
     task's defaults.
     """
-    from core.config import TASK_CLASSES
+    from rnn_tui.core.config import TASK_CLASSES
 
     _check_modes(args)
     preset = getattr(args, "preset", None)
@@ -279,8 +279,8 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 def make_trainer(args: argparse.Namespace):
     """Build the trainer the arguments ask for (fresh or from ``--load``)."""
-    from core import checkpoint
-    from core.trainer import Trainer
+    from rnn_tui.core import checkpoint
+    from rnn_tui.core.trainer import Trainer
 
     cfg = config_from_args(args)
     if args.load:

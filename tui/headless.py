@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from core import checkpoint
-from core.trainer import DivergenceError, Trainer
+from rnn_tui.core import checkpoint
+from rnn_tui.core.trainer import DivergenceError, Trainer
 
 SCALARS = ("iteration", "loss", "ema", "smooth_loss", "accuracy", "bit_accuracy",
            "recent_accuracy", "recent_bit_accuracy", "bpc", "mse", "grad_norm", "saturated", "lr")
@@ -69,8 +69,8 @@ def run(trainer: Trainer, steps: int, csv_path: str | None = None,
     """Train ``steps`` iterations; returns the process exit status."""
     from threadpoolctl import threadpool_limits
 
-    from core.heap import keep_freed_memory
-    from core.recording import Recorder
+    from rnn_tui.core.heap import keep_freed_memory
+    from rnn_tui.core.recording import Recorder
 
     for path, what in ((save, "save checkpoint"), (record, "write recording")):
         if path and not Path(path).parent.is_dir():     # found out now, not after the training

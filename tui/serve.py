@@ -12,7 +12,7 @@ import sys
 
 
 def serve(argv: list[str]) -> int:
-    from tui.cli import UsageError, build_parser, build_serve_parser, config_from_args
+    from rnn_tui.tui.cli import UsageError, build_parser, build_serve_parser, config_from_args
 
     args = build_serve_parser().parse_args(argv)
     app_args = [a for a in args.app_args if a != "--"]
@@ -30,7 +30,7 @@ def serve(argv: list[str]) -> int:
         print("rnn-tui: error: `rnn-tui serve` needs textual-serve (pip install textual-serve)",
               file=sys.stderr)
         return 2
-    command = shlex.join([sys.executable, "-m", "tui", *app_args])
+    command = shlex.join([sys.executable, "-m", "rnn_tui", *app_args])
     public = f"http://{args.host}:{args.port}"
     print(f"rnn-tui serving on {public}  (each browser tab gets its own session; ctrl+c stops)",
           flush=True)

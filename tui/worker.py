@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from core.config import LR_MAX
-from core.heap import keep_freed_memory
-from tui.messages import Event, Update
+from rnn_tui.core.config import LR_MAX
+from rnn_tui.core.heap import keep_freed_memory
+from rnn_tui.tui.messages import Event, Update
 
 
 def _tune_process() -> None:
@@ -104,7 +104,7 @@ class TrainLoop:
         return False
 
     def _train_one(self) -> None:
-        from core.trainer import DivergenceError
+        from rnn_tui.core.trainer import DivergenceError
 
         try:
             self.trainer.step()
@@ -180,7 +180,7 @@ class TrainLoop:
     def cmd_save(self, path: str | None = None):
         """Write a checkpoint; without ``path``, named after the task and the
         iteration the trainer is at now (not the one the screen last showed)."""
-        from core import checkpoint
+        from rnn_tui.core import checkpoint
 
         if path is None:
             path = default_checkpoint_path(self.trainer.config.task, self.trainer.iteration)
@@ -195,7 +195,7 @@ class TrainLoop:
         self.publish(Update(event=Event("saved", str(written))))
 
     def cmd_load(self, path: str):
-        from core import checkpoint
+        from rnn_tui.core import checkpoint
 
         try:
             trainer = checkpoint.load(path)
@@ -205,8 +205,8 @@ class TrainLoop:
         self._replace(trainer, f"loaded {path} (iteration {trainer.iteration})")
 
     def cmd_task(self, name: str):
-        from core.config import Config, ConfigError
-        from core.trainer import Trainer
+        from rnn_tui.core.config import Config, ConfigError
+        from rnn_tui.core.trainer import Trainer
 
         old = self.trainer.config
         text = old.text if old.task == "charlm" else None
@@ -219,7 +219,7 @@ class TrainLoop:
         self._replace(trainer, f"task: {name}")
 
     def cmd_reset(self):
-        from core.trainer import Trainer
+        from rnn_tui.core.trainer import Trainer
 
         cfg = dataclasses.replace(self.trainer.config)
         self._replace(Trainer(cfg), "weights reset")
@@ -245,8 +245,8 @@ class TrainLoop:
     def cmd_bptt(self, action: str):
         """``begin``, ``back`` (one timestep further back in time), ``up``,
         ``home`` (no timestep processed), ``end`` (all), ``apply``, ``discard``."""
-        from core.model import BPTT
-        from core.trainer import DivergenceError
+        from rnn_tui.core.model import BPTT
+        from rnn_tui.core.trainer import DivergenceError
 
         if action == "begin":
             if self.pending is None:
@@ -282,7 +282,7 @@ class TrainLoop:
 
 
     def _prepare(self) -> None:
-        from core.trainer import DivergenceError
+        from rnn_tui.core.trainer import DivergenceError
 
         self.running = False
         try:
@@ -317,8 +317,8 @@ class TrainLoop:
     def cmd_gradcheck(self, entries: int = 8):
         """Numerical check of the BPTT gradients on the current weights and the next
         example (or the one being stepped through); nothing is trained."""
-        from core.gradcheck import gradcheck
-        from tui.messages import GradcheckProgress
+        from rnn_tui.core.gradcheck import gradcheck
+        from rnn_tui.tui.messages import GradcheckProgress
 
         own = self.pending is None
         was_running = self.running
@@ -362,7 +362,7 @@ class TrainLoop:
         """Closing the check's screen after it finished: nothing to stop."""
 
     def cmd_neurons(self):
-        from core.neurons import neuron_report
+        from rnn_tui.core.neurons import neuron_report
 
         if not hasattr(self.trainer.task, "data"):
             self.publish(Update(event=Event("error", "the neuron view needs a character model (task charlm)")))

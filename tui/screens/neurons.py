@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.widgets.heatmap import DIVERGING, LEVELS, SEQUENTIAL, palette
+from rnn_tui.tui.widgets.heatmap import DIVERGING, LEVELS, SEQUENTIAL, palette
 
 
 def colour_text(text: str, acts: np.ndarray, activation: str) -> Text:

@@ -14,7 +14,7 @@ import numpy as np
 from rich.text import Text
 from textual.widgets import Static
 
-from tui.widgets import layer_name
+from rnn_tui.tui.widgets import layer_name
 
 BARS = " ▁▂▃▄▅▆▇█"
 

@@ -16,7 +16,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tui.widgets import layer_name, no_color
+from rnn_tui.tui.widgets import layer_name, no_color
 
 LEVELS = 11
 PLAIN = Style()   # never a None style: Textual's NO_COLOR filter reads every segment's style

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tui.widgets import no_color
+from rnn_tui.tui.widgets import no_color
 
 WINDOW = 1000   # iterations shown by the "last N" window
 

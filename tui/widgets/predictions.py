@@ -13,8 +13,8 @@ import numpy as np
 from rich.text import Text
 from textual.widgets import Static
 
-from tui.widgets import no_color
-from tui.widgets.heatmap import symbol_cell
+from rnn_tui.tui.widgets import no_color
+from rnn_tui.tui.widgets.heatmap import symbol_cell
 
 SHADES = " ░▒▓█"
 
