@@ -22,7 +22,7 @@ Format ``rnn-tui-recording``, version 1: UTF-8 JSON Lines.
 Each line is flushed as it is written, so a run cut short leaves a valid prefix:
 :func:`read` stops at the first incomplete line and says so.  The loss history of
 a frame is rebuilt from the per-iteration losses with the trainer's own
-:class:`~core.trainer.History`, so the replayed curve is the live one exactly.
+:class:`~core.history.History`, so the replayed curve is the live one exactly.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnn_tui.core.trainer import FrozenDict, History, Snapshot, _frozen
+from rnn_tui.core.history import History
+from rnn_tui.core.trainer import FrozenDict, Snapshot, _frozen
 
 FORMAT = "rnn-tui-recording"
 VERSION = 1

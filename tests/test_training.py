@@ -11,7 +11,8 @@ import pytest
 from rnn_tui.core.config import Config
 from rnn_tui.core.model import forward
 from rnn_tui.core.tasks import CharLM
-from rnn_tui.core.trainer import DivergenceError, History, Trainer
+from rnn_tui.core.history import History
+from rnn_tui.core.trainer import DivergenceError, Trainer
 
 SHAKESPEARE = str(Path(__file__).resolve().parents[1] / "samples" / "tinyshakespeare.txt")
 
