@@ -33,19 +33,10 @@ def save(trainer, path: str | os.PathLike) -> Path:
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
-    meta = {"iteration": trainer.iteration, "rng": trainer.rng.bit_generator.state,
-            "sample_rng": trainer.sample_rng.bit_generator.state,
-            "position": trainer.task.get_position(), "ema_raw": trainer.ema_raw,
-            "smooth_loss": trainer.smooth_loss, "opt_t": trainer.opt.t,
-            "vocab": getattr(trainer.task, "vocab", ""), "sample_text": trainer.sample_text,
-            "sample_iteration": trainer.sample_iteration, "recent": list(trainer._recent),
-            "metrics": _numbers(trainer.metrics)}
+    state = trainer.state_dict()
     arrays = {"format": np.array(FORMAT), "version": np.array(VERSION),
-              "config": np.array(json.dumps(_portable(dataclasses.asdict(trainer.config)))),
-              "meta": np.array(json.dumps(meta)), "hprev": trainer.hprev}
-    arrays.update({f"param/{k}": v for k, v in trainer.params.items()})
-    arrays.update({f"opt/{k}": v for k, v in trainer.opt.state.items()})
-    arrays.update({f"history/{k}": v for k, v in trainer.history.state().items()})
+              "config": np.array(json.dumps(_portable(dataclasses.asdict(trainer.current_config())))),
+              "meta": np.array(json.dumps(state["meta"])), **state["arrays"]}
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise CheckpointError(f"cannot save checkpoint: folder {folder} does not exist")
@@ -143,44 +134,10 @@ def load(path: str | os.PathLike, text: str | None = None, expect_task: str | No
     if vocab != meta.get("vocab", ""):
         raise CheckpointError(f"{path} was trained on a different vocabulary "
                               f"({len(meta.get('vocab', ''))} symbols, this text has {len(vocab)})")
+    arrays = {k: v for k, v in data.items() if k not in ("format", "version", "config", "meta")}
     try:
-        for k, v in trainer.params.items():
-            _assign(v, data, f"param/{k}", path)
-        for k, v in trainer.opt.state.items():
-            _assign(v, data, f"opt/{k}", path)
-        _assign(trainer.hprev, data, "hprev", path)
-        trainer.opt.t = int(meta["opt_t"])
-        trainer.iteration = int(meta["iteration"])
-        trainer.rng.bit_generator.state = meta["rng"]
-        trainer.sample_rng.bit_generator.state = meta["sample_rng"]
-        trainer.task.set_position(meta["position"])
-        trainer.ema_raw, trainer.smooth_loss = float(meta["ema_raw"]), float(meta["smooth_loss"])
-        trainer.sample_text = str(meta.get("sample_text", ""))
-        trainer.sample_iteration = int(meta.get("sample_iteration", -1))
-        trainer._recent.extend(tuple(r) for r in meta.get("recent", []))
-        trainer._recent_sum = (sum(r[0] for r in trainer._recent), sum(r[1] for r in trainer._recent))
-        trainer.history.load({k.split("/", 1)[1]: v for k, v in data.items() if k.startswith("history/")})
-        trainer.metrics = dict(meta.get("metrics", {}))         # the last iteration's figures
-    except CheckpointError:
-        raise
+        trainer.load_state_dict({"arrays": arrays, "meta": meta})
     except (KeyError, ValueError, TypeError, IndexError) as e:
-        raise CheckpointError(f"{path} is damaged or incomplete ({type(e).__name__}: {e})") from None
-    trainer._backup = trainer._state_copy()
+        raise CheckpointError(f"{path} is damaged or does not match this model "
+                              f"({e.args[0] if isinstance(e, KeyError) else e})") from None
     return trainer
-
-
-def _numbers(metrics: dict) -> dict:
-    """``metrics`` with NumPy scalars as plain numbers (JSON), nested dicts kept."""
-    return {k: _numbers(v) if isinstance(v, dict) else (int(v) if isinstance(v, (int, np.integer)) else float(v))
-            for k, v in metrics.items() if isinstance(v, (dict, int, float, np.number))}
-
-
-def _assign(dst: np.ndarray, data: dict, key: str, path) -> None:
-    if key not in data:
-        raise CheckpointError(f"{path} lacks {key}: it does not match this model")
-    src = data[key]
-    if src.dtype.kind != "f":
-        raise CheckpointError(f"{path}: {key} is not an array of numbers")
-    if src.shape != dst.shape:
-        raise CheckpointError(f"{path}: {key} has shape {src.shape}, the model needs {dst.shape}")
-    dst[...] = src

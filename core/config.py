@@ -7,31 +7,14 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 from rnn_tui.core.model import ACTIVATIONS
 from rnn_tui.core.optim import CLIP_MODES, OPTIMIZERS
-from rnn_tui.core.tasks import TASKS, CharLM, Echo, Hello, Stack, Subtraction
-
-TASK_CLASSES = {"charlm": CharLM, "subtraction": Subtraction, "echo": Echo,
-                "hello": Hello, "stack": Stack}
+from rnn_tui.core.tasks import TaskError, task_class
 
 
 class ConfigError(ValueError):
     """A configuration value is unusable; the message names it."""
-
-
-def samples_dir() -> Path:
-    """Folder of the shipped corpora: inside the wheel, or ``samples/`` of a checkout."""
-    here = Path(__file__).resolve().parent
-    for cand in (here / "samples", here.parent / "samples"):
-        if (cand / "tinyshakespeare.txt").is_file():
-            return cand
-    return here.parent / "samples"
-
-
-def default_text() -> str:
-    return str(samples_dir() / "tinyshakespeare.txt")
 
 
 LR_MAX = 1000.0        # the largest learning rate --lr (and the app's + key) accepts
@@ -67,29 +50,19 @@ class Config:
     history_cap: int = 2048
 
     def resolved(self) -> "Config":
-        """A copy with every ``None`` replaced by the task default; validated."""
-        if self.task not in TASK_CLASSES:
-            raise ConfigError(f"unknown task {self.task!r}; choose one of: {', '.join(TASKS)}")
-        defaults = dict(TASK_CLASSES[self.task].DEFAULTS)
-        defaults.setdefault("h0", 0.0)
-        vals = {k: (defaults[k] if v is None and k in defaults else v)
-                for k, v in dataclasses.asdict(self).items()}
-        stacked_lr = getattr(TASK_CLASSES[self.task], "STACKED_LR", None)
-        if self.lr is None and stacked_lr and vals["layers"] > 1:
-            vals["lr"] = stacked_lr
-        if self.task == "charlm" and not vals["text"]:
-            vals["text"] = default_text()
-        if self.task == "subtraction":
-            vals["seq_len"] = self.bits
-        if self.task == "hello":
-            vals["seq_len"] = 4
+        """A copy with every ``None`` replaced by the task default (and what the task
+        fixes or derives); validated."""
+        try:
+            cls = task_class(self.task)
+        except TaskError as e:
+            raise ConfigError(str(e)) from None
+        defaults = {"h0": 0.0, **cls.DEFAULTS}
+        given = dataclasses.asdict(self)
+        vals = {k: (defaults[k] if v is None and k in defaults else v) for k, v in given.items()}
+        cls.resolve(vals, given)
         cfg = Config(**vals)
         cfg.validate()
         return cfg
-
-    def memory_estimate(self) -> int:
-        """A rough upper bound of the bytes one training step needs."""
-        return _estimate(self)
 
     def validate(self) -> None:
         """Raise :class:`ConfigError` on the first unusable value."""
@@ -130,14 +103,16 @@ class Config:
             raise ConfigError(f"unknown init {self.init!r}; choose normal or uniform")
         if not 2 <= self.bits <= 62:
             raise ConfigError(f"--bits must be between 2 and 62, got {self.bits}")
-        if self.task == "echo" and not 0 <= self.delay < self.seq_len:
-            raise ConfigError(f"--delay must be between 0 and seq-len - 1 ({self.seq_len - 1}), got {self.delay}")
         if self.top_k < 0:
             raise ConfigError(f"--top-k must be 0 or more, got {self.top_k}")
         if not 0 < self.ema_beta < 1:
             raise ConfigError(f"ema beta must be between 0 and 1, got {self.ema_beta}")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"--seed must be a non-negative integer, got {self.seed!r}")
+        try:
+            task_class(self.task).validate(self)
+        except TaskError as e:
+            raise ConfigError(str(e)) from None
 
 
 MEMORY_LIMIT = 8 * 2**30     # refuse configurations that cannot fit a shared 24 GiB machine
@@ -160,51 +135,9 @@ def _estimate(cfg: "Config", vocab: int = 2048) -> int:
     return 8 * (per_step + params)
 
 
-TEXT_MAX = 256 * 2**20   # the largest corpus read (tinyshakespeare is 1 MiB)
-
-
-def read_text(path: str) -> str:
-    """Read a UTF-8 corpus, refusing what is not one, with a message naming the file."""
-    p = Path(path)
-    if not p.exists():
-        raise ConfigError(f"text file not found: {path}")
-    if p.is_dir():
-        raise ConfigError(f"text path is a folder, not a file: {path}")
-    if not p.is_file():                         # /dev/zero, a pipe: could be read forever
-        raise ConfigError(f"text path is not a regular file: {path}")
-    try:
-        if p.stat().st_size > TEXT_MAX:
-            raise ConfigError(f"text file is too large ({p.stat().st_size / 2**20:,.0f} MiB; "
-                              f"at most {TEXT_MAX // 2**20} MiB): {path}")
-        raw = p.read_bytes()
-    except OSError as e:
-        raise ConfigError(f"cannot read text file {path}: {e.strerror}") from None
-    if not raw:
-        raise ConfigError(f"text file is empty: {path}")
-    if b"\x00" in raw:
-        raise ConfigError(f"text file looks binary (contains NUL bytes): {path}")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ConfigError(f"text file is not valid UTF-8 (byte {e.start}): {path}") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text
-
-
 def build_task(cfg: Config):
     """The task object for a resolved config."""
-    from rnn_tui.core.tasks import TaskError
-
     try:
-        if cfg.task == "charlm":
-            return CharLM(read_text(cfg.text), cfg.seq_len, cfg.batch, source=f"text file {cfg.text}")
-        if cfg.task == "subtraction":
-            return Subtraction(cfg.bits)
-        if cfg.task == "echo":
-            return Echo(cfg.seq_len, cfg.delay)
-        if cfg.task == "hello":
-            return Hello(batch=cfg.batch)
-        return Stack(cfg.seq_len)
+        return task_class(cfg.task).from_config(cfg)
     except TaskError as e:
         raise ConfigError(str(e)) from None

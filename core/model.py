@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from rnn_tui.core.cells import CELLS
 from rnn_tui.core.losses import HEADS, Head
 
 ACTIVATIONS = ("tanh", "sigmoid")
@@ -53,6 +54,7 @@ class Spec:
         head: output head name, a key of :data:`core.losses.HEADS`.
         index_input: True when x_t is a symbol index (one-hot never built).
         dtype: ``"float64"`` or ``"float32"``.
+        cell: the recurrent cell, a key of :data:`core.cells.CELLS`.
     """
 
     input_size: int
@@ -63,6 +65,7 @@ class Spec:
     head: str = "softmax_ce"
     index_input: bool = True
     dtype: str = "float64"
+    cell: str = "rnn"
 
     def shapes(self) -> dict[str, tuple[int, ...]]:
         """Parameter name -> shape, in a fixed order."""
@@ -186,26 +189,9 @@ def empty_like_flat(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return _views(aligned_empty(arrays.flat.size, arrays.flat.dtype), arrays.layout)
 
 
-def _act(spec: Spec):
-    return np.tanh if spec.activation == "tanh" else _sigmoid
-
-
-def _sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    # 1 / (1 + exp(-z)), written to stay finite for large |z|
-    out = np.negative(z, out=out)
-    np.exp(out, out=out)
-    out += 1.0
-    return np.reciprocal(out, out=out)
-
-
-def act_grad(spec: Spec, h: np.ndarray) -> np.ndarray:
-    """f'(z) written in terms of h = f(z): ``1 - h²`` for tanh, ``h (1 - h)`` for sigmoid."""
-    if spec.activation == "tanh":
-        d = np.multiply(h, h)
-        return np.subtract(1.0, d, out=d)
-    d = np.subtract(1.0, h)
-    d *= h
-    return d
+def make_cell(spec: Spec):
+    """The cell object of ``spec`` (see :mod:`core.cells`)."""
+    return CELLS[spec.cell](spec.activation)
 
 
 @dataclass
@@ -238,7 +224,6 @@ class Cache:
     step_loss: np.ndarray
     loss: float
     hfull: np.ndarray | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def hlast(self) -> np.ndarray:
@@ -266,36 +251,22 @@ def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
     hfull = np.empty((L, T + 1, B, H), dtype=dtype)
     hfull[:, 0] = hprev
     tmp = np.empty((B, H), dtype=dtype)
-    f = _act(spec)
+    cell = make_cell(spec)
     inp = x
     for l, (wxh, whh, bh) in enumerate(layer_names(L)):
-        Wxh, WhhT = params[wxh], params[whh].T
+        a = hraw[l]                                             # (T, B, H)
+        index = l == 0 and spec.index_input
+        cell.inputs(params[wxh], params[bh], inp.reshape(T * B) if index else inp.reshape(T * B, -1),
+                    index, out=a.reshape(T * B, H))             # Wxh x_t + bh, all t at once
+        WhhT = params[whh].T
         if B >= 8:
             WhhT = np.ascontiguousarray(WhhT)   # BLAS runs h @ Whhᵀ ~2x faster on a C-ordered copy
-        a = hraw[l]                                             # (T, B, H)
-        if l == 0 and spec.index_input:
-            # Wxh @ onehot(x) + bh is column x of Wxh, plus bh: a gather, never a
-            # product with a one-hot vector
-            ix, a2 = inp.reshape(-1), a.reshape(T * B, H)
-            if T * B < Wxh.shape[1]:                            # fewer inputs than symbols:
-                np.add(Wxh[:, ix].T, params[bh], out=a2)        # take just their columns
-            else:                                               # else rows of Wxhᵀ + bh
-                table = np.empty((Wxh.shape[1], H), dtype=dtype)
-                np.add(Wxh.T, params[bh], out=table)
-                # mode="clip" (indices are valid symbols) lets take write straight to out
-                np.take(table, ix, axis=0, out=a2, mode="clip")
-        else:
-            np.matmul(inp.reshape(T * B, -1), Wxh.T, out=a.reshape(T * B, H))
-            a += params[bh]
         hl = hfull[l]
         prev = hl[0]                                            # (B, H)
-        # The recurrence is the only sequential part: a product, a sum and f per
-        # timestep, all into preallocated arrays (this loop is the hot path).
+        # The recurrence is the only sequential part: one cell step per timestep,
+        # all into preallocated arrays (this loop is the hot path).
         for t in range(T):
-            a_t = a[t]
-            a_t += np.dot(prev, WhhT, out=tmp)                  # + Whh h_{t-1}
-            prev = hl[t + 1]
-            f(a_t, out=prev)
+            prev = cell.step(a[t], prev, WhhT, hl[t + 1], tmp)
         inp = hl[1:]
     head: Head = HEADS[spec.head]
     h = hfull[:, 1:]
@@ -349,7 +320,8 @@ class BPTT:
         np.matmul(dy2.T, htop, out=self.grads["Why"])            # (V, H)
         np.dot(np.ones(T * B, dtype=dtype), dy2, out=self.grads["by"])   # Σ over t and b
         self.dh_out = (dy2 @ params["Why"]).reshape(T, B, H)     # Whyᵀ dy for every t
-        self.dact = act_grad(spec, cache.h)                      # f'(h_t), (L, T, B, H)
+        self.cell = make_cell(spec)
+        self.dact = self.cell.grad(cache.h)                      # f'(h_t), (L, T, B, H)
         self.dh = np.empty((L, T, B, H), dtype=dtype)
         self.dhraw = np.empty((L, T, B, H), dtype=dtype)
         self.dx = np.empty((L, T, B, H), dtype=dtype) if L > 1 else None
@@ -373,14 +345,14 @@ class BPTT:
             raise RuntimeError("BPTT already reached t = 0")
         L = self.spec.layers
         dh_all, dhraw_all, dact, dh_out = self.dh, self.dhraw, self.dact, self.dh_out
-        dhnext, whh, wxh, dx = self.dhnext, self._whh, self._wxh, self.dx
+        dhnext, whh, wxh, dx, cell = self.dhnext, self._whh, self._wxh, self.dx, self.cell
         for t in range(first, max(first - n, -1), -1):
             dtop = dh_out[t]                                     # (B, H)
             for l in range(L - 1, -1, -1):
                 dh, dhraw = dh_all[l, t], dhraw_all[l, t]
                 np.add(dtop, dhnext[l], out=dh)                  # dh_t = from above + dhnext
-                np.multiply(dact[l, t], dh, out=dhraw)           # dhraw_t = f'(h_t) ⊙ dh_t
-                np.dot(dhraw, whh[l], out=dhnext[l])             # dhnext = Whhᵀ dhraw_t
+                # dhraw_t = f'(h_t) ⊙ dh_t;  dhnext = Whhᵀ dhraw_t
+                cell.backward_step(dact[l, t], dh, whh[l], dhraw, dhnext[l])
                 if l > 0:
                     dtop = dx[l, t]
                     np.dot(dhraw, wxh[l], out=dtop)              # dx_t, to the layer below
@@ -487,12 +459,12 @@ def forward_terms(spec: Spec, params: dict[str, np.ndarray], cache: Cache, t: in
     cached values themselves, so the screen shows what training used.
     """
     wxh, whh, bh = layer_names(spec.layers)[layer]
-    if layer == 0 and spec.index_input:
-        xterm = params[wxh][:, int(cache.x[t, b])]
-    else:
-        x_t = cache.x[t, b] if layer == 0 else cache.h[layer - 1, t, b]
-        xterm = params[wxh] @ x_t
+    index = layer == 0 and spec.index_input
+    x_t = cache.x[t, b] if layer == 0 else cache.h[layer - 1, t, b]
+    cell = make_cell(spec)
+    xterm = cell.inputs(params[wxh], None, np.reshape(x_t, (1,) if index else (1, -1)), index)[0]  # Wxh x_t
     h_prev = cache.h[layer, t - 1, b] if t > 0 else cache.h0[layer, b]
-    return {"xterm": np.array(xterm), "hterm": params[whh] @ h_prev, "bh": np.array(params[bh]),
+    hterm = cell.recurrent(h_prev, params[whh].T)                           # Whh h_{t-1}
+    return {"xterm": np.array(xterm), "hterm": np.array(hterm), "bh": np.array(params[bh]),
             "hraw": np.array(cache.hraw[layer, t, b]), "h": np.array(cache.h[layer, t, b]),
             "h_prev": np.array(h_prev)}

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnn_tui.core.history import History
-from rnn_tui.core.trainer import FrozenDict, Snapshot, _frozen
+from rnn_tui.core.views import FrozenDict, Snapshot, snapshot_from_record, snapshot_to_record
 
 FORMAT = "rnn-tui-recording"
 VERSION = 1
@@ -55,16 +55,6 @@ def _unpack(d: dict) -> np.ndarray:
     return np.frombuffer(raw, dtype="<f4").reshape(d["shape"]).astype(np.float64)
 
 
-def _scalars(metrics: dict) -> dict:
-    out = {}
-    for k, v in metrics.items():
-        if isinstance(v, dict):
-            out[k] = {kk: float(vv) for kk, vv in v.items()}
-        elif isinstance(v, (int, float, np.floating, np.integer)):
-            out[k] = v.item() if hasattr(v, "item") else v
-    return out
-
-
 class Recorder:
     """Writes a recording while a trainer runs: call :meth:`after_step` after each step."""
 
@@ -74,7 +64,7 @@ class Recorder:
         self.every = every
         self.f = open(path, "w", encoding="utf-8")
         header = {"format": FORMAT, "version": VERSION, "task": trainer.config.task,
-                  "config": dataclasses.asdict(trainer.config),
+                  "config": dataclasses.asdict(trainer.current_config()),
                   "vocab": getattr(trainer.task, "vocab", ""), "every": every}
         self._write(header)
         self.losses: list = []
@@ -90,12 +80,8 @@ class Recorder:
             self.frame(trainer)
 
     def frame(self, trainer) -> None:
-        s = trainer.snapshot()
-        self._write({"iteration": s.iteration, "losses": self.losses, "metrics": _scalars(s.metrics),
-                     "labels": list(s.labels), "targets": list(s.targets), "info": dict(s.info),
-                     "sample": s.sample, "sample_iteration": s.sample_iteration,
-                     "h": _pack(s.h), "h0": _pack(s.h0), "probs": _pack(s.probs),
-                     "step_loss": _pack(s.step_loss), "dh_norm": _pack(s.dh_norm)})
+        record = snapshot_to_record(trainer.snapshot(), _pack)
+        self._write({"iteration": record.pop("iteration"), "losses": self.losses, **record})
         self.losses = []
 
     def close(self, trainer=None) -> None:
@@ -169,16 +155,7 @@ class Replayer:
         return self._history
 
     def snapshot(self, i: int) -> Snapshot:
-        fr = self.rec.frames[i]
-        hist = self._history_until(i)
-        metrics = {k: (FrozenDict(v) if isinstance(v, dict) else v) for k, v in fr["metrics"].items()}
-        return Snapshot(iteration=int(fr["iteration"]), task=self.rec.header["task"], config=self.config,
-                        metrics=FrozenDict(metrics),
-                        history=tuple(_frozen(a) for a in hist.arrays()),
-                        labels=tuple(fr["labels"]), targets=tuple(fr["targets"]),
-                        h=_frozen(_unpack(fr["h"])), h0=_frozen(_unpack(fr["h0"])),
-                        probs=_frozen(_unpack(fr["probs"])), step_loss=_frozen(_unpack(fr["step_loss"])),
-                        dh_norm=_frozen(_unpack(fr["dh_norm"])), info=FrozenDict(fr.get("info", {})),
-                        sample=fr.get("sample", ""), sample_iteration=int(fr.get("sample_iteration", -1)),
-                        activation=self.config.get("activation", "tanh"),
-                        vocab=self.rec.header.get("vocab", ""))
+        header = self.rec.header
+        run = {"task": header["task"], "config": self.config, "vocab": header.get("vocab", ""),
+               "activation": self.config.get("activation", "tanh")}
+        return snapshot_from_record(self.rec.frames[i], run, self._history_until(i).arrays(), _unpack)

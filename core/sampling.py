@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnn_tui.core.model import Spec, _act, layer_names
+from rnn_tui.core.model import Spec, layer_names, make_cell
 
 
 def sample(spec: Spec, params: dict[str, np.ndarray], h: np.ndarray, seed_ix: int, n: int,
@@ -28,18 +28,21 @@ def sample(spec: Spec, params: dict[str, np.ndarray], h: np.ndarray, seed_ix: in
     Returns:
         The sampled indices and the hidden states ``(n, L, H)`` that produced them.
     """
-    f = _act(spec)
+    cell = make_cell(spec)
     names = layer_names(spec.layers)
-    h = np.array(h, dtype=np.float64)
+    h = np.array(h, dtype=np.float64)                           # (L, H)
     feed = list(prime or []) or [seed_ix]
     Why, by = params["Why"], params["by"]
+    WhhT = [params[whh].T for _, whh, _ in names]
+    a, tmp = np.empty((1, spec.hidden_size)), np.empty((1, spec.hidden_size))
 
     def advance(ix: int) -> None:
-        inp = None
-        for l, (wxh, whh, bh) in enumerate(names):
-            a = params[wxh][:, ix] if l == 0 else params[wxh] @ inp
-            h[l] = f(a + params[whh] @ h[l] + params[bh])
-            inp = h[l]
+        """Feed symbol ``ix``: the cell step of every layer, as training runs it."""
+        inp = np.array([ix])
+        for l, (wxh, _, bh) in enumerate(names):
+            cell.inputs(params[wxh], params[bh], inp, l == 0, out=a)   # Wxh x_t + bh
+            cell.step(a[0], h[l], WhhT[l], h[l], tmp[0])
+            inp = h[l][None]
 
     for ix in feed:
         advance(ix)

@@ -1,5 +1,6 @@
 """The trainer: owns params, optimizer state, data position and one RNG, runs one
-iteration per :meth:`Trainer.step`, and hands out read-only :class:`Snapshot` s.
+iteration per :meth:`Trainer.step`, and hands out read-only views
+(:mod:`rnn_tui.core.views`).
 
 Dimensions: L layers, T time, B batch, H hidden, V output width.
 """
@@ -7,81 +8,32 @@ Dimensions: L layers, T time, B batch, H hidden, V output width.
 from __future__ import annotations
 
 import copy
-from collections import deque
 import dataclasses
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
 from rnn_tui.core.config import Config, build_task, check_memory
 from rnn_tui.core.history import History
-from rnn_tui.core.model import BPTT, Cache, Spec, flat_of, forward, init_params, layer_names
+from rnn_tui.core.model import BPTT, Cache, Spec, forward, forward_terms, init_params, layer_names
 from rnn_tui.core.optim import clip_grads, grad_norms, make_optimizer
 from rnn_tui.core.sampling import sample
+from rnn_tui.core.views import (BpttView, ForwardView, FrozenDict, Snapshot, blank_example, example_fields,
+                                frozen, frozen_tree)
 
 
 class DivergenceError(RuntimeError):
     """Training produced a non-finite value; the message names where."""
 
 
-class FrozenDict(dict):
-    """A dict that refuses changes (and still pickles, unlike ``MappingProxyType``)."""
-
-    def _readonly(self, *args, **kwargs):
-        raise TypeError("snapshot data is read-only")
-
-    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore
-
-    def __reduce__(self):
-        return (FrozenDict, (dict(self),))
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a = np.array(a, copy=True)
-    a.setflags(write=False)
-    return a
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Immutable copy of what a view needs; safe to hand to another thread.
-
-    Attributes:
-        iteration: iterations done.
-        task: task name; ``config``: the resolved config as a dict.
-        metrics: the last step's metrics (read-only mapping).
-        history: ``(iteration, raw loss, smoothed loss)`` arrays.
-        labels / targets: input and target symbol of each timestep of example 0.
-        h: hidden states of example 0, ``(L, T, H)``; ``h0`` its starting state ``(L, H)``.
-        probs: head outputs of example 0, ``(T, V)``; ``step_loss``: ``(T,)``.
-        dh_norm: ‖dh_t‖ per layer and timestep from the last BPTT, ``(L, T)``.
-        info: task extras for example 0 (a, b, c of a subtraction).
-        sample: latest generated text (language models), ``sample_iteration`` when made.
-    """
-
-    iteration: int
-    task: str
-    config: dict
-    metrics: FrozenDict
-    history: tuple
-    labels: tuple
-    targets: tuple
-    h: np.ndarray
-    h0: np.ndarray
-    probs: np.ndarray
-    step_loss: np.ndarray
-    dh_norm: np.ndarray
-    info: FrozenDict
-    sample: str = ""
-    sample_iteration: int = -1
-    activation: str = "tanh"
-    vocab: str = ""
-
-
 @dataclass
 class Pending:
-    """A prepared iteration: batch drawn, forward run, BPTT stepper ready."""
+    """A prepared iteration: batch drawn, forward run, BPTT stepper ready.
+
+    ``undo`` is what :meth:`Trainer.discard` puts back.  After :meth:`Trainer.finish`
+    the same object is the trainer's :attr:`~Trainer.last` iteration."""
 
     batch: object
     cache: Cache
@@ -89,84 +41,25 @@ class Pending:
     undo: dict
 
 
-@dataclass
-class _Last:
-    batch: object
-    cache: Cache
-    bptt: BPTT
+class RecentAccuracy:
+    """The task accuracy of the last ``n`` iterations (one iteration's is one
+    example's at B = 1), as running sums."""
 
+    def __init__(self, n: int = 100, items=()):
+        self.items: deque = deque(maxlen=n)
+        self.sums = (0.0, 0.0)
+        for item in items:
+            self.add(*item)
 
-@dataclass(frozen=True)
-class BpttView:
-    """One moment of the BPTT step-through (example 0 of the prepared batch).
+    def add(self, acc: float, bit_acc: float) -> None:
+        if len(self.items) == self.items.maxlen:
+            old = self.items[0]
+            self.sums = (self.sums[0] - old[0], self.sums[1] - old[1])
+        self.items.append((acc, bit_acc))
+        self.sums = (self.sums[0] + acc, self.sums[1] + bit_acc)
 
-    ``t`` is the timestep just processed (None before the first step); vectors are
-    ``(L, H)`` rows per layer, ``dy_t`` is ``(V,)``; ``grad_norms`` are the norms of
-    the running gradient sums so far.
-    """
-
-    T: int
-    layers: int
-    t: int | None
-    processed: int
-    dh_norm: np.ndarray
-    dy_t: np.ndarray | None
-    dh_t: np.ndarray | None
-    dhraw_t: np.ndarray | None
-    dhnext: np.ndarray | None
-    dx_t: np.ndarray | None
-    grad_norms: FrozenDict
-    grad_shapes: FrozenDict
-    target_index: int | None
-    h: np.ndarray
-    probs: np.ndarray
-    step_loss: np.ndarray
-    loss: float
-    labels: tuple
-    targets: tuple
-    activation: str
-    iteration: int
-    batch: int = 1
-    inputs: tuple = ()
-    """x_t written out in full per timestep (labels are one-cell glyphs)."""
-    carried: bool = False
-    """h_{-1} is the state carried from the previous window (else the fixed h0)."""
-    """B: dy (and so every gradient) carries the batch mean's 1/B."""
-
-
-@dataclass(frozen=True)
-class ForwardView:
-    """One moment of the forward step-through (example 0 of the prepared batch).
-
-    ``shown`` timesteps (0 … T) have been revealed; ``t = shown - 1`` is in focus.
-    ``terms[l]`` holds, for layer ``l`` at ``t``, the pieces of
-    ``hraw = Wxh x_t + Whh h_{t-1} + bh`` and ``h = f(hraw)`` (each ``(H,)``).
-    ``h`` is ``(L, T, H)`` with the timesteps not yet revealed set to NaN.
-    """
-
-    T: int
-    layers: int
-    shown: int
-    terms: tuple
-    probs_t: np.ndarray | None
-    target_index: int | None
-    step_loss: np.ndarray
-    h: np.ndarray
-    probs: np.ndarray
-    labels: tuple
-    targets: tuple
-    activation: str
-    head: str
-    iteration: int
-    inputs: tuple = ()
-    """x_t written out in full per timestep (labels are one-cell glyphs)."""
-    carried: bool = False
-    """h_{-1} is the state carried from the previous window (else the fixed h0)."""
-    batch: int = 1
-
-    @property
-    def t(self) -> int | None:
-        return self.shown - 1 if self.shown > 0 else None
+    def __len__(self) -> int:
+        return len(self.items)
 
 
 class Trainer:
@@ -174,6 +67,10 @@ class Trainer:
 
     The same config (same seed) gives the same run, bit for bit.  Sampling for the
     text panel uses its own RNG, so asking for samples never changes training.
+
+    ``config`` holds the settings the run was made with, and the ones changed
+    since (temperature); the learning rate has one owner, the optimizer
+    (:attr:`lr`), and views see it merged into the config.
     """
 
     BACKUP_EVERY = 10
@@ -195,19 +92,29 @@ class Trainer:
         V = self.spec.output_size
         self.smooth_loss = -math.log(1.0 / V) * cfg.seq_len if self.spec.head == "softmax_ce" else float("nan")
         self.history = History(cfg.history_cap)
-        self._recent: deque = deque(maxlen=100)     # task accuracy of recent iterations
-        self._recent_sum = (0.0, 0.0)
+        self.recent = RecentAccuracy()
         self.metrics: dict = {}
-        self.last: _Last | None = None
+        self.last: Pending | None = None
         self.sample_text = ""
         self.sample_iteration = -1
-        self._backup = self._state_copy()
-
-    # ---- training -------------------------------------------------------------
+        self._backup = self.state_dict()
 
     @property
     def is_language_model(self) -> bool:
-        return self.config.task in ("charlm", "hello")
+        return self.task.is_language_model
+
+    @property
+    def lr(self) -> float:
+        """The learning rate now (the optimizer's; ``config.lr`` is the one the run started with)."""
+        return self.opt.lr
+
+    def set_lr(self, lr: float) -> None:
+        self.opt.lr = float(lr)
+
+    def set_temperature(self, temperature: float) -> None:
+        self.config = dataclasses.replace(self.config, temperature=float(temperature))
+
+    # ---- training -------------------------------------------------------------
 
     def step(self) -> dict:
         """Run one iteration and return its metrics.
@@ -279,7 +186,7 @@ class Trainer:
         if self.task.carries_state:
             self.hprev[...] = cache.hlast
         self.iteration += 1
-        self.last = _Last(batch, cache, bptt)
+        self.last = pending
         self.metrics = self._metrics(batch, cache, bptt.dact, norms, total)
         self.history.add(self.iteration, cache.loss, self.metrics["ema"])
         if self.is_language_model and (self.iteration - 1) % cfg.sample_every == 0:
@@ -291,7 +198,7 @@ class Trainer:
             bad = self._bad_param()
             if bad:
                 raise DivergenceError(f"parameter {bad} became non-finite at iteration {self.iteration}")
-            self._backup = self._state_copy()
+            self._backup = self.state_dict(out=self._backup)
         return self.metrics
 
     def _touched_columns(self, batch) -> dict[str, np.ndarray] | None:
@@ -329,95 +236,111 @@ class Trainer:
              "lr": self.opt.lr, "grad_norms": norms}
         m.update(self.task.metrics(batch, cache))
         if "accuracy" in m:
-            rec = self._recent
-            if len(rec) == rec.maxlen:
-                old = rec[0]
-                self._recent_sum = (self._recent_sum[0] - old[0], self._recent_sum[1] - old[1])
-            new = (m["accuracy"], m.get("bit_accuracy", m["accuracy"]))
-            rec.append(new)
-            self._recent_sum = (self._recent_sum[0] + new[0], self._recent_sum[1] + new[1])
+            rec = self.recent
+            rec.add(m["accuracy"], m.get("bit_accuracy", m["accuracy"]))
             m["recent_n"] = len(rec)
-            m["recent_accuracy"] = self._recent_sum[0] / len(rec)
+            m["recent_accuracy"] = rec.sums[0] / len(rec)
             if "bit_accuracy" in m:
-                m["recent_bit_accuracy"] = self._recent_sum[1] / len(rec)
+                m["recent_bit_accuracy"] = rec.sums[1] / len(rec)
         return m
 
-    # ---- control --------------------------------------------------------------
+    # ---- state ------------------------------------------------------------------
 
-    def set_lr(self, lr: float) -> None:
-        self.opt.lr = float(lr)
-        self.config = dataclasses.replace(self.config, lr=float(lr))
+    def state_dict(self, out: dict | None = None) -> dict:
+        """Everything that makes the run go on bit for bit from here: ``params``,
+        ``opt`` (``"slot/param"`` arrays), ``hprev``, ``history`` (arrays, all copies)
+        and ``meta`` (plain JSON-able values).  Checkpoints, rollback and autosave all
+        use it.  With ``out`` (an earlier state of this run) its arrays are reused."""
+        def copied(name: str, a: np.ndarray) -> np.ndarray:
+            old = out["arrays"].get(name) if out is not None else None
+            if old is not None and old.shape == a.shape and old.dtype == a.dtype:
+                np.copyto(old, a)
+                return old
+            return np.array(a, copy=True)
 
-    def _state_copy(self) -> dict:
-        """Everything :meth:`rollback` restores.  Weights and optimizer state are
-        copied buffer to buffer, into the arrays of the previous copy when there is one."""
-        buffers = {"params": flat_of(self.params), **{f"opt/{s}": b for s, b in self.opt.flat_state.items()},
-                   "hprev": self.hprev}
-        old = getattr(self, "_backup", None)
-        saved = {}
-        for k, b in buffers.items():
-            if old is not None and k in old["arrays"] and old["arrays"][k].shape == b.shape:
-                saved[k] = old["arrays"][k]
-                np.copyto(saved[k], b)
-            else:
-                saved[k] = b.copy()
-        return {"arrays": saved, "opt_t": self.opt.t,
-                "rng": self.rng.bit_generator.state, "iteration": self.iteration,   # a fresh dict
-                "position": dict(self.task.get_position()),
-                "ema_raw": self.ema_raw, "smooth_loss": self.smooth_loss,
-                "recent": list(self._recent), "metrics": dict(self.metrics),
-                "history": {k: v.copy() for k, v in self.history.state().items()}}
+        arrays = {f"param/{k}": v for k, v in self.params.items()}
+        arrays.update({f"opt/{k}": v for k, v in self.opt.state.items()})
+        arrays["hprev"] = self.hprev
+        arrays.update({f"history/{k}": v for k, v in self.history.state().items()})
+        meta = {"iteration": self.iteration, "rng": self.rng.bit_generator.state,
+                "sample_rng": self.sample_rng.bit_generator.state,
+                "position": dict(self.task.get_position()), "ema_raw": self.ema_raw,
+                "smooth_loss": self.smooth_loss, "opt_t": self.opt.t, "lr": self.lr,
+                "vocab": getattr(self.task, "vocab", ""), "sample_text": self.sample_text,
+                "sample_iteration": self.sample_iteration,
+                "recent": [list(r) for r in self.recent.items], "metrics": plain_numbers(self.metrics)}
+        return {"arrays": {k: copied(k, v) for k, v in arrays.items()}, "meta": meta}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Continue from a :meth:`state_dict` of a run with the same settings.
+
+        Raises:
+            KeyError, ValueError: an array is missing or does not fit this model
+                (the message names it); the trainer is then left unchanged.
+        """
+        arrays, meta = state["arrays"], state["meta"]
+        targets = {f"param/{k}": v for k, v in self.params.items()}
+        targets.update({f"opt/{k}": v for k, v in self.opt.state.items()})
+        targets["hprev"] = self.hprev
+        for k, dst in targets.items():                  # every array checked before any is copied
+            if k not in arrays:
+                raise KeyError(f"{k} is missing: it does not match this model")
+            src = arrays[k]
+            if src.dtype.kind != "f":
+                raise ValueError(f"{k} is not an array of numbers")
+            if src.shape != dst.shape:
+                raise ValueError(f"{k} has shape {src.shape}, the model needs {dst.shape}")
+        for k, dst in targets.items():
+            dst[...] = arrays[k]
+        self.history.load({k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("history/")})
+        self.opt.t = int(meta["opt_t"])
+        self.opt.lr = float(meta.get("lr", self.config.lr))
+        self.iteration = int(meta["iteration"])
+        self.rng.bit_generator.state = copy.deepcopy(meta["rng"])
+        self.sample_rng.bit_generator.state = copy.deepcopy(meta["sample_rng"])
+        self.task.set_position(meta["position"])
+        self.ema_raw, self.smooth_loss = float(meta["ema_raw"]), float(meta["smooth_loss"])
+        self.sample_text = str(meta.get("sample_text", ""))
+        self.sample_iteration = int(meta.get("sample_iteration", -1))
+        self.recent = RecentAccuracy(self.recent.items.maxlen, (tuple(r) for r in meta.get("recent", [])))
+        self.metrics = copy.deepcopy(dict(meta.get("metrics", {})))   # the last iteration's figures
+        self.last = None
+        self._backup = self.state_dict(out=self._backup)
 
     def rollback(self) -> int:
         """Restore the last finite state (at most ``BACKUP_EVERY`` iterations back).
 
         Returns the iteration restored.  The loss history goes back with it, so
-        the curve does not keep the iterations that were undone.
+        the curve does not keep the iterations that were undone; the learning rate
+        stays (lowering it is what usually comes next).
         """
-        b = self._backup
-        saved = b["arrays"]
-        np.copyto(flat_of(self.params), saved["params"])
-        for slot, buf in self.opt.flat_state.items():
-            np.copyto(buf, saved[f"opt/{slot}"])
-        np.copyto(self.hprev, saved["hprev"])
-        self.opt.t = b["opt_t"]
-        self.rng.bit_generator.state = copy.deepcopy(b["rng"])
-        self.iteration = b["iteration"]
-        self.task.set_position(b["position"])
-        self.ema_raw, self.smooth_loss = b["ema_raw"], b["smooth_loss"]
-        self._recent = deque(b["recent"], maxlen=self._recent.maxlen)
-        self._recent_sum = (sum(r[0] for r in self._recent), sum(r[1] for r in self._recent))
-        self.metrics = dict(b["metrics"])     # the figures of the iteration restored
-        self.history.load(b["history"])
-        self.last = None
+        lr = self.lr
+        self.load_state_dict(self._backup)
+        self.set_lr(lr)
         return self.iteration
 
     # ---- views ----------------------------------------------------------------
 
     def forward_view(self, pending: Pending, shown: int) -> ForwardView:
         """What the forward step-through shows after revealing ``shown`` timesteps."""
-        from rnn_tui.core.model import forward_terms
-
         cache = pending.cache
         T = cache.h.shape[1]
         shown = max(0, min(T, shown))
         t = shown - 1
         terms = tuple(FrozenDict(forward_terms(self.spec, self.params, cache, t, l))
                       for l in range(self.spec.layers)) if t >= 0 else ()
-        h = np.array(cache.h[:, :, 0])
+        ex = example_fields(self.task, pending.batch, cache)
+        h = np.array(ex["h"])
         h[:, shown:] = np.nan
+        ex["h"] = frozen(h)
         tgt = int(cache.y[t, 0]) if t >= 0 and self.spec.head == "softmax_ce" else None
         return ForwardView(T=T, layers=self.spec.layers, shown=shown, terms=terms,
-                           probs_t=_frozen(cache.probs[t, 0]) if t >= 0 else None, target_index=tgt,
-                           step_loss=_frozen(cache.step_loss), h=_frozen(h),
-                           probs=_frozen(cache.probs[:, 0]),
-                           labels=tuple(self.task.labels(pending.batch, 0)),
-                           targets=tuple(self.task.target_labels(pending.batch, 0)),
+                           probs_t=frozen(cache.probs[t, 0]) if t >= 0 else None, target_index=tgt,
                            activation=self.spec.activation, head=self.spec.head,
                            iteration=self.iteration + 1, inputs=self._inputs(pending.batch),
-                           carried=self.task.carries_state, batch=cache.h.shape[2])
+                           carried=self.task.carries_state, batch=cache.h.shape[2], **ex)
 
-    def bptt_view(self, pending: Pending) -> "BpttView":
+    def bptt_view(self, pending: Pending) -> BpttView:
         """What the step-through view shows of a prepared iteration (example 0),
         read straight off the BPTT stepper and the forward cache."""
         bptt, cache = pending.bptt, pending.cache
@@ -425,102 +348,74 @@ class Trainer:
         t = bptt.t
 
         def rows(vals):
-            return _frozen(np.stack([v[0] if v is not None else np.full(self.spec.hidden_size, np.nan)
-                                     for v in vals])) if t is not None else None
+            return frozen(np.stack([v[0] if v is not None else np.full(self.spec.hidden_size, np.nan)
+                                    for v in vals])) if t is not None else None
 
-        tgt = None
-        if t is not None and self.spec.head == "softmax_ce":
-            tgt = int(cache.y[t, 0])
+        tgt = int(cache.y[t, 0]) if t is not None and self.spec.head == "softmax_ce" else None
         return BpttView(
             T=bptt.T, layers=L, t=t, processed=bptt.T - 1 - bptt.next_t,
-            dh_norm=_frozen(bptt.dh_norm),
-            dy_t=_frozen(bptt.dy[t, 0]) if t is not None else None,
+            dh_norm=frozen(bptt.dh_norm),
+            dy_t=frozen(bptt.dy[t, 0]) if t is not None else None,
             dh_t=rows(bptt.dh_t), dhraw_t=rows(bptt.dhraw_t),
             dhnext=rows(bptt.dhnext) if t is not None else None,
             dx_t=rows(bptt.dx_t) if t is not None and L > 1 else None,
             grad_norms=FrozenDict(grad_norms(bptt.sums_so_far())),
             grad_shapes=FrozenDict({k: tuple(g.shape) for k, g in bptt.grads.items()}),
-            target_index=tgt,
-            h=_frozen(cache.h[:, :, 0]), probs=_frozen(cache.probs[:, 0]),
-            step_loss=_frozen(cache.step_loss), loss=cache.loss,
-            labels=tuple(self.task.labels(pending.batch, 0)),
-            targets=tuple(self.task.target_labels(pending.batch, 0)),
-            activation=self.spec.activation, iteration=self.iteration + 1, batch=cache.h.shape[2],
-            inputs=self._inputs(pending.batch), carried=self.task.carries_state)
+            target_index=tgt, loss=cache.loss, activation=self.spec.activation,
+            iteration=self.iteration + 1, batch=cache.h.shape[2], inputs=self._inputs(pending.batch),
+            carried=self.task.carries_state, **example_fields(self.task, pending.batch, cache))
 
     def _inputs(self, batch) -> tuple:
-        """Example 0's inputs in full: the task's ``input_text`` where it has one."""
-        full = getattr(self.task, "input_text", self.task.labels)
-        return tuple(full(batch, 0))
+        """Example 0's inputs in full (labels are one-cell glyphs)."""
+        return tuple(self.task.input_text(batch, 0))
 
     def resample(self, n: int | None = None, temperature: float | None = None) -> str:
-        """Generate a fresh sample (language models) from stream 0's carried state."""
+        """Generate a fresh sample (language models) where the task says it starts."""
         if not self.is_language_model:
             return ""
         cfg = self.config
-        temp = cfg.temperature if temperature is None else temperature
-        if cfg.task == "hello":
-            # what the lesson asks: from a fresh state, what follows "h", "he", "hel", "hell"?
-            h0 = np.zeros((cfg.layers, cfg.hidden))
-            ixs, _ = sample(self.spec, self.params, h0, 0, n or 4, self.sample_rng,
-                            temperature=temp, top_k=cfg.top_k)
-            self.sample_text = "h" + self.task.decode(ixs)
-            self.sample_iteration = self.iteration
-            return self.sample_text
-        seed_ix = int(self.last.batch.y[-1, 0]) if self.last else 0
-        ixs, _ = sample(self.spec, self.params, self.hprev[:, 0], seed_ix, n or cfg.sample_len,
-                        self.sample_rng, temperature=temp, top_k=cfg.top_k)
-        self.sample_text = self.task.decode(ixs)
+        start = self.task.sample_start(self.hprev, self.last.batch if self.last else None)
+        ixs, _ = sample(self.spec, self.params, start.h, start.seed_ix, n or start.length or cfg.sample_len,
+                        self.sample_rng, temperature=cfg.temperature if temperature is None else temperature,
+                        top_k=cfg.top_k)
+        self.sample_text = start.prefix + self.task.decode(ixs)
         self.sample_iteration = self.iteration
         return self.sample_text
 
-    def set_temperature(self, temperature: float) -> None:
-        self.config = dataclasses.replace(self.config, temperature=float(temperature))
+    def current_config(self) -> Config:
+        """The settings now: the config, with the learning rate the optimizer has now
+        (what a reset restarts with, what a checkpoint records)."""
+        return dataclasses.replace(self.config, lr=self.lr)
 
     def snapshot(self) -> Snapshot:
         """An immutable copy of what a view needs (example 0 of the last batch, or of
         the next one before the first step)."""
-        cfg = self.config
-        L, H = cfg.layers, cfg.hidden
         last = self.last
         if last is None:
             # Nothing trained since start, load or rollback: show the next example and
             # what the current weights make of it (prepared, then undone: no state moves).
             try:
-                pending = self.prepare()
+                last = self.prepare()
+                self.discard(last)
             except DivergenceError:
-                pending = None
-            if pending is not None:
-                self.discard(pending)
-                last = _Last(pending.batch, pending.cache, pending.bptt)
+                last = None
         if last is None:
-            T = cfg.seq_len
-            h = np.zeros((L, T, H))
-            probs = np.zeros((T, self.spec.output_size))
-            step_loss = np.zeros(T)
-            dh = np.full((L, T), np.nan)
-            labels = targets = ("",) * T
-            info = {}
-            h0 = np.zeros((L, H))
+            L, H, T = self.spec.layers, self.spec.hidden_size, self.config.seq_len
+            ex, h0, dh, info = blank_example(L, T, H, self.spec.output_size), np.zeros((L, H)), \
+                np.full((L, T), np.nan), {}
         else:
-            batch, cache, bptt = last.batch, last.cache, last.bptt
-            h = cache.h[:, :, 0]
-            h0 = cache.h0[:, 0]
-            probs = cache.probs[:, 0]
-            step_loss = cache.step_loss
-            dh = bptt.dh_norm
-            labels = tuple(self.task.labels(batch, 0))
-            targets = tuple(self.task.target_labels(batch, 0))
+            ex, h0, dh = example_fields(self.task, last.batch, last.cache), last.cache.h0[:, 0], last.bptt.dh_norm
             info = {k: (v[0].item() if isinstance(v, np.ndarray) else v)
-                    for k, v in (batch.info or {}).items()}
-        metrics = {k: (FrozenDict(dict(v)) if isinstance(v, dict) else v)
-                   for k, v in self.metrics.items()}
-        return Snapshot(iteration=self.iteration, task=cfg.task,
-                        config=FrozenDict(dataclasses.asdict(cfg)),
-                        metrics=FrozenDict(metrics),
-                        history=tuple(_frozen(a) for a in self.history.arrays()),
-                        labels=labels, targets=targets, h=_frozen(h), h0=_frozen(h0),
-                        probs=_frozen(probs), step_loss=_frozen(step_loss),
-                        dh_norm=_frozen(dh), info=FrozenDict(info),
+                    for k, v in (last.batch.info or {}).items()}
+        return Snapshot(iteration=self.iteration, task=self.task.name, config=FrozenDict(dataclasses.asdict(self.current_config())),
+                        metrics=frozen_tree(self.metrics),
+                        history=tuple(frozen(a) for a in self.history.arrays()),
+                        h0=frozen(h0), dh_norm=frozen(dh), info=FrozenDict(info),
                         sample=self.sample_text, sample_iteration=self.sample_iteration,
-                        activation=cfg.activation, vocab=getattr(self.task, "vocab", ""))
+                        activation=self.spec.activation, vocab=getattr(self.task, "vocab", ""), **ex)
+
+
+def plain_numbers(metrics: dict) -> dict:
+    """``metrics`` with NumPy scalars as plain numbers (JSON), nested dicts kept."""
+    return {k: plain_numbers(v) if isinstance(v, dict) else (int(v) if isinstance(v, (int, np.integer)) else float(v))
+            for k, v in metrics.items() if isinstance(v, (dict, int, float, np.number))}

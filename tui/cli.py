@@ -11,7 +11,7 @@ import sys
 from rnn_tui.core.config import Config, ConfigError
 from rnn_tui.core.model import ACTIVATIONS
 from rnn_tui.core.optim import CLIP_MODES, OPTIMIZERS
-from rnn_tui.core.tasks import TASKS
+from rnn_tui.core.tasks import TASKS, tasks_with
 
 
 class UsageError(Exception):
@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", metavar="NAME|FILE",
                    help=f"a ready-made lesson ({', '.join(PRESETS)}) or a preset .toml file; "
                         "flags given next to it override its values")
-    p.add_argument("--task", choices=TASKS, default=None,
+    p.add_argument("--task", choices=list(TASKS), default=None,
                    help="what to learn (default: charlm on tinyshakespeare)")
     p.add_argument("--text", metavar="FILE", help="UTF-8 text for --task charlm")
     p.add_argument("--hidden", type=_int("hidden"), help="hidden units per layer")
@@ -115,11 +115,16 @@ CONFIG_FLAGS = ("task", "text", "hidden", "layers", "seq_len", "batch", "lr", "o
                 "activation", "clip", "clip_mode", "init", "init_scale", "dtype", "seed", "bits",
                 "delay", "temperature", "sample_every")
 RESUME_FLAGS = ("task", "text", "lr")       # what may be given with --load (task: checked against it)
-PRESETS = ("subtraction", "shakespeare", "analects", "vanishing", "exploding")
-# settings that mean something for some tasks only
-TASK_ONLY = {"text": ("charlm",), "bits": ("subtraction",), "delay": ("echo",),
-             "seq_len": ("charlm", "echo", "stack")}
-FIXED_LENGTH = {"subtraction": "it is --bits long", "hello": "it is always the 4 steps of h-e-l-l-o"}
+def _presets() -> tuple[str, ...]:
+    """The shipped presets: every .toml file in ``samples/presets/``."""
+    from rnn_tui.core.corpus import samples_dir
+
+    return tuple(sorted(p.stem for p in (samples_dir() / "presets").glob("*.toml")))
+
+
+PRESETS = _presets()
+# settings that mean something for some tasks only (each task says which apply to it)
+TASK_ONLY = {key: tasks_with(key) for key in sorted({k for cls in TASKS.values() for k in cls.options})}
 HEADLESS_ONLY = ("steps", "csv", "jsonl", "save", "record", "record_every")
 APP_ONLY = ("paused", "fps", "low_bandwidth", "backend")
 FPS_RANGE = (1.0, 60.0)
@@ -134,8 +139,10 @@ def _wrong_task(key: str, task: str, name: str, task_name: str) -> str:
     if task in TASK_ONLY.get(key, (task,)):
         return ""
     if key == "seq_len":
-        return f"{name} does not apply to {task_name} {task}: {FIXED_LENGTH[task]}"
-    return f"{name} only applies to {task_name} {TASK_ONLY[key][0]} (got {task_name} {task})"
+        return f"{name} does not apply to {task_name} {task}: {TASKS[task].fixed_length}"
+    where = TASK_ONLY[key]
+    names = where[0] if len(where) == 1 else ", ".join(where[:-1]) + " and " + where[-1]
+    return f"{name} only applies to {task_name}{'s' if len(where) > 1 else ''} {names} (got {task_name} {task})"
 
 
 def _preset_value(path, key: str, v, action: argparse.Action):
@@ -161,7 +168,7 @@ def load_preset(name: str) -> dict:
     """Values of a preset: a name from :data:`PRESETS` or the path of a .toml file."""
     from pathlib import Path
 
-    from rnn_tui.core.config import samples_dir
+    from rnn_tui.core.corpus import samples_dir
 
     path = Path(name)
     if not path.suffix:
@@ -246,8 +253,6 @@ def config_from_args(args: argparse.Namespace) -> Config:
     Order of precedence: flags given on the command line, then the preset, then the
     task's defaults.
     """
-    from rnn_tui.core.config import TASK_CLASSES
-
     _check_modes(args)
     preset = getattr(args, "preset", None)
     values = load_preset(preset) if preset is not None else {}
@@ -263,10 +268,10 @@ def config_from_args(args: argparse.Namespace) -> Config:
     _check_clip(flags.get("clip"), flags.get("clip_mode"))
     values.update(flags)
     values["task"] = task
-    if task in TASK_CLASSES:
+    if task in TASKS:
         # a threshold given on its own turns clipping on when the preset or the task had it off
-        mode = values.get("clip_mode", TASK_CLASSES[task].DEFAULTS.get("clip_mode"))
-        clip = values.get("clip", TASK_CLASSES[task].DEFAULTS.get("clip"))
+        mode = values.get("clip_mode", TASKS[task].DEFAULTS.get("clip_mode"))
+        clip = values.get("clip", TASKS[task].DEFAULTS.get("clip"))
         if "clip" in flags and flags["clip"] > 0 and "clip_mode" not in flags and mode == "none":
             values["clip_mode"] = "value"
         elif "clip_mode" in flags and flags["clip_mode"] != "none" and not clip:

@@ -1,0 +1,115 @@
+"""Binary arithmetic, bit by bit: the family of the subtraction tutorial.
+
+A :class:`BinaryArithmetic` task feeds two ``n``-bit numbers ``a`` and ``b`` one bit
+pair per timestep, least-significant bit first, and the target at step ``t`` is bit
+``t`` of the result.  A subclass says which numbers it draws (:meth:`draw`), how it
+combines them (:meth:`combine`, written ``op``) and the chain that links its bits
+(:meth:`chain`: the borrows of a subtraction, the carries of an addition), which the
+Predictions panel draws under the result.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import ClassVar
+
+import numpy as np
+
+from rnn_tui.core.tasks.base import Batch, Task
+
+
+class BinaryArithmetic(Task):
+    """Two operands in, one result out, bit by bit from the least significant.
+
+    Encoding: at step ``t`` the input is ``x_t = [a_t, b_t]`` (bit ``t`` of each,
+    ``D = 2``) and the target is ``y_t = c_t``, bit ``t`` of the result ``c``
+    (``V = 1``, a sigmoid output trained with ½ squared error).  ``t = 0`` is the
+    least significant bit.  The hidden state starts afresh (at ``h0``) for every example.
+    """
+
+    options = ("bits",)
+    fixed_length = "it is --bits long"
+    renderer = "binary"
+    x_label = "ab"
+    op: ClassVar[str]
+    """The operator between a and b, as printed ("−", "+")."""
+    chain_name: ClassVar[str]
+    """What links bit t to bit t+1 ("borrow", "carry")."""
+    chain_legend: ClassVar[str]
+    """One line saying what the chain's mark means."""
+
+    @classmethod
+    def loss_title(cls, T: int) -> str:
+        return f"Loss · ½ squared error summed over the {T} bits"
+
+    @classmethod
+    def resolve(cls, vals: dict, given: dict) -> None:
+        vals["seq_len"] = vals["bits"]
+
+    @classmethod
+    def from_config(cls, cfg) -> "BinaryArithmetic":
+        return cls(cfg.bits)
+
+    @abstractmethod
+    def draw(self, rng: np.random.Generator, B: int) -> tuple[np.ndarray, np.ndarray]:
+        """``B`` operand pairs ``(a, b)``, each ``(B,)``."""
+
+    @staticmethod
+    @abstractmethod
+    def combine(a, b):
+        """The result ``c`` of ``a op b`` (works on ints and on arrays)."""
+
+    @staticmethod
+    @abstractmethod
+    def chain(a: int, b: int, bits: int) -> list[bool]:
+        """For each bit ``i`` (LSB = 0): does the chain reach bit ``i`` from bit ``i − 1``?"""
+
+    def __init__(self, bits: int = 8):
+        self.bits = bits
+        self.seq_len = bits
+        self._shifts = np.arange(bits)[:, None]                        # (T, 1), LSB first
+        # up to 12 bits, every number's bits as a float column, LSB first: (T, 2**bits)
+        self._table = (((np.arange(2 ** bits)[None] >> self._shifts) & 1).astype(float)[:, :, None]
+                       if bits <= 12 else None)                        # (T, 2**bits, 1)
+
+    def spec_fields(self) -> dict:
+        return dict(input_size=2, output_size=1, head="sigmoid_mse", index_input=False)
+
+    def encode(self, a: np.ndarray, b: np.ndarray) -> Batch:
+        """Batch for given operand arrays ``a, b`` of shape ``(B,)``."""
+        c = self.combine(a, b)
+        if self._table is not None:                                    # bit rows looked up
+            x = np.concatenate((self._table[:, a], self._table[:, b]), axis=2)   # (T, B, 2): a_t, b_t
+            y = self._table[:, c]                                      # (T, B, 1): c_t
+        else:
+            abc = (np.stack([a, b, c], axis=1)[None] >> self._shifts[:, :, None]) & 1   # (T, B, 3)
+            x = abc[:, :, :2].astype(float)
+            y = abc[:, :, 2:].astype(float)
+        return Batch(x=x, y=y, mask=np.ones(self.bits), reset=True,
+                     info={"a": a, "b": b, "c": c})
+
+    def next_batch(self, rng, B):
+        return self.encode(*self.draw(rng, B))
+
+    def predict_bits(self, cache) -> np.ndarray:
+        return (cache.probs[:, :, 0] > 0.5).astype(int)                # (T, B)
+
+    def metrics(self, batch, cache) -> dict:
+        pred = self.predict_bits(cache)
+        truth = batch.y[:, :, 0].astype(int)
+        ok = pred == truth
+        return {"accuracy": np.count_nonzero(ok.all(axis=0)) / ok.shape[1],
+                "bit_accuracy": np.count_nonzero(ok) / ok.size}
+
+    def labels(self, batch, b=0):
+        return [f"{int(batch.x[t, b, 0])}{int(batch.x[t, b, 1])}" for t in range(self.bits)]
+
+    def target_labels(self, batch, b=0):
+        return [str(int(v)) for v in batch.y[:, b, 0]]
+
+    @staticmethod
+    def operands(labels) -> tuple[int, int]:
+        """``a`` and ``b`` read back from an example's labels (bit pairs, LSB first)."""
+        a = sum(int(x[0]) << i for i, x in enumerate(labels))
+        b = sum(int(x[1]) << i for i, x in enumerate(labels))
+        return a, b
