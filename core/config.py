@@ -18,13 +18,14 @@ class ConfigError(ValueError):
 
 
 LR_MAX = 1000.0        # the largest learning rate --lr (and the app's + key) accepts
+DEFAULT_TASK = "charlm"   # what `rnn-tui` trains when no task is given
 
 
 @dataclass
 class Config:
     """Everything that defines a run.  ``None`` means "the task's default"."""
 
-    task: str = "charlm"
+    task: str = DEFAULT_TASK
     text: str | None = None
     hidden: int | None = None
     layers: int | None = None

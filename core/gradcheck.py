@@ -69,23 +69,7 @@ def gradcheck(spec: Spec, params: dict[str, np.ndarray], x, y, hprev, mask=None,
     # which that round-off alone would exceed 1e-8 relative error.
     roundoff = np.finfo(np.float64).eps * max(1.0, abs(cache.loss)) / delta
     floor = roundoff / 1e-8
-    plan = []
-    for k, p in p64.items():
-        n = p.size if entries is None or entries >= p.size else entries
-        if n == p.size:
-            plan.append((k, np.arange(p.size)))
-            continue
-        # Mostly entries that carry a gradient: a Wxh column of a symbol absent from
-        # the example is exactly 0 on both sides and would pass without testing
-        # anything.  A quarter (at least one) still comes from the zeros, where a
-        # gradient BPTT failed to produce would show.
-        live = np.abs(grads[k].reshape(-1)) >= floor
-        on, off = np.flatnonzero(live), np.flatnonzero(~live)
-        n_off = min(len(off), max(1, n // 4)) if len(off) else 0
-        n_on = min(len(on), n - n_off)
-        n_off = min(len(off), n - n_on)
-        plan.append((k, np.concatenate([rng.choice(on, size=n_on, replace=False),
-                                        rng.choice(off, size=n_off, replace=False)])))
+    plan = [(k, _entries(p.size, grads[k], floor, entries, rng)) for k, p in p64.items()]
     total, done = sum(len(ix) for _, ix in plan), 0
     results = []
     for k, idx in plan:
@@ -108,3 +92,23 @@ def gradcheck(spec: Spec, params: dict[str, np.ndarray], x, y, hprev, mask=None,
         results.append(CheckResult(k, tuple(params[k].shape), len(errs), float(errs.max()),
                                    float(np.median(errs)), nonzero))
     return results
+
+
+def _entries(size: int, grad: np.ndarray, floor: float, entries: int | None, rng) -> np.ndarray:
+    """Which entries of a parameter to check: all of them, or ``entries`` of them,
+    mostly ones that carry a gradient.
+
+    A Wxh column of a symbol absent from the example is exactly 0 on both sides and
+    would pass without testing anything.  A quarter (at least one) still comes from
+    the zeros, where a gradient BPTT failed to produce would show.
+    """
+    n = size if entries is None or entries >= size else entries
+    if n == size:
+        return np.arange(size)
+    live = np.abs(grad.reshape(-1)) >= floor
+    on, off = np.flatnonzero(live), np.flatnonzero(~live)
+    n_off = min(len(off), max(1, n // 4)) if len(off) else 0
+    n_on = min(len(on), n - n_off)
+    n_off = min(len(off), n - n_on)
+    return np.concatenate([rng.choice(on, size=n_on, replace=False),
+                           rng.choice(off, size=n_off, replace=False)])

@@ -457,9 +457,9 @@ async def test_page_keys_say_where_the_units_are_when_that_panel_is_hidden():
 
 def test_panels_of_one_example_are_redrawn_together():
     everything = {"loss", "hidden", "predictions", "text", "gradients"}
-    assert RnnApp.same_example({"plot", "preds"}, everything) == {"plot"}     # waits for the heatmap
-    assert RnnApp.same_example({"heatmap"}, everything) == {"heatmap", "preds", "grads"}
-    assert RnnApp.same_example({"preds"}, {"predictions"}) == {"preds"}       # heatmap not on screen
+    assert RnnApp.same_example({"loss", "predictions"}, everything) == {"loss"}   # waits for the heatmap
+    assert RnnApp.same_example({"hidden"}, everything) == {"hidden", "predictions", "gradients"}
+    assert RnnApp.same_example({"predictions"}, {"predictions"}) == {"predictions"}   # heatmap not shown
 
 
 async def test_a_palette_command_that_asks_first_works_when_chosen_twice():

@@ -158,27 +158,29 @@ async def test_subtraction_predictions_in_bptt_are_of_the_step_through_example()
 def test_closing_the_gradient_check_stops_it_and_keeps_the_keys_sent_meanwhile():
     from collections import deque
 
-    from rnn_tui.tui.worker import TrainLoop
+    from rnn_tui.core import messages as msg
+    from rnn_tui.core.session import Session
 
     published = []
-    loop = TrainLoop(trained("charlm", 5), published.append, paused=False)
-    sent = deque([("pause",), ("gradcheck_cancel",)])        # typed while the check runs
+    loop = Session(trained("charlm", 5), published.append, paused=False)
+    sent = deque([msg.Pause(), msg.GradcheckCancel()])       # typed while the check runs
     loop._recv = lambda timeout: sent.popleft() if sent else None
-    loop.cmd_gradcheck(entries=8)
+    loop.handle(msg.Gradcheck(entries=8))
     checks = [u.gradcheck for u in published if u.gradcheck is not None]
     assert checks and not any(c.done for c in checks)        # stopped before the end
     assert checks[-1].checked < checks[-1].total
     assert loop.pending is None and loop.trainer.iteration == 5
     assert loop.running                                       # as before the check
-    assert list(loop._backlog) == [("pause",)]                # kept, handled next
-    assert loop._next(0) == ("pause",) and loop._next(0) is None
+    assert list(loop._backlog) == [msg.Pause()]               # kept, handled next
+    assert loop._next(0) == msg.Pause() and loop._next(0) is None
 
 
 def test_a_finished_gradient_check_resumes_training_that_was_running():
-    from rnn_tui.tui.worker import TrainLoop
+    from rnn_tui.core import messages as msg
+    from rnn_tui.core.session import Session
 
     published = []
-    loop = TrainLoop(trained("echo", 5), published.append, paused=False)
-    loop.cmd_gradcheck(entries=2)
+    loop = Session(trained("echo", 5), published.append, paused=False)
+    loop.handle(msg.Gradcheck(entries=2))
     assert published[-1].gradcheck.done and not published[-1].gradcheck.error
     assert loop.running and loop.pending is None

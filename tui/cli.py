@@ -8,7 +8,7 @@ import math
 import re
 import sys
 
-from rnn_tui.core.config import Config, ConfigError
+from rnn_tui.core.config import DEFAULT_TASK, Config, ConfigError
 from rnn_tui.core.model import ACTIVATIONS
 from rnn_tui.core.optim import CLIP_MODES, OPTIMIZERS
 from rnn_tui.core.tasks import TASKS, tasks_with
@@ -193,7 +193,7 @@ def load_preset(name: str) -> dict:
         raise UsageError(f"preset {path} has unknown keys: {', '.join(unknown)}")
     actions = {a.dest: a for a in build_parser()._actions}
     values = {k: _preset_value(path, k, v, actions[k]) for k, v in values.items()}
-    task = values.get("task", "charlm")
+    task = values.get("task", DEFAULT_TASK)
     for key in values:
         why = _wrong_task(key, task, key, "task")
         if why:
@@ -257,7 +257,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
     preset = getattr(args, "preset", None)
     values = load_preset(preset) if preset is not None else {}
     flags = {k: getattr(args, k) for k in CONFIG_FLAGS if getattr(args, k, None) is not None}
-    task = flags.get("task", values.get("task", "charlm"))
+    task = flags.get("task", values.get("task", DEFAULT_TASK))
     if task != values.get("task", task):
         # another task than the preset's: its task-specific settings do not carry over
         values = {k: v for k, v in values.items() if not _wrong_task(k, task, k, "task")}

@@ -50,124 +50,165 @@ def _say(*text) -> None:
         os.close(devnull)
 
 
+def _error(text: str) -> None:
+    print(f"rnn-tui: error: {text}", file=sys.stderr)
+
+
 class _WriteError(Exception):
     """Writing one of the output files failed; the message names it."""
 
 
-def _open_out(path: str | None):
-    if not path:
-        return None
-    p = Path(path)
-    if p.parent and not p.parent.is_dir():
-        raise OSError(f"folder {p.parent} does not exist")
-    return open(p, "w", newline="", encoding="utf-8")
+class Outputs:
+    """The per-iteration files of a headless run: ``--csv``, ``--jsonl``, ``--record``."""
+
+    def __init__(self, trainer: Trainer, csv_path: str | None, jsonl_path: str | None,
+                 record: str | None, record_every: int):
+        from rnn_tui.core.recording import Recorder
+
+        self.paths = {"--csv": csv_path, "--jsonl": jsonl_path, "--record": record}
+        self.fcsv, self.fjson = self._open(csv_path), self._open(jsonl_path)
+        self.recorder = Recorder(trainer, record, record_every) if record else None
+        self.writer = None
+
+    @staticmethod
+    def _open(path: str | None):
+        if not path:
+            return None
+        p = Path(path)
+        if p.parent and not p.parent.is_dir():
+            raise OSError(f"folder {p.parent} does not exist")
+        return open(p, "w", newline="", encoding="utf-8")
+
+    def write(self, trainer: Trainer, m: dict) -> None:
+        """One iteration's row in each file; :class:`_WriteError` names a file that fails."""
+        row = _row(m)
+        flag = "--csv"
+        try:
+            if self.fcsv:
+                if self.writer is None:
+                    self.writer = csv.DictWriter(self.fcsv, fieldnames=list(row))
+                    self.writer.writeheader()
+                self.writer.writerow(row)
+            flag = "--jsonl"
+            if self.fjson:
+                self.fjson.write(json.dumps(dict(row, grad_norms=m["grad_norms"])) + "\n")
+            flag = "--record"
+            if self.recorder:
+                self.recorder.after_step(trainer)
+        except OSError as e:        # e.g. a full disk
+            raise _WriteError(f"cannot write {flag} {self.paths[flag]}: {e.strerror or e}") from None
+
+    def close(self, trainer: Trainer) -> int:
+        """Close every file (the last buffered lines are written now); 1 if one fails."""
+        status = 0
+        for f, flag in ((self.fcsv, "--csv"), (self.fjson, "--jsonl")):
+            if f:
+                try:
+                    f.close()
+                except OSError as e:            # the last buffered lines (a full disk)
+                    _error(f"cannot write {flag} {self.paths[flag]}: {e.strerror or e}")
+                    status = 1
+        if self.recorder:
+            record = self.paths["--record"]
+            try:
+                self.recorder.close(trainer)
+                _say(f"recording written: {record} (play it with: rnn-tui replay {record})")
+            except OSError as e:
+                _error(f"cannot write --record {record}: {e.strerror or e}")
+                status = 1
+        return status
+
+
+class Progress:
+    """A progress bar on a terminal, else about twenty summary lines."""
+
+    def __init__(self, task: str, steps: int):
+        self.steps, self.every, self.printed = steps, max(1, steps // 20), -1
+        self.bar = None
+        if sys.stdout.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+            from rich.progress import Progress as Bar
+
+            self.bar = Bar(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                           TimeRemainingColumn(), TextColumn("{task.fields[info]}"))
+            self.task = self.bar.add_task(task, total=steps, info="")
+            self.bar.start()
+
+    def update(self, i: int, m: dict) -> None:
+        if self.bar is not None:
+            if i % 10 == 0 or i == self.steps - 1:
+                self.bar.update(self.task, completed=i + 1, info=f"loss {m['ema']:.4f}")
+        elif (i + 1) % self.every == 0 or i == self.steps - 1:
+            _say(_summary(m))
+            self.printed = m["iteration"]
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _train(trainer: Trainer, steps: int, outputs: Outputs, progress: Progress) -> int:
+    """The training loop; returns the exit status (0, 1 diverged or a file failed, 130)."""
+    from threadpoolctl import threadpool_limits
+
+    try:
+        with threadpool_limits(limits=1):
+            for i in range(steps):
+                m = trainer.step()
+                outputs.write(trainer, m)
+                progress.update(i, m)
+    except DivergenceError as e:
+        back = trainer.rollback()
+        print(f"rnn-tui: training diverged: {e}; rolled back to iteration {back}", file=sys.stderr)
+        return 1
+    except _WriteError as e:
+        _error(f"{e}; training stopped at iteration {trainer.iteration}")
+        return 1
+    except KeyboardInterrupt:
+        print("rnn-tui: interrupted", file=sys.stderr)
+        return 130
+    return 0
 
 
 def run(trainer: Trainer, steps: int, csv_path: str | None = None,
         jsonl_path: str | None = None, save: str | None = None,
         record: str | None = None, record_every: int = 10) -> int:
     """Train ``steps`` iterations; returns the process exit status."""
-    from threadpoolctl import threadpool_limits
-
     from rnn_tui.core.heap import keep_freed_memory
-    from rnn_tui.core.recording import Recorder
 
     for path, what in ((save, "save checkpoint"), (record, "write recording")):
         if path and not Path(path).parent.is_dir():     # found out now, not after the training
-            print(f"rnn-tui: error: cannot {what}: folder {Path(path).parent} does not exist",
-                  file=sys.stderr)
+            _error(f"cannot {what}: folder {Path(path).parent} does not exist")
             return 2
     keep_freed_memory()
     try:
-        fcsv, fjson = _open_out(csv_path), _open_out(jsonl_path)
-        recorder = Recorder(trainer, record, record_every) if record else None
+        outputs = Outputs(trainer, csv_path, jsonl_path, record, record_every)
     except OSError as e:
-        print(f"rnn-tui: error: cannot write output file: {e}", file=sys.stderr)
+        _error(f"cannot write output file: {e}")
         return 2
-    writer = None
-    status, m = 0, trainer.metrics
-    printed = -1                                # iteration of the last progress line
     start_it, t0 = trainer.iteration, time.perf_counter()
-    tty = sys.stdout.isatty()
-    every = max(1, steps // 20)
-    progress = None
-    if tty:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-        progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), TextColumn("{task.fields[info]}"))
-        bar = progress.add_task(trainer.config.task, total=steps, info="")
-        progress.start()
+    progress = Progress(trainer.config.task, steps)
     try:
-        with threadpool_limits(limits=1):
-            for i in range(steps):
-                m = trainer.step()
-                row = _row(m)
-                flag, path = "--csv", csv_path
-                try:
-                    if fcsv:
-                        if writer is None:
-                            writer = csv.DictWriter(fcsv, fieldnames=list(row))
-                            writer.writeheader()
-                        writer.writerow(row)
-                    flag, path = "--jsonl", jsonl_path
-                    if fjson:
-                        fjson.write(json.dumps(dict(row, grad_norms=m["grad_norms"])) + "\n")
-                    flag, path = "--record", record
-                    if recorder:
-                        recorder.after_step(trainer)
-                except OSError as e:        # e.g. a full disk
-                    raise _WriteError(f"cannot write {flag} {path}: {e.strerror or e}") from None
-                if progress is not None:
-                    if i % 10 == 0 or i == steps - 1:
-                        progress.update(bar, completed=i + 1, info=f"loss {m['ema']:.4f}")
-                elif (i + 1) % every == 0 or i == steps - 1:
-                    _say(_summary(m))
-                    printed = trainer.iteration
-    except DivergenceError as e:
-        back = trainer.rollback()
-        m = trainer.metrics                     # the figures of the iteration restored
-        print(f"rnn-tui: training diverged: {e}; rolled back to iteration {back}", file=sys.stderr)
-        status = 1
-    except _WriteError as e:
-        print(f"rnn-tui: error: {e}; training stopped at iteration {trainer.iteration}", file=sys.stderr)
-        status = 1
-    except KeyboardInterrupt:
-        print("rnn-tui: interrupted", file=sys.stderr)
-        status = 130
+        status = _train(trainer, steps, outputs, progress)
     finally:
-        if progress is not None:
-            progress.stop()
-        for f, path, flag in ((fcsv, csv_path, "--csv"), (fjson, jsonl_path, "--jsonl")):
-            if f:
-                try:
-                    f.close()
-                except OSError as e:            # the last buffered lines (a full disk)
-                    print(f"rnn-tui: error: cannot write {flag} {path}: {e.strerror or e}",
-                          file=sys.stderr)
-                    status = status or 1
-        if recorder:
-            try:
-                recorder.close(trainer)
-                _say(f"recording written: {record} (play it with: rnn-tui replay {record})")
-            except OSError as e:
-                print(f"rnn-tui: error: cannot write --record {record}: {e.strerror or e}",
-                      file=sys.stderr)
-                status = status or 1
+        progress.stop()
+        closed = outputs.close(trainer)
+    status = status or closed
     dt = time.perf_counter() - t0
     done = trainer.iteration - start_it
-    if m and printed != m["iteration"]:
+    m = trainer.metrics                         # after a rollback: the iteration restored
+    if m and progress.printed != m["iteration"]:
         _say(_summary(m))
     _say(f"{done} iteration{'s' if done != 1 else ''} in {dt:.1f} s ({done / max(dt, 1e-9):.0f} it/s)")
     if trainer.last is not None and trainer.sample_text:
         _say("sample:", trainer.resample())
     if save:
         try:
-            path = checkpoint.save(trainer, save)
-            _say(f"checkpoint saved: {path}")
+            _say(f"checkpoint saved: {checkpoint.save(trainer, save)}")
         except checkpoint.CheckpointError as e:
-            print(f"rnn-tui: error: {e}", file=sys.stderr)
+            _error(str(e))
             return 2
         except OSError as e:
-            print(f"rnn-tui: error: cannot save checkpoint: {e.strerror or e}", file=sys.stderr)
+            _error(f"cannot save checkpoint: {e.strerror or e}")
             return 2
     return status

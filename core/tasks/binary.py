@@ -35,6 +35,8 @@ class BinaryArithmetic(Task):
     """The operator between a and b, as printed ("−", "+")."""
     chain_name: ClassVar[str]
     """What links bit t to bit t+1 ("borrow", "carry")."""
+    chain_mark: ClassVar[str]
+    """The mark under a bit the chain reaches ("↓")."""
     chain_legend: ClassVar[str]
     """One line saying what the chain's mark means."""
 

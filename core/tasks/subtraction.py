@@ -25,6 +25,7 @@ class Subtraction(BinaryArithmetic):
                     init="uniform", init_scale=0.05, h0=0.1)
     op = "−"
     chain_name = "borrow"
+    chain_mark = "↓"
     chain_legend = "↓: lends 1 to the bit on its right"
 
     def draw(self, rng: np.random.Generator, B: int) -> tuple[np.ndarray, np.ndarray]:

@@ -40,7 +40,7 @@ class GradcheckScreen(ModalScreen[None]):
             self.show(self._pending)
 
     def show(self, prog) -> None:
-        """Update from a :class:`~tui.messages.GradcheckProgress` (kept until the
+        """Update from a :class:`~core.messages.GradcheckProgress` (kept until the
         screen's widgets exist: a fast check can finish before they are composed)."""
         self._pending = prog
         try:

@@ -20,6 +20,8 @@ from rnn_tui.tui.widgets import layer_name, no_color
 
 LEVELS = 11
 PLAIN = Style()   # never a None style: Textual's NO_COLOR filter reads every segment's style
+DIM = Style(dim=True)
+GUTTER = 5        # cells left of the first timestep: the unit numbers
 
 
 # Colour ramps as indices of the 256-colour palette: "38;5;n" is shorter than
@@ -134,85 +136,102 @@ class Heatmap(Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return container.height
 
+    def _window(self, T: int, H: int, w: int) -> tuple[int, int, int, int, int]:
+        """What fits: units ``u0 … u1-1`` (this page), timesteps ``t0 … t1-1`` and the
+        cells per timestep ``cw`` (2, or 1 when two would not fit)."""
+        per = self.rows_per_page
+        page = min(self.page, self.pages() - 1)
+        u0, u1 = page * per, min(H, (page + 1) * per)
+        cw = 2 if GUTTER + 2 * T <= w else 1
+        tmax = (w - GUTTER) // cw
+        t0 = max(0, T - tmax)                         # keep the latest timesteps if too long
+        if self.cursor is not None and self.cursor < t0:
+            t0 = max(0, min(self.cursor, T - tmax))
+        return u0, u1, t0, min(T, t0 + tmax), cw
+
     def _build(self) -> list[Strip]:
         w, hgt = self.size.width, self.size.height
         if self.h is None or w < 8 or hgt < 3:
             return [Strip.blank(w, PLAIN)] * hgt
         L, T, H = self.h.shape
         hl = self.h[self.net_layer]                       # (T, H)
-        per = self.rows_per_page
+        u0, u1, t0, t1, cw = self._window(T, H, w)
         pages = self.pages()
-        page = min(self.page, pages - 1)
-        u0, u1 = page * per, min(H, (page + 1) * per)
-        gutter = 5
-        cw = 2 if gutter + 2 * T <= w else 1          # cell width per timestep
-        tmax = (w - gutter) // cw
-        t0 = max(0, T - tmax)                         # keep the latest timesteps if too long
-        if self.cursor is not None and self.cursor < t0:
-            t0 = max(0, min(self.cursor, T - tmax))
-        t1 = min(T, t0 + tmax)
-        dim = Style(dim=True)
-        plain = PLAIN
         head = f"layer {self.net_layer} ({layer_name(self.net_layer, L)}) · " if L > 1 else ""
         head += f"units {u0}–{u1 - 1} of {H}"
         if pages > 1:
-            head += f" · page {page + 1}/{pages} [ ]"
+            head += f" · page {min(self.page, pages - 1) + 1}/{pages} [ ]"
         if t0 > 0 or t1 < T:
             head += f" · t {t0}–{t1 - 1} of {T}"
-        lines = [Strip([Segment(head[:w], dim)]).adjust_cell_length(w, PLAIN)]
+        lines = [Strip([Segment(head[:w], DIM)]).adjust_cell_length(w, PLAIN)]
         unknown = np.isnan(hl)                        # not computed yet (forward step-through)
         hl = np.where(unknown, 0.0, hl)
+        rows = self._digit_rows if self.digits else self._colour_rows
+        lines += rows(hl, unknown, u0, u1, t0, t1, cw, w)
+        lines.append(self._axis(t0, t1, cw, w))
+        cur = [Segment("     ", PLAIN)]
+        if self.cursor is not None and t0 <= self.cursor < t1:
+            cur.append(Segment(" " * ((self.cursor - t0) * cw), PLAIN))
+            cur.append(Segment("▲" + f" t={self.cursor}", Style(bold=True, color="yellow")))
+        lines.append(Strip(cur).adjust_cell_length(w, PLAIN))
+        lines.append(self._legend(w))
+        lines += [Strip.blank(w, PLAIN)] * (hgt - len(lines))
+        return lines[:hgt]
+
+    def _colour_rows(self, hl, unknown, u0, u1, t0, t1, cw, w) -> list[Strip]:
+        """Two units a row: the upper one as the half block's colour, the lower one as its background."""
         if self.activation == "tanh":
             q = np.clip(np.rint((hl + 1.0) / 2.0 * (LEVELS - 1)), 0, LEVELS - 1).astype(int)
         else:
             q = np.clip(np.rint(hl * (LEVELS - 1)), 0, LEVELS - 1).astype(int)
         q[unknown] = -1
         pairs, single = self._styles[self.activation]
-        if self.digits:
-            sig = self.activation != "tanh"
-            for u in range(u0, u1):
-                segs = [Segment(f"{u:>4} ", dim)]
-                for t in range(t0, t1):
-                    v = hl[t, u]
-                    cell = "··" if unknown[t, u] else (f"{int(round(v * 9)):>2d}" if sig
-                                                       else f"{int(round(v * 9)):+d}".replace("+0", " 0"))
-                    segs.append(Segment(cell[-cw:], plain))
-                lines.append(Strip(segs).adjust_cell_length(w, PLAIN))
-        for u in ([] if self.digits else range(u0, u1, 2)):
-            segs = [Segment(f"{u:>4} ", dim)]
+        lines = []
+        for u in range(u0, u1, 2):
+            segs = [Segment(f"{u:>4} ", DIM)]
             top = q[t0:t1, u]
             bot = q[t0:t1, u + 1] if u + 1 < u1 else None
             for i, a in enumerate(top):
                 if a < 0:
-                    segs.append(Segment("·" * cw, dim))
+                    segs.append(Segment("·" * cw, DIM))
                     continue
                 b = -1 if bot is None else bot[i]
-                style = single[a] if b < 0 else pairs[a][b]
-                segs.append(Segment("▀" * cw, style))
+                segs.append(Segment("▀" * cw, single[a] if b < 0 else pairs[a][b]))
             lines.append(Strip(Segment.simplify(segs)).adjust_cell_length(w, PLAIN))
-        axis = [Segment(f"{self.x_label:>4} ", dim)]
+        return lines
+
+    def _digit_rows(self, hl, unknown, u0, u1, t0, t1, cw, w) -> list[Strip]:
+        """NO_COLOR: one unit a row, each cell the activation as a signed digit."""
+        sig = self.activation != "tanh"
+        lines = []
+        for u in range(u0, u1):
+            segs = [Segment(f"{u:>4} ", DIM)]
+            for t in range(t0, t1):
+                v = hl[t, u]
+                cell = "··" if unknown[t, u] else (f"{int(round(v * 9)):>2d}" if sig
+                                                   else f"{int(round(v * 9)):+d}".replace("+0", " 0"))
+                segs.append(Segment(cell[-cw:], PLAIN))
+            lines.append(Strip(segs).adjust_cell_length(w, PLAIN))
+        return lines
+
+    def _axis(self, t0: int, t1: int, cw: int, w: int) -> Strip:
+        """The input symbol under each timestep's column."""
+        axis = [Segment(f"{self.x_label:>4} ", DIM)]
         for t in range(t0, t1):
             lab = symbol_cell(self.labels[t] if t < len(self.labels) else "")
-            axis.append(Segment(lab if cw == 2 else lab[0], plain))
-        lines.append(Strip(axis).adjust_cell_length(w, PLAIN))
-        cur = [Segment("     ", plain)]
-        if self.cursor is not None and t0 <= self.cursor < t1:
-            cur.append(Segment(" " * ((self.cursor - t0) * cw), plain))
-            cur.append(Segment("▲" + f" t={self.cursor}", Style(bold=True, color="yellow")))
-        lines.append(Strip(cur).adjust_cell_length(w, PLAIN))
-        ramp = DIVERGING if self.activation == "tanh" else SEQUENTIAL
+            axis.append(Segment(lab if cw == 2 else lab[0], PLAIN))
+        return Strip(axis).adjust_cell_length(w, PLAIN)
+
+    def _legend(self, w: int) -> Strip:
         lo, hi = ("−1", "+1") if self.activation == "tanh" else ("0", "1")
         if self.digits:
-            lines.append(Strip([Segment(f"cells: round(9·h), h from {lo} to {hi} ({self.activation})",
-                                        dim)]).adjust_cell_length(w, PLAIN))
-            lines += [Strip.blank(w, PLAIN)] * (hgt - len(lines))
-            return lines[:hgt]
-        legend = [Segment(f"h: {lo} ", dim)]
+            return Strip([Segment(f"cells: round(9·h), h from {lo} to {hi} ({self.activation})",
+                                  DIM)]).adjust_cell_length(w, PLAIN)
+        ramp = DIVERGING if self.activation == "tanh" else SEQUENTIAL
+        legend = [Segment(f"h: {lo} ", DIM)]
         legend += [Segment("█", Style(color=palette(c))) for c in ramp]
-        legend.append(Segment(f" {hi}  ({self.activation})", dim))
-        lines.append(Strip(legend).adjust_cell_length(w, PLAIN))
-        lines += [Strip.blank(w, PLAIN)] * (hgt - len(lines))
-        return lines[:hgt]
+        legend.append(Segment(f" {hi}  ({self.activation})", DIM))
+        return Strip(legend).adjust_cell_length(w, PLAIN)
 
     def render_line(self, y: int) -> Strip:
         key = (self.size, self.page, self.net_layer, self.cursor)

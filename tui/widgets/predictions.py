@@ -1,10 +1,12 @@
 """Predictions against the truth for the current example.
 
-Subtraction gets the full picture: a, b and a − b in decimal and binary (most
-significant bit on the left, as numbers are written), the predicted probability of
-each bit as a shaded cell under the true bit, wrong bits marked, and the positions
-where a borrow happens.  The other tasks get a strip of input, target and
-prediction per timestep.
+How they are drawn is the task's choice (its ``renderer`` trait), looked up here
+by the task, never by its name.  Binary arithmetic gets the full picture: a, b and
+the result in decimal and binary (most significant bit on the left, as numbers are
+written), the predicted probability of each bit as a shaded cell under the true
+bit, wrong bits marked, and the chain that links the bits (a subtraction's
+borrows).  Regression shows the scored outputs against their targets; every other
+task a strip of input, target and prediction per timestep.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 from rich.text import Text
 from textual.widgets import Static
 
+from rnn_tui.core.tasks import task_class
 from rnn_tui.tui.widgets import no_color
 from rnn_tui.tui.widgets.heatmap import symbol_cell
 
@@ -21,16 +24,6 @@ SHADES = " ░▒▓█"
 
 def _shade(p: float) -> str:
     return SHADES[int(np.clip(round(p * (len(SHADES) - 1)), 0, len(SHADES) - 1))]
-
-
-def borrows(a: int, b: int, bits: int) -> list[bool]:
-    """Borrow into bit ``i`` (LSB = 0) when computing ``a - b`` bit by bit."""
-    out, borrow = [], 0
-    for i in range(bits):
-        ai, bi = (a >> i) & 1, (b >> i) & 1
-        out.append(bool(borrow))
-        borrow = 1 if ai - bi - borrow < 0 else 0
-    return out
 
 
 WRONG = "bold red underline"       # with NO_COLOR: reverse video instead
@@ -55,25 +48,25 @@ class Predictions(Static):
         if key == self._key:
             return
         self._key = key
-        if snap.task == "subtraction" and labels and all(len(x) == 2 for x in labels):
-            self.update(self._subtraction(snap, probs, labels, targets))
-        elif snap.task == "stack":
+        task = task_class(snap.task)
+        if task.renderer == "binary" and labels and all(len(x) == 2 for x in labels):
+            self.update(self._binary(task, snap, probs, labels, targets))
+        elif task.renderer == "regression":
             self.update(self._regression(snap, probs, targets))
         else:
-            self.update(self._symbols(snap, probs, labels, targets))
+            self.update(self._symbols(task, snap, probs, labels, targets))
 
-    def _subtraction(self, snap, probs, labels, targets) -> Text:
-        # a, b and a−b from the example shown (LSB first), which in a step-through is the
-        # step-through's, not the last one trained on
-        a = sum(int(x[0]) << i for i, x in enumerate(labels))
-        b = sum(int(x[1]) << i for i, x in enumerate(labels))
+    def _binary(self, task, snap, probs, labels, targets) -> Text:
+        # a, b and the result from the example shown (LSB first), which in a step-through
+        # is the step-through's, not the last one trained on
+        a, b = task.operands(labels)
         c = sum(int(y) << i for i, y in enumerate(targets))
         T = probs.shape[0]
         p = probs[:, 0]                                        # LSB first
         pred = int(sum(1 << i for i in range(T) if p[i] > 0.5))
         t = Text()
         width = len(str(2 ** T))
-        for name, v in (("a", a), ("b", b), ("a−b", c)):
+        for name, v in (("a", a), ("b", b), (f"a{task.op}b", c)):
             t.append(f"{name:>5} = {v:>{width}}  ", style="bold")
             t.append(f"{v:0{T}b}\n")
         ok = pred == c
@@ -91,18 +84,18 @@ class Predictions(Static):
         for i in reversed(range(T)):
             t.append("✗" if (p[i] > 0.5) != bool(cbits[i]) else " ", style="red bold")
         t.append("\n")
-        t.append(pad[:-8] + "borrow  ", style="dim")
-        br = borrows(a, b, T)
+        t.append(pad[:-8] + f"{task.chain_name:<8}", style="dim")
+        chain = task.chain(a, b, T)
         for i in reversed(range(T)):
-            t.append("↓" if br[i] else "·", style="yellow" if br[i] else "dim")
-        t.append("   ↓: lends 1 to the bit on its right\n\n", style="dim")
+            t.append(task.chain_mark if chain[i] else "·", style="yellow" if chain[i] else "dim")
+        t.append(f"   {task.chain_legend}\n\n", style="dim")
         m = snap.metrics
         if "recent_accuracy" in m:
             t.append(f"recent {m['recent_n']} examples: exact match {m['recent_accuracy']:.0%}, "
                      f"bits {m['recent_bit_accuracy']:.1%}\n", style="bold")
         return t
 
-    def _symbols(self, snap, probs, labels, targets) -> Text:
+    def _symbols(self, task, snap, probs, labels, targets) -> Text:
         T = len(labels)
         vocab = snap.vocab or "01"
         t = Text()
@@ -113,7 +106,7 @@ class Predictions(Static):
         for i in range(T):
             sym = vocab[int(pred[i])] if int(pred[i]) < len(vocab) else "?"
             cells.append(symbol_cell(sym))
-            if snap.task == "echo" and i < int(snap.config.get("delay", 0)):
+            if i < task.unscored_steps(snap.config):
                 styles.append("dim")
             else:
                 right = sym == (targets[i] if i < len(targets) else "")
@@ -134,8 +127,8 @@ class Predictions(Static):
         t.append(f"        {right_wrong}; p(tgt) from 0 ( ) to 1 (█)\n", style="dim")
         m = snap.metrics
         if "recent_accuracy" in m:
-            label = "sequences all right" if snap.task in ("echo", "subtraction") else "next symbol right"
-            t.append(f"recent {m['recent_n']} iterations: {label} {m['recent_accuracy']:.0%}", style="bold")
+            t.append(f"recent {m['recent_n']} iterations: {task.accuracy_label} {m['recent_accuracy']:.0%}",
+                     style="bold")
             if "recent_bit_accuracy" in m:
                 t.append(f", bits {m['recent_bit_accuracy']:.1%}", style="bold")
             t.append("\n")

@@ -6,6 +6,8 @@ from rich.text import Text
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from rnn_tui.core.tasks import task_class
+
 
 def _hint(mode: str, running: bool) -> str:
     """The keys that matter now, shortest first-needed first (the line may be cut)."""
@@ -74,7 +76,7 @@ class StatusBar(Vertical):
     @staticmethod
     def _settings(snap) -> str:
         cfg = snap.config
-        temp = f"  temp {cfg['temperature']:.2f}" if snap.task in ("charlm", "hello") else ""
+        temp = f"  temp {cfg['temperature']:.2f}" if task_class(snap.task).is_language_model else ""
         return f"  lr {cfg['lr']:.4g}{temp}"
 
     def message_room(self, snap) -> int:

@@ -1,0 +1,364 @@
+"""A training session: a :class:`~rnn_tui.core.trainer.Trainer` driven by commands.
+
+:class:`Session` trains between commands and publishes what a UI needs
+(:mod:`rnn_tui.core.messages`): the newest snapshot on a clock, events, the
+step-through views, a gradient check's progress, the neuron report.  It imports no
+UI library; the app runs it in a child process or a thread (``tui/worker.py``).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+
+from rnn_tui.core import messages as msg
+from rnn_tui.core.config import LR_MAX
+from rnn_tui.core.heap import keep_freed_memory
+from rnn_tui.core.messages import Event, GradcheckProgress, Update
+from rnn_tui.core.trainer import DivergenceError
+
+
+def tune_process() -> None:
+    """One BLAS thread (the UI keeps the other core) and a malloc that keeps the
+    per-step arrays' memory for the next step (see :mod:`core.heap`)."""
+    keep_freed_memory()
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(limits=1)
+    except Exception:  # pragma: no cover - threadpoolctl missing or BLAS unknown
+        pass
+
+
+def default_checkpoint_path(task: str, iteration: int) -> str:
+    return str(Path.cwd() / f"rnn-tui-{task}-it{iteration}.npz")
+
+
+class _Cancelled(Exception):
+    """A gradient check was stopped: its screen was closed."""
+
+
+class Session:
+    """Runs training steps between commands and publishes what the UI needs."""
+
+    LR_RANGE = (1e-6, LR_MAX)          # what --lr accepts at most, and a floor that still moves
+
+    def __init__(self, trainer, publish, paused: bool = False, interval: float = 0.1):
+        self.trainer = trainer
+        self.publish = publish
+        self.running = not paused
+        self.interval = interval
+        self.pending = None            # a prepared iteration while stepping through it
+        self.pending_kind = ""         # "bptt" or "forward"
+        self.fwd_shown = 0             # forward step-through: timesteps revealed
+        self.gradcheck_grad_fn = None  # tests swap in a deliberately wrong backward
+        self.neuron_draws = 0          # neuron views drawn so far
+        self._recv = lambda timeout: None
+        self._backlog: deque = deque()  # commands read ahead while a gradient check ran
+        self.quit = False
+        self.dirty = True
+        self.warning = ""
+        self._rate_t, self._rate_it, self.rate = time.perf_counter(), trainer.iteration, 0.0
+
+    # ---- the loop ---------------------------------------------------------------
+
+    def run(self, recv) -> None:
+        """``recv(timeout)`` returns the next command or None."""
+        self._recv = recv
+        last = 0.0
+        while not self.quit:
+            cmd = self._next(0 if self.running else 0.05)
+            while cmd is not None and not self.quit:
+                self.handle(cmd)
+                cmd = self._next(0)
+            if self.quit:
+                break
+            if self.running:
+                self._train_one()
+            now = time.perf_counter()
+            if self.dirty or (self.running and now - last >= self.interval):
+                self._publish_snapshot(now)
+                last = now
+
+    def _next(self, timeout: float):
+        """The next command: first those read ahead while a long command ran."""
+        return self._backlog.popleft() if self._backlog else self._recv(timeout)
+
+    def _cancelled(self) -> bool:
+        """Read the commands sent so far (kept for later); True if one cancels the
+        long command now running (:class:`GradcheckCancel`, or :class:`Quit`, which stays queued)."""
+        while (cmd := self._recv(0)) is not None:
+            if isinstance(cmd, msg.GradcheckCancel):
+                return True
+            self._backlog.append(cmd)
+            if isinstance(cmd, msg.Quit):
+                return True
+        return False
+
+    def _train_one(self) -> None:
+        try:
+            self.trainer.step()
+        except DivergenceError as e:
+            self.running = False
+            self.warning = str(e)
+            self.publish(Update(event=Event("diverged", str(e))))
+            self.dirty = True
+
+    def _publish_snapshot(self, now: float) -> None:
+        dt = now - self._rate_t
+        if dt >= 0.5 or not self.running:
+            it = self.trainer.iteration
+            self.rate = (it - self._rate_it) / dt if self.running and dt > 0 else 0.0
+            self._rate_t, self._rate_it = now, it
+        bview = fview = None
+        if self.pending is not None and self.pending_kind == "bptt":
+            bview = self.trainer.bptt_view(self.pending)
+        elif self.pending is not None:
+            fview = self.trainer.forward_view(self.pending, self.fwd_shown)
+        self.publish(Update(snapshot=self.trainer.snapshot(), running=self.running,
+                            rate=self.rate, warning=self.warning, bptt=bview, forward=fview))
+        self.dirty = False
+
+    # ---- commands ---------------------------------------------------------------
+
+    def handle(self, cmd) -> None:
+        """Carry out one command (a dataclass of :mod:`core.messages`); the next
+        snapshot goes out at once."""
+        self._dispatch(cmd)
+        self.dirty = True
+
+    @functools.singledispatchmethod
+    def _dispatch(self, cmd) -> None:
+        raise TypeError(f"not a session command: {cmd!r}")
+
+    @_dispatch.register
+    def _quit(self, cmd: msg.Quit) -> None:
+        self.quit = True
+
+    @_dispatch.register
+    def _pause(self, cmd: msg.Pause) -> None:
+        self.running = False
+
+    @_dispatch.register
+    def _resume(self, cmd: msg.Resume) -> None:
+        if self.pending is None:
+            self.running = True
+            self.warning = ""
+            self._rate_t, self._rate_it = time.perf_counter(), self.trainer.iteration
+
+    @_dispatch.register
+    def _step(self, cmd: msg.Step) -> None:
+        if self.pending is None:
+            self.running = False
+            for _ in range(cmd.n):
+                self._train_one()
+
+    @_dispatch.register
+    def _resample(self, cmd: msg.Resample) -> None:
+        self.trainer.resample()
+
+    @_dispatch.register
+    def _temperature(self, cmd: msg.Temperature) -> None:
+        """Change the sampling temperature (kept within 0.1…3) and resample."""
+        t = self.trainer.config.temperature
+        self.trainer.set_temperature(round(min(3.0, max(0.1, t + cmd.delta)), 2))
+        self.trainer.resample()
+
+    @_dispatch.register
+    def _scale_lr(self, cmd: msg.ScaleLr) -> None:
+        """Relative, so quick presses add up; kept within :attr:`LR_RANGE`."""
+        lo, hi = self.LR_RANGE
+        lr = self.trainer.lr * cmd.factor
+        if not lo <= lr <= hi:
+            lr = min(hi, max(lo, lr))
+            bound = "maximum" if lr == hi else "minimum"
+            self.publish(Update(event=Event("info", f"learning rate stays at its {bound} {lr:g}")))
+        self.trainer.set_lr(lr)
+
+    @_dispatch.register
+    def _save(self, cmd: msg.Save) -> None:
+        """Without a path, named after the task and the iteration the trainer is at
+        now (not the one the screen last showed)."""
+        from rnn_tui.core import checkpoint
+
+        path = cmd.path or default_checkpoint_path(self.trainer.task.name, self.trainer.iteration)
+        try:
+            written = checkpoint.save(self.trainer, path)
+        except checkpoint.CheckpointError as e:
+            self.publish(Update(event=Event("error", str(e))))
+        except OSError as e:
+            self.publish(Update(event=Event("error", f"checkpoint not written: {e.strerror or e}")))
+        else:
+            self.publish(Update(event=Event("saved", str(written))))
+
+    @_dispatch.register
+    def _load(self, cmd: msg.Load) -> None:
+        from rnn_tui.core import checkpoint
+
+        try:
+            trainer = checkpoint.load(cmd.path)
+        except checkpoint.CheckpointError as e:
+            self.publish(Update(event=Event("error", str(e))))
+        else:
+            self._replace(trainer, f"loaded {cmd.path} (iteration {trainer.iteration})")
+
+    @_dispatch.register
+    def _switch_task(self, cmd: msg.SwitchTask) -> None:
+        from rnn_tui.core.config import Config, ConfigError
+        from rnn_tui.core.tasks import task_class
+        from rnn_tui.core.trainer import Trainer
+
+        old = self.trainer.config
+        keep_text = "text" in task_class(cmd.name).options and "text" in self.trainer.task.options
+        try:
+            trainer = Trainer(Config(task=cmd.name, text=old.text if keep_text else None, seed=old.seed,
+                                     dtype=old.dtype, temperature=old.temperature,
+                                     sample_every=old.sample_every))
+        except ConfigError as e:
+            self.publish(Update(event=Event("error", str(e))))
+        else:
+            self._replace(trainer, f"task: {cmd.name}")
+
+    @_dispatch.register
+    def _reset(self, cmd: msg.Reset) -> None:
+        from rnn_tui.core.trainer import Trainer
+
+        self._replace(Trainer(self.trainer.current_config()), "weights reset")
+
+    @_dispatch.register
+    def _rollback(self, cmd: msg.Rollback) -> None:
+        it = self.trainer.rollback()
+        if self.trainer.is_language_model:
+            self.trainer.resample()               # not the text of the diverged weights
+        self.warning = ""
+        self.publish(Update(event=Event("info", f"rolled back to iteration {it}; press - to lower the lr")))
+
+    def _replace(self, trainer, message: str) -> None:
+        self.pending = None
+        self.trainer = trainer
+        self.warning = ""
+        self._rate_t, self._rate_it = time.perf_counter(), trainer.iteration
+        self.publish(Update(event=Event("info", message)))
+
+    # ---- step-throughs -----------------------------------------------------------
+
+    def _prepare(self) -> None:
+        self.running = False
+        try:
+            self.pending = self.trainer.prepare()
+        except DivergenceError as e:
+            self.warning = str(e)
+
+    @_dispatch.register
+    def _bptt(self, cmd: msg.Bptt) -> None:
+        from rnn_tui.core.model import BPTT
+
+        p = self.pending
+        if cmd.move == "begin":
+            if p is None:
+                self._prepare()
+            elif self.pending_kind == "forward":      # same example, now backward
+                p.bptt = BPTT(self.trainer.spec, self.trainer.params, p.cache)
+            if self.pending is not None:
+                self.pending_kind = "bptt"
+        elif p is not None and cmd.move == "apply":
+            self.pending = None
+            try:
+                self.trainer.finish(p)
+            except DivergenceError as e:
+                self.warning = str(e)
+        elif p is not None and cmd.move == "discard":
+            self.pending = None
+            self.trainer.discard(p)
+        elif p is not None:
+            T = p.bptt.T
+            done = T - 1 - p.bptt.next_t
+            target = max(0, min(T, {"back": done + 1, "undo": done - 1, "none": 0, "all": T}[cmd.move]))
+            if target < done:                         # the stepper only goes back in time
+                p.bptt = BPTT(self.trainer.spec, self.trainer.params, p.cache)
+                done = 0
+            while done < target:
+                p.bptt.step()
+                done += 1
+
+    @_dispatch.register
+    def _forward(self, cmd: msg.Forward) -> None:
+        if cmd.move == "begin":
+            if self.pending is None:
+                self._prepare()
+            if self.pending is not None:
+                self.pending_kind = "forward"
+                self.fwd_shown = 0
+        elif self.pending is not None and self.pending_kind == "forward":
+            if cmd.move == "discard":
+                self.trainer.discard(self.pending)
+                self.pending = None
+            else:
+                T = self.pending.bptt.T
+                shown = {"next": self.fwd_shown + 1, "prev": self.fwd_shown - 1, "none": 0, "all": T}[cmd.move]
+                self.fwd_shown = max(0, min(T, shown))
+
+    # ---- gradient check and neurons ----------------------------------------------------
+
+    @_dispatch.register
+    def _gradcheck(self, cmd: msg.Gradcheck) -> None:
+        """Numerical check of the BPTT gradients on the current weights and the next
+        example (or the one being stepped through); nothing is trained."""
+        from rnn_tui.core.gradcheck import gradcheck
+
+        own = self.pending is None
+        was_running = self.running
+        if own:
+            self._prepare()
+            if self.pending is None:            # the next example's loss is not finite
+                self.publish(Update(gradcheck=GradcheckProgress(
+                    True, 0, 0, (), error=f"{self.warning or 'no example'}; roll back (z) first")))
+                return
+        p, tr = self.pending, self.trainer
+        total = sum(min(cmd.entries, v.size) for v in tr.params.values())
+        last = [0.0]
+
+        def progress(done, tot):
+            if self._cancelled():               # the check's screen was closed (or the app quits)
+                raise _Cancelled
+            now = time.perf_counter()
+            if now - last[0] > 0.1:
+                last[0] = now
+                self.publish(Update(gradcheck=GradcheckProgress(False, done, tot)))
+
+        self.publish(Update(gradcheck=GradcheckProgress(False, 0, total)))
+        try:
+            res = gradcheck(tr.spec, tr.params, p.cache.x, p.cache.y, p.cache.h0, p.cache.mask,
+                            entries=cmd.entries, rng=np.random.default_rng(tr.iteration),
+                            grad_fn=self.gradcheck_grad_fn, progress=progress)
+            out = GradcheckProgress(True, total, total, tuple(res))
+        except _Cancelled:
+            out = None                          # its screen is gone: nothing to show
+        except Exception as e:  # reported on screen, never kills the session
+            out = GradcheckProgress(True, 0, total, (), error=f"{type(e).__name__}: {e}")
+        if own:
+            tr.discard(p)
+            self.pending = None
+            self.running = was_running          # a check does not pause training for good
+        if out is not None:
+            self.publish(Update(gradcheck=out))
+
+    @_dispatch.register
+    def _gradcheck_cancel(self, cmd: msg.GradcheckCancel) -> None:
+        """Closing the check's screen after it finished: nothing to stop."""
+
+    @_dispatch.register
+    def _neurons(self, cmd: msg.Neurons) -> None:
+        from rnn_tui.core.neurons import neuron_report
+
+        if not self.trainer.task.has_corpus:
+            self.publish(Update(event=Event("error", "the neuron view needs a character model (task charlm)")))
+        else:
+            self.publish(Update(neurons=neuron_report(self.trainer, draw=self.neuron_draws)))
+            self.neuron_draws += 1              # r in the neuron view: a new sample even while paused

@@ -1,0 +1,255 @@
+"""What the app's keys do: one ``action_*`` method per action of :mod:`tui.keys`.
+
+A mixin of :class:`~rnn_tui.tui.app.RnnApp`: the actions send commands
+(:mod:`rnn_tui.core.messages`) to the training session, or change a panel.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rnn_tui.core import messages as msg
+from rnn_tui.core.messages import Event
+from rnn_tui.core.tasks import TASKS, task_class
+from rnn_tui.tui.export import write_metrics_csv
+from rnn_tui.tui.screens.gradcheck import GradcheckScreen
+from rnn_tui.tui.screens.help import HelpScreen
+from rnn_tui.tui.screens.neurons import NeuronScreen
+from rnn_tui.tui.screens.path_prompt import PathPrompt
+from rnn_tui.tui.keys import REPLAY, TRAIN, help_rows
+from rnn_tui.tui.widgets.grad_flow import GradFlow
+from rnn_tui.tui.widgets.heatmap import Heatmap
+from rnn_tui.tui.widgets.loss_plot import LossPlot
+
+TASK_KEYS = {str(i): name for i, name in enumerate(TASKS, 1)}
+
+
+class Actions:
+    """The ``action_*`` methods (see :mod:`tui.keys` for which key runs which)."""
+
+    def _why_not(self, action: str) -> str:
+        """Why ``action`` can do nothing now ("" when it can)."""
+        task = task_class(self.task_name)
+        if self.diverged and action in ("bptt", "forward", "gradcheck", "step"):
+            return "training diverged: press z to roll back first (then - to lower the learning rate)"
+        if action in ("resample", "temperature") and not task.is_language_model:
+            return "r, t, T work on language models only (tasks charlm and hello)"
+        if action == "neurons" and not task.has_corpus:
+            return "the neuron view needs a character model (task charlm)"
+        if action == "layer" and self.snapshot.h.shape[0] == 1:
+            return "y switches layers of a stacked network; this one has one (task stack has two)"
+        return ""
+
+    def _refused(self, action: str) -> bool:
+        """Say (in a toast) why ``action`` can do nothing now; True if so."""
+        why = self._why_not(action)
+        if why:
+            self._toast(why)
+        return bool(why)
+
+    # ---- training -----------------------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        self._send(msg.Resume() if self.paused else msg.Pause())
+        self.paused = not self.paused
+        self.message = ""                       # a hint about the paused state is done with
+
+    def action_play(self) -> None:
+        """Replay: play or pause the recording."""
+        self.action_toggle_pause()
+
+    def action_quit(self) -> None:
+        if self.replay is None and not self._confirmed("q", "quit"):
+            return
+        self.exit(0)
+
+    def action_step(self) -> None:
+        if not self._refused("step"):
+            self._send(msg.Step(1))
+            self.paused = True
+
+    def action_lr(self, factor: float) -> None:
+        self._send(msg.ScaleLr(factor))
+        self.message = ""                       # e.g. "press - to lower the lr": done
+
+    def action_resample(self) -> None:
+        if not self._refused("resample"):
+            self._send(msg.Resample())
+
+    def action_temperature(self, delta: float) -> None:
+        if not self._refused("temperature"):
+            self._send(msg.Temperature(delta))
+
+    def action_task(self, name: str) -> None:
+        """Switch task (a trained run is not thrown away on one key press)."""
+        key = next(k for k, v in TASK_KEYS.items() if v == name)
+        if self._confirmed(key, f"switch to {name}"):
+            self._send(msg.SwitchTask(name))
+
+    def action_reset(self) -> None:
+        if self._confirmed("R", "reset the weights"):
+            self._send(msg.Reset())
+
+    def action_no_rollback(self) -> None:
+        self._toast("nothing to roll back: training has not diverged")
+
+    def action_rollback(self) -> None:
+        self._send(msg.Rollback())
+
+    # ---- step-throughs --------------------------------------------------------------
+
+    def _to_step_panel(self) -> None:
+        """A step-through is read in the heatmap and the gradients panel."""
+        if self.panel not in ("hidden", "gradients"):
+            self.panel = "gradients"
+            self._apply_layout()
+
+    def action_bptt(self) -> None:
+        if self._refused("bptt"):
+            return
+        self._to_step_panel()
+        self._send(msg.Bptt("begin"))
+        self.mode = "bptt"
+
+    def action_forward(self) -> None:
+        if self._refused("forward"):
+            return
+        self._to_step_panel()
+        self._send(msg.Forward("begin"))
+        self.mode = "forward"          # the session confirms; keys work at once
+
+    def action_cursor(self, key: str) -> None:
+        """Arrows follow time: in BPTT ← goes one step further back, in the forward
+        step-through → reveals the next timestep, in a replay they seek."""
+        if self.replay is not None:
+            self._send(msg.SeekTo(0 if key == "home" else len(self.replay) - 1))
+        elif self.mode == "bptt":
+            self._send(msg.Bptt({"left": "back", "right": "undo", "home": "none", "end": "all"}[key]))
+        elif self.mode == "forward":
+            self._send(msg.Forward({"left": "prev", "right": "next", "home": "none", "end": "all"}[key]))
+
+    def action_bptt_apply(self) -> None:
+        self._send(msg.Bptt("apply"))
+        self.mode = ""
+        self._on_event(Event("info", "BPTT left: its update was applied (one training step)"))
+
+    def action_leave(self) -> None:
+        kind, self.mode = self.mode, ""         # "bptt" or "forward"
+        self._send(msg.Bptt("discard") if kind == "bptt" else msg.Forward("discard"))
+        self._on_event(Event("info", f"{'BPTT' if kind == 'bptt' else kind} step-through left: "
+                                     "nothing was changed"))
+
+    # ---- replay -----------------------------------------------------------------------
+
+    def action_seek(self, delta: int) -> None:
+        """Replay: one frame back or forward."""
+        self._send(msg.Seek(delta))
+
+    def action_speed(self, factor: float) -> None:
+        """Replay: play faster or slower."""
+        self._send(msg.Speed(factor))
+
+    # ---- screens ------------------------------------------------------------------------
+
+    def action_gradcheck(self) -> None:
+        if self._refused("gradcheck"):
+            return
+        self.backend.slot.gradcheck = None
+        # closing the screen stops a check still running (the session would be busy for
+        # minutes on a large model, with every other key waiting behind it)
+        self.push_screen(GradcheckScreen(), lambda _: self._send(msg.GradcheckCancel()))
+        self._send(msg.Gradcheck())
+
+    def action_neurons(self) -> None:
+        if self._refused("neurons"):
+            return
+        self.backend.slot.neurons = None
+        self.push_screen(NeuronScreen(on_refresh=lambda: self._send(msg.Neurons())))
+        self._send(msg.Neurons())
+
+    def action_help(self) -> None:
+        self.clear_notifications()              # a toast would cover the help's lines
+        self.push_screen(HelpScreen(help_rows(TRAIN if self.replay is None else REPLAY)))
+
+    # ---- panels -------------------------------------------------------------------------
+
+    def action_log_y(self) -> None:
+        plot = self.query_one(LossPlot)
+        plot.log_y = not plot.log_y
+
+    def action_smooth(self) -> None:
+        plot = self.query_one(LossPlot)
+        plot.smooth = not plot.smooth
+
+    def action_window(self) -> None:
+        plot = self.query_one(LossPlot)
+        plot.windowed = not plot.windowed
+
+    def action_page(self, delta: int) -> None:
+        hm = self.query_one(Heatmap)
+        if not self.query_one("#panel-hidden").display:
+            self._toast("[ ] page through the hidden units of the Hidden state panel: tab to it first")
+        elif hm.pages() <= 1:
+            self._toast("[ ] page through hidden units: all of them fit on this page")
+        else:
+            hm.next_page(delta)
+
+    def action_layer(self) -> None:
+        if self._refused("layer"):
+            return
+        hm = self.query_one(Heatmap)
+        hm.net_layer = (hm.net_layer + 1) % self.snapshot.h.shape[0]
+        self.query_one(GradFlow).net_layer = hm.net_layer
+        self._draw(force=True)
+
+    def action_next_panel(self) -> None:
+        visible = self.screen.visible_panels(self.task_name)
+        self.panel = visible[(visible.index(self.panel) + 1) % len(visible)]
+        self._apply_layout()
+        self._draw(force=True)
+
+    # ---- files --------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        self._send(msg.Save(None))
+
+    def action_open(self) -> None:
+        # The dialog opens at once (a "press o again" would turn a path typed straight
+        # away into key commands); it says what the loaded run replaces.
+        def done(path: str | None) -> None:
+            if path:
+                self._send(msg.Load(path))
+
+        lost = self._unsaved()
+        self.push_screen(PathPrompt("Open checkpoint (.npz)", self._saved[0] if self._saved else "",
+                                    placeholder="path/to/checkpoint.npz",
+                                    warning=f"It replaces the current run: {lost}" if lost else ""), done)
+
+    def action_export(self) -> None:
+        def done(folder: str | None) -> None:
+            if folder:
+                self.call_after_refresh(self.export_to, folder)
+
+        self.push_screen(PathPrompt("Export CSV + SVG screenshot to folder",
+                                    str(Path.cwd() / "rnn-tui-export"), input_id="folder"), done)
+
+    def export_to(self, folder: str) -> tuple[Path, Path] | None:
+        """Write ``metrics-….csv`` and ``screen-….svg`` into ``folder``; say where."""
+        snap = self.snapshot
+        stem = f"{snap.task}-it{snap.iteration}"
+        try:
+            out = Path(folder).expanduser()
+            out.mkdir(parents=True, exist_ok=True)
+            csv_path = write_metrics_csv(out / f"metrics-{stem}.csv", snap)
+            svg_path = Path(self.save_screenshot(filename=f"screen-{stem}.svg", path=str(out)))
+        except FileExistsError as e:           # mkdir: the name is taken by a file
+            self._on_event(Event("error", f"export failed: {e.filename} is a file, not a folder"))
+            self._draw_status()
+            return None
+        except OSError as e:
+            self._on_event(Event("error", f"export failed: {e.strerror or e}: {e.filename or folder}"))
+            self._draw_status()
+            return None
+        self._on_event(Event("info", f"exported {csv_path} and {svg_path.name}"))
+        self._draw_status()
+        return csv_path, svg_path

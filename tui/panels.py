@@ -1,0 +1,55 @@
+"""The app's panels, one record each: the app iterates these records instead of
+naming its panels.
+
+A panel has an id (also its tab and its box, ``#panel-<id>``), the tab's label and
+the box's title, its widget, how often it is redrawn while training runs (in units
+of ``1 / heavy_hz`` seconds: at most one *heavy* panel is redrawn per tick), which
+column it sits in when all panels show, and for which tasks it shows at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rnn_tui.core.tasks import task_class
+from rnn_tui.tui.widgets.grad_flow import GradFlow
+from rnn_tui.tui.widgets.heatmap import Heatmap
+from rnn_tui.tui.widgets.loss_plot import LossPlot
+from rnn_tui.tui.widgets.predictions import Predictions
+from rnn_tui.tui.widgets.sample_text import SampleText
+
+
+def _always(task: str) -> bool:
+    return True
+
+
+def _language_models(task: str) -> bool:
+    return task_class(task).is_language_model
+
+
+@dataclass(frozen=True)
+class Panel:
+    id: str
+    tab: str
+    title: str
+    widget: Callable
+    widget_id: str
+    period: float
+    column: str
+    heavy: bool = False
+    shows: Callable[[str], bool] = _always
+
+
+PANELS: list[Panel] = [
+    Panel("loss", "Loss", "Loss", LossPlot, "loss-plot", 1.0, "left", heavy=True),
+    Panel("hidden", "Hidden state", "Hidden state h_t (time →, units ↓)", Heatmap, "heatmap", 2.0, "right",
+          heavy=True),
+    Panel("predictions", "Predictions", "Predictions vs truth", Predictions, "preds", 2.0, "left"),
+    Panel("text", "Text", "Generated text", SampleText, "sample", 2.0, "left", shows=_language_models),
+    Panel("gradients", "Gradients / BPTT", "Gradient flow ‖dh_t‖", GradFlow, "grads", 2.0, "right"),
+]
+"""In tab order; within a column, top to bottom."""
+
+BY_ID = {p.id: p for p in PANELS}
+COLUMNS = ("left", "right")
