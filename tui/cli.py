@@ -141,8 +141,8 @@ def _wrong_task(key: str, task: str, name: str, task_name: str) -> str:
     if key == "seq_len":
         return f"{name} does not apply to {task_name} {task}: {TASKS[task].fixed_length}"
     where = TASK_ONLY[key]
-    names = where[0] if len(where) == 1 else ", ".join(where[:-1]) + " and " + where[-1]
-    return f"{name} only applies to {task_name}{'s' if len(where) > 1 else ''} {names} (got {task_name} {task})"
+    names = where[0] if len(where) == 1 else ", ".join(where[:-1]) + " or " + where[-1]
+    return f"{name} only applies to {task_name} {names} (got {task_name} {task})"
 
 
 def _preset_value(path, key: str, v, action: argparse.Action):
