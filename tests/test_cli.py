@@ -124,7 +124,7 @@ BAD = {   # case: (arguments, a word the one-line message must contain)
     "preset-text-not-a-name": (lambda tmp, cli: ["--preset", _text(tmp, "p.toml", b"text = 5\n")],
                                "text must be a file name"),
     "preset-key-of-another-task": (lambda tmp, cli: ["--preset", _text(tmp, "p.toml", b"bits = 5\n")],
-                                   "bits only applies to task subtraction (got task charlm)"),
+                                   "bits only applies to task subtraction or addition (got task charlm)"),
     "preset-wrong-type": (lambda tmp, cli: ["--preset", _text(tmp, "p.toml",
                                                               b'task = "subtraction"\nbits = "x"\n')],
                           "bits must be a number"),
