@@ -70,28 +70,34 @@ def _umask() -> int:
     return mask
 
 
-def read(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """All arrays of a checkpoint file, or :class:`CheckpointError`."""
+def _read_npz(path: str | os.PathLike, what: str = "checkpoint") -> dict[str, np.ndarray]:
+    """Every array of an ``.npz`` file (never unpickled), or :class:`CheckpointError`
+    naming ``path`` and what is wrong with it."""
     p = Path(path)
     if not p.exists():
-        raise CheckpointError(f"checkpoint not found: {path}")
+        raise CheckpointError(f"{what} not found: {path}")
     if p.is_dir():
-        raise CheckpointError(f"{path} is a folder, not a checkpoint")
+        raise CheckpointError(f"{path} is a folder, not a {what}")
     if not p.is_file():
-        raise CheckpointError(f"{path} is not a regular file, not a checkpoint")
+        raise CheckpointError(f"{path} is not a regular file, not a {what}")
     try:
         with open(p, "rb") as f:
             magic = f.read(4)
     except OSError as e:
         raise CheckpointError(f"cannot read {path}: {e.strerror or e}") from None
     if magic[:2] != b"PK":                      # every .npz is a zip archive
-        raise CheckpointError(f"{path} is not an rnn-tui checkpoint (not an .npz file)"
-                              if magic else f"{path} is empty, not a checkpoint")
+        raise CheckpointError(f"{path} is not an rnn-tui {what} (not an .npz file)"
+                              if magic else f"{path} is empty, not a {what}")
     try:
         with np.load(p, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
+            return {k: z[k] for k in z.files}
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as e:
-        raise CheckpointError(f"{path} is not a readable checkpoint (truncated or corrupt: {e})") from None
+        raise CheckpointError(f"{path} is not a readable {what} (truncated or corrupt: {e})") from None
+
+
+def read(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """All arrays of a checkpoint file, or :class:`CheckpointError`."""
+    data = _read_npz(path)
     if not isinstance(data, dict) or str(data.get("format", "")) != FORMAT:
         raise CheckpointError(f"{path} is not an rnn-tui checkpoint")
     if "version" not in data or data["version"].shape != () or data["version"].dtype.kind not in "iu":
@@ -125,7 +131,7 @@ def load(path: str | os.PathLike, text: str | None = None, expect_task: str | No
         # saved by an older rnn-tui with the path as typed: try it next to the checkpoint
         cfg = dataclasses.replace(cfg, text=str(Path(path).parent / cfg.text))
     try:
-        trainer = Trainer(cfg)
+        trainer = Trainer(cfg, read_init=False)          # its weights come from the file
     except ConfigError as e:
         hint = ("; if the corpus has moved, give its new place with --text"
                 if not text and cfg.text and not Path(cfg.text).exists() else "")
@@ -141,3 +147,32 @@ def load(path: str | os.PathLike, text: str | None = None, expect_task: str | No
         raise CheckpointError(f"{path} is damaged or does not match this model "
                               f"({e.args[0] if isinstance(e, KeyError) else e})") from None
     return trainer
+
+
+def read_weights(path: str | os.PathLike, shapes: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
+    """Initial weights from an ``.npz`` by min-char-rnn's names (``Wxh``, ``Whh``,
+    ``Why``, ``bh``, ``by``; ``Wxh0``… for stacked layers), for a network of these
+    parameter ``shapes``.  Biases may be rnn-tui's ``(H,)`` or min-char-rnn's column
+    vectors ``(H, 1)``.  Every parameter must be there, finite, of the right shape,
+    and nothing else may be: :class:`CheckpointError` says what does not fit.
+    """
+    data = _read_npz(path, what="weights file")
+    missing = [k for k in shapes if k not in data]
+    if missing:
+        raise CheckpointError(f"{path} lacks {', '.join(missing)} (this network has "
+                              f"{', '.join(shapes)})")
+    extra = [k for k in data if k not in shapes]
+    if extra:
+        hint = " (use --bias to give the network biases)" if any(k.startswith("b") for k in extra) else ""
+        raise CheckpointError(f"{path} has {', '.join(extra)}, which this network does not have{hint}")
+    out = {}
+    for k, want in shapes.items():
+        a = data[k]
+        if a.dtype.kind != "f":
+            raise CheckpointError(f"{path}: {k} is not an array of floats ({a.dtype})")
+        if a.shape != want and not (len(want) == 1 and a.shape == (want[0], 1)):
+            raise CheckpointError(f"{path}: {k} has shape {a.shape}, the network needs {want}")
+        if not np.isfinite(a).all():
+            raise CheckpointError(f"{path}: {k} holds non-finite values")
+        out[k] = a.reshape(want)
+    return out

@@ -39,6 +39,8 @@ class Config:
     init: str | None = None
     init_scale: float | None = None
     h0: float | None = None
+    bias: bool | None = None
+    init_from: str | None = None
     dtype: str = "float64"
     seed: int = 0
     bits: int = 8
@@ -57,7 +59,7 @@ class Config:
             cls = task_class(self.task)
         except TaskError as e:
             raise ConfigError(str(e)) from None
-        defaults = {"h0": 0.0, **cls.DEFAULTS}
+        defaults = {"h0": 0.0, "bias": True, **cls.DEFAULTS}
         given = dataclasses.asdict(self)
         vals = {k: (defaults[k] if v is None and k in defaults else v) for k, v in given.items()}
         cls.resolve(vals, given)
@@ -108,6 +110,8 @@ class Config:
             raise ConfigError(f"--top-k must be 0 or more, got {self.top_k}")
         if not 0 < self.ema_beta < 1:
             raise ConfigError(f"ema beta must be between 0 and 1, got {self.ema_beta}")
+        if not isinstance(self.bias, bool):
+            raise ConfigError(f"bias must be true or false, got {self.bias!r}")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"--seed must be a non-negative integer, got {self.seed!r}")
         try:

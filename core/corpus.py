@@ -42,12 +42,76 @@ def read_text(path: str) -> str:
         raise TaskError(f"cannot read text file {path}: {e.strerror}") from None
     if not raw:
         raise TaskError(f"text file is empty: {path}")
+    return decode_text(raw, path)
+
+
+BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+"""Byte-order marks, longest first (UTF-32 LE starts like UTF-16 LE)."""
+GUESSES = (("shift_jis", "Shift-JIS", (0x3040, 0x30FF), 0.1),        # kana
+           ("euc_kr", "EUC-KR", (0xAC00, 0xD7AF), 0.3),              # Hangul
+           ("gb18030", "GB18030 (GBK)", (0x4E00, 0x9FFF), 0.3),      # CJK ideographs
+           ("big5", "Big5", (0x4E00, 0x9FFF), 0.3),
+           ("cp1252", "Windows-1252 (Latin-1)", (0x00A0, 0x00FF), 0.3))
+"""Encodings tried, in this order, to name what a file that is not UTF-8 probably is:
+the first that decodes it with at least that share of its non-ASCII characters in
+the script the encoding is made for."""
+
+
+def decode_text(raw: bytes, path: str) -> str:
+    """The text of a file's bytes: UTF-8, or any text with a byte-order mark (UTF-8,
+    UTF-16, UTF-32).  Anything else is refused with a message naming the encoding it
+    probably is and how to convert it."""
+    for bom, codec in BOMS:
+        if raw.startswith(bom):
+            try:
+                text = raw.decode(codec)
+            except UnicodeDecodeError as e:
+                raise TaskError(f"text file starts with a {codec.upper()} byte-order mark but is not valid "
+                                f"{codec.upper()} (byte {e.start}): {path}") from None
+            text = text.removeprefix("\ufeff")
+            if not text:
+                raise TaskError(f"text file is empty: {path}")
+            return text
     if b"\x00" in raw:
-        raise TaskError(f"text file looks binary (contains NUL bytes): {path}")
+        half = raw[1::2] if raw.count(0, 1, None) * 2 > len(raw) * 0.4 else b""
+        if half and raw[0::2].count(0) < len(raw) // 20:
+            hint = (f"; it looks like UTF-16 without a byte-order mark: convert it with "
+                    f"iconv -f UTF-16LE -t UTF-8 {path} > {Path(path).stem}.utf8.txt")
+        else:
+            hint = ""
+        raise TaskError(f"text file looks binary (contains NUL bytes): {path}{hint}")
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise TaskError(f"text file is not valid UTF-8 (byte {e.start}): {path}") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text
+        where = e.start
+    guess = next((g for g in GUESSES if _native_share(raw[:1 << 20], g[0], g[2]) >= g[3]), None)
+    if guess:
+        how = (f"; it looks like {guess[1]}: convert it with "
+               f"iconv -f {guess[0].upper().replace('_', '-')} -t UTF-8 {path} > {Path(path).stem}.utf8.txt")
+    else:
+        how = f"; convert it to UTF-8 first (iconv -f ENCODING -t UTF-8 {path} > {Path(path).stem}.utf8.txt)"
+    raise TaskError(f"text file is not UTF-8 (byte {where}): {path}{how}")
+
+
+COMMON_HANGUL = set("이다는의에가하고을를지서기리도로사자어한있나수대부아인시그들일해정요")
+"""Syllables found all through Korean text."""
+
+
+def _native_share(raw: bytes, codec: str, script: tuple[int, int]) -> float:
+    """The share of non-ASCII characters in ``script`` when ``raw`` is read as
+    ``codec`` (0 if it cannot be; the last character may be cut off)."""
+    try:
+        text = raw.decode(codec)
+    except UnicodeDecodeError as e:
+        if e.start < len(raw) - 4:
+            return 0.0
+        text = raw[:e.start].decode(codec)
+    wide = [ord(c) for c in text if ord(c) > 127]
+    if not wide:
+        return 0.0
+    if codec != "cp1252" and len(wide) < 0.3 * len(text):
+        return 0.0          # CJK text is mostly CJK; a few accents among ASCII letters are Latin-1
+    if codec == "euc_kr" and sum(c in COMMON_HANGUL for c in text) < 0.1 * len(wide):
+        return 0.0          # GBK's hanzi read as EUC-KR are Hangul too, but rarely these
+    return sum(script[0] <= c <= script[1] for c in wide) / len(wide)

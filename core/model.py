@@ -7,7 +7,9 @@ Dimensions used throughout:
 
 Parameters follow min-char-rnn's names.  For one layer they are ``Wxh (H, D)``,
 ``Whh (H, H)``, ``bh (H,)``, ``Why (V, H)``, ``by (V,)``.  With ``L > 1`` the
-recurrent ones carry the layer number: ``Wxh0, Whh0, bh0, Wxh1, ...``.
+recurrent ones carry the layer number: ``Wxh0, Whh0, bh0, Wxh1, ...``.  A network
+made without biases (``Spec.bias`` False, as in the subtraction tutorial) has no
+``bh`` and ``by`` at all.
 
 The cell is ``h_t = f(Wxh x_t + Whh h_{t-1} + bh)`` with ``f`` tanh or sigmoid.
 Arrays are time-major and batch-rowed: ``h`` is ``(T, B, H)`` and one timestep's
@@ -55,6 +57,7 @@ class Spec:
         index_input: True when x_t is a symbol index (one-hot never built).
         dtype: ``"float64"`` or ``"float32"``.
         cell: the recurrent cell, a key of :data:`core.cells.CELLS`.
+        bias: whether the network has the biases ``bh`` and ``by``.
     """
 
     input_size: int
@@ -66,6 +69,7 @@ class Spec:
     index_input: bool = True
     dtype: str = "float64"
     cell: str = "rnn"
+    bias: bool = True
 
     def shapes(self) -> dict[str, tuple[int, ...]]:
         """Parameter name -> shape, in a fixed order."""
@@ -75,15 +79,17 @@ class Spec:
             D = self.input_size if l == 0 else H
             out[wxh] = (H, D)
             out[whh] = (H, H)
-            out[bh] = (H,)
+            if self.bias:
+                out[bh] = (H,)
         out["Why"] = (V, H)
-        out["by"] = (V,)
+        if self.bias:
+            out["by"] = (V,)
         return out
 
 
 def init_params(spec: Spec, rng: np.random.Generator, init: str = "normal",
                 scale: float = 0.01) -> dict[str, np.ndarray]:
-    """Random weights, zero biases, as the tutorials do.
+    """Random weights and zero biases (when the network has any).
 
     ``init="normal"`` draws ``randn * scale`` (min-char-rnn, scale 0.01);
     ``init="uniform"`` draws from ``[-scale, scale)`` (the subtraction tutorial, 0.05).
@@ -256,7 +262,7 @@ def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
     for l, (wxh, whh, bh) in enumerate(layer_names(L)):
         a = hraw[l]                                             # (T, B, H)
         index = l == 0 and spec.index_input
-        cell.inputs(params[wxh], params[bh], inp.reshape(T * B) if index else inp.reshape(T * B, -1),
+        cell.inputs(params[wxh], params.get(bh), inp.reshape(T * B) if index else inp.reshape(T * B, -1),
                     index, out=a.reshape(T * B, H))             # Wxh x_t + bh, all t at once
         WhhT = params[whh].T
         if B >= 8:
@@ -271,7 +277,8 @@ def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
     head: Head = HEADS[spec.head]
     h = hfull[:, 1:]
     logits = (h[-1].reshape(T * B, H) @ params["Why"].T).reshape(T, B, -1)
-    logits += params["by"]                                      # (T, B, V)
+    if spec.bias:
+        logits += params["by"]                                  # (T, B, V)
     probs, step_loss = head.forward(logits, y, mask)
     return Cache(x=x, y=y, mask=mask, h0=hfull[:, 0], hraw=hraw, h=h,
                  logits=logits, probs=probs, step_loss=step_loss,
@@ -318,7 +325,8 @@ class BPTT:
         htop = cache.h[-1].reshape(T * B, H)
         dy2 = self.dy.reshape(T * B, -1)
         np.matmul(dy2.T, htop, out=self.grads["Why"])            # (V, H)
-        np.dot(np.ones(T * B, dtype=dtype), dy2, out=self.grads["by"])   # Σ over t and b
+        if spec.bias:
+            np.dot(np.ones(T * B, dtype=dtype), dy2, out=self.grads["by"])   # Σ over t and b
         self.dh_out = (dy2 @ params["Why"]).reshape(T, B, H)     # Whyᵀ dy for every t
         self.cell = make_cell(spec)
         self.dact = self.cell.grad(cache.h)                      # f'(h_t), (L, T, B, H)
@@ -396,7 +404,8 @@ class BPTT:
         """The gradient sums over the timesteps processed so far (a fresh dict)."""
         out = {k: np.zeros_like(v) for k, v in self.grads.items()}
         out["Why"][...] = self.grads["Why"]
-        out["by"][...] = self.grads["by"]
+        if "by" in out:
+            out["by"][...] = self.grads["by"]
         if self.next_t + 1 < self.T:
             self._weight_grads(self.next_t + 1, out)
         return out
@@ -407,7 +416,8 @@ class BPTT:
         hfull = c.hfull if c.hfull is not None else np.concatenate([c.h0[:, None], c.h], axis=1)
         for l, (wxh, whh, bh) in enumerate(self.names):
             dr2 = self.dhraw[l, t0:].reshape(-1, H)               # (T' B, H)
-            np.dot(np.ones(dr2.shape[0], dtype=dr2.dtype), dr2, out=g[bh])   # Σ dhraw_t
+            if bh in g:
+                np.dot(np.ones(dr2.shape[0], dtype=dr2.dtype), dr2, out=g[bh])   # Σ dhraw_t
             # dWhh = Σ dhraw_t h_{t-1}ᵀ; hfull[l, t] is h_{t-1}, h0 at t = 0
             np.matmul(dr2.T, hfull[l, t0:T].reshape(-1, H), out=g[whh])
             if l == 0 and self.spec.index_input:
@@ -465,6 +475,7 @@ def forward_terms(spec: Spec, params: dict[str, np.ndarray], cache: Cache, t: in
     xterm = cell.inputs(params[wxh], None, np.reshape(x_t, (1,) if index else (1, -1)), index)[0]  # Wxh x_t
     h_prev = cache.h[layer, t - 1, b] if t > 0 else cache.h0[layer, b]
     hterm = cell.recurrent(h_prev, params[whh].T)                           # Whh h_{t-1}
-    return {"xterm": np.array(xterm), "hterm": np.array(hterm), "bh": np.array(params[bh]),
+    bias = params[bh] if bh in params else np.zeros_like(hterm)
+    return {"xterm": np.array(xterm), "hterm": np.array(hterm), "bh": np.array(bias),
             "hraw": np.array(cache.hraw[layer, t, b]), "h": np.array(cache.h[layer, t, b]),
             "h_prev": np.array(h_prev)}

@@ -32,7 +32,7 @@ def sample(spec: Spec, params: dict[str, np.ndarray], h: np.ndarray, seed_ix: in
     names = layer_names(spec.layers)
     h = np.array(h, dtype=np.float64)                           # (L, H)
     feed = list(prime or []) or [seed_ix]
-    Why, by = params["Why"], params["by"]
+    Why, by = params["Why"], params.get("by", 0.0)
     WhhT = [params[whh].T for _, whh, _ in names]
     a, tmp = np.empty((1, spec.hidden_size)), np.empty((1, spec.hidden_size))
 
@@ -40,7 +40,7 @@ def sample(spec: Spec, params: dict[str, np.ndarray], h: np.ndarray, seed_ix: in
         """Feed symbol ``ix``: the cell step of every layer, as training runs it."""
         inp = np.array([ix])
         for l, (wxh, _, bh) in enumerate(names):
-            cell.inputs(params[wxh], params[bh], inp, l == 0, out=a)   # Wxh x_t + bh
+            cell.inputs(params[wxh], params.get(bh), inp, l == 0, out=a)   # Wxh x_t + bh
             cell.step(a[0], h[l], WhhT[l], h[l], tmp[0])
             inp = h[l][None]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnn_tui.core.config import Config, build_task, check_memory
+from rnn_tui.core.config import Config, ConfigError, build_task, check_memory
 from rnn_tui.core.history import History
 from rnn_tui.core.model import BPTT, Cache, Spec, forward, forward_terms, init_params, layer_names
 from rnn_tui.core.optim import clip_grads, grad_norms, make_optimizer
@@ -75,15 +75,19 @@ class Trainer:
 
     BACKUP_EVERY = 10
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, read_init: bool = True):
+        """``read_init``: take the initial weights from ``config.init_from`` (a
+        checkpoint being loaded sets them itself)."""
         self.config = cfg = config.resolved()
         self.task = build_task(cfg)
         self.spec = Spec(hidden_size=cfg.hidden, layers=cfg.layers, activation=cfg.activation,
-                         dtype=cfg.dtype, **self.task.spec_fields())
+                         dtype=cfg.dtype, bias=cfg.bias, **self.task.spec_fields())
         check_memory(cfg, max(self.spec.input_size, self.spec.output_size))   # the real vocabulary
         self.rng = np.random.default_rng(cfg.seed)
         self.sample_rng = np.random.default_rng([cfg.seed, 1])
         self.params = init_params(self.spec, self.rng, cfg.init, cfg.init_scale)
+        if cfg.init_from and read_init:                # drawn all the same: the data order stays
+            self._init_from(cfg.init_from)
         self.opt = make_optimizer(cfg.optimizer, cfg.lr, self.params)
         L, B, H = cfg.layers, cfg.batch, cfg.hidden
         self.hprev = np.full((L, B, H), cfg.h0, dtype=cfg.dtype)
@@ -98,6 +102,16 @@ class Trainer:
         self.sample_text = ""
         self.sample_iteration = -1
         self._backup = self.state_dict()
+
+    def _init_from(self, path: str) -> None:
+        from rnn_tui.core.checkpoint import CheckpointError, read_weights
+
+        try:
+            weights = read_weights(path, {k: v.shape for k, v in self.params.items()})
+        except CheckpointError as e:
+            raise ConfigError(f"--init-from: {e}") from None
+        for k, w in weights.items():
+            self.params[k][...] = w
 
     @property
     def is_language_model(self) -> bool:

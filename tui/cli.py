@@ -43,7 +43,8 @@ def _int(name: str, minimum: int = 1, maximum: int | None = None):
     return parse
 
 
-def _float(name: str, positive: bool = True):
+def _float(name: str, positive: bool | None = True):
+    """A finite number: above 0 (``positive``), at least 0 (False) or any (None)."""
     def parse(s: str) -> float:
         try:
             v = float(s)
@@ -53,7 +54,7 @@ def _float(name: str, positive: bool = True):
             raise argparse.ArgumentTypeError(f"--{name} must be a finite number, got {s!r}")
         if positive and v <= 0:
             raise argparse.ArgumentTypeError(f"--{name} must be greater than 0, got {s}")
-        if not positive and v < 0:
+        if positive is False and v < 0:
             raise argparse.ArgumentTypeError(f"--{name} must be 0 or more, got {s}")
         return v
     return parse
@@ -82,6 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clip-mode", choices=CLIP_MODES, help="value: element-wise; norm: global norm")
     p.add_argument("--init", choices=("normal", "uniform"), help="weight initialisation")
     p.add_argument("--init-scale", type=_float("init-scale"), help="std (normal) or bound (uniform)")
+    p.add_argument("--bias", action=argparse.BooleanOptionalAction, default=None,
+                   help="give the network the biases bh, by (default: yes; subtraction and addition: no, "
+                        "as their tutorials)")
+    p.add_argument("--h0", type=_float("h0", positive=None),
+                   help="initial hidden state, every unit (default 0; subtraction 0.1, as tutorial 003)")
+    p.add_argument("--init-from", metavar="FILE.npz",
+                   help="initial weights from an .npz holding Wxh, Whh, Why (and bh, by) by "
+                        "min-char-rnn's names; biases as (H,) or (H, 1)")
     p.add_argument("--dtype", choices=("float64", "float32"), help="default float64")
     p.add_argument("--seed", type=_int("seed", 0), help="default 0")
     p.add_argument("--bits", type=_int("bits", 2), help="operand bits for subtraction (default 8)")
@@ -112,8 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 CONFIG_FLAGS = ("task", "text", "hidden", "layers", "seq_len", "batch", "lr", "optimizer",
-                "activation", "clip", "clip_mode", "init", "init_scale", "dtype", "seed", "bits",
-                "delay", "temperature", "sample_every")
+                "activation", "clip", "clip_mode", "init", "init_scale", "bias", "h0", "init_from",
+                "dtype", "seed", "bits", "delay", "temperature", "sample_every")
 RESUME_FLAGS = ("task", "text", "lr")       # what may be given with --load (task: checked against it)
 def _presets() -> tuple[str, ...]:
     """The shipped presets: every .toml file in ``samples/presets/``."""
@@ -148,6 +157,10 @@ def _wrong_task(key: str, task: str, name: str, task_name: str) -> str:
 def _preset_value(path, key: str, v, action: argparse.Action):
     """``v`` checked the way its flag would be; a message naming the preset and key if not."""
     where = f"preset {path}: {key}"
+    if isinstance(action, argparse.BooleanOptionalAction):
+        if not isinstance(v, bool):
+            raise UsageError(f"{where} must be true or false, got {v!r}")
+        return v
     if action.choices is not None:
         if not isinstance(v, str) or v not in action.choices:
             raise UsageError(f"{where} must be one of: {', '.join(action.choices)}; got {v!r}")

@@ -14,16 +14,18 @@ class Addition(BinaryArithmetic):
     significant first, ``x_t = [a_t, b_t]``, target ``c_t`` of ``c = a + b``.  ``a``
     and ``b`` are drawn from ``[0, 2**(n-1))``, so the sum always fits in ``n`` bits.
     The network has to learn the carry: bit ``t`` of the sum depends on every bit
-    below it.  Sigmoid hidden layer of 16, sigmoid output with ½ squared error,
-    plain SGD, weights uniform in ±1, as in the binary-addition tutorial.
+    below it.  Sigmoid hidden layer of 16, sigmoid output with ½ squared error, no
+    biases, weights uniform in ±1, as in the binary-addition tutorial; plain SGD at
+    0.5 (the tutorial's 0.1 leaves some seeds stuck at 59% exact match after 10,000
+    examples; at 0.5 seeds 0-5 all reach 100% within 3,000).
     """
 
     name = "addition"
     order = 6
     title = "a + b on 8 bits (sum < 256), least-significant bit first"
     DEFAULTS = dict(hidden=16, layers=1, activation="sigmoid", seq_len=8, batch=1,
-                    lr=0.1, optimizer="sgd", clip_mode="none", clip=0.0,
-                    init="uniform", init_scale=1.0, h0=0.0)
+                    lr=0.5, optimizer="sgd", clip_mode="none", clip=0.0,
+                    init="uniform", init_scale=1.0, h0=0.0, bias=False)
     op = "+"
     chain_name = "carry"
     chain_mark = "↑"

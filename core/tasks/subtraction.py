@@ -22,7 +22,7 @@ class Subtraction(BinaryArithmetic):
     title = "a − b (a ≥ b) on 8 bits, least-significant bit first"
     DEFAULTS = dict(hidden=16, layers=1, activation="sigmoid", seq_len=8, batch=1,
                     lr=0.9, optimizer="sgd", clip_mode="none", clip=0.0,
-                    init="uniform", init_scale=0.05, h0=0.1)
+                    init="uniform", init_scale=0.05, h0=0.1, bias=False)
     op = "−"
     chain_name = "borrow"
     chain_mark = "↓"
