@@ -79,6 +79,9 @@ def check(argv: list[str]) -> int:
     except (UsageError, CheckUsageError) as e:
         print(f"rnn-tui: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:                   # the child is stopped on the way out
+        print("rnn-tui: check interrupted", file=sys.stderr)
+        return 130
     if args.json:
         print(report.to_json())
     else:

@@ -313,6 +313,8 @@ def failure_from(info: dict, file: str, function: str) -> Failure:
     base = os.path.basename(file)
     frames = [f"{base}, line {ln}, in {fn}" + (f": {code}" if code else "") for ln, fn, code in info.get("frames", [])]
     summary = info.get("summary", "")
+    if kind in ("timeout", "died"):
+        summary = ""
     if kind == "timeout":
         if stage == "import":
             msg = ("the file keeps running when imported — put the training loop under "
@@ -369,10 +371,10 @@ class _Runner:
         what = info.get("what")
         n = len(self.c.layout)
         if what == "arity":
-            info["summary"] = (f"{info['got']} value{'s' if info['got'] != 1 else ''}; the contract is "
-                               f"{n}: {self.c.returns_text()}")
+            info["summary"] = (f"{info['got']} value{'s' if info['got'] != 1 else ''} where the contract "
+                               f"has {n}: {self.c.returns_text()}")
         elif what == "not_tuple":
-            info["summary"] = f"{info['got']}; the contract is a tuple of {n}: {self.c.returns_text()}"
+            info["summary"] = f"{info['got']} where the contract has a tuple of {n}: {self.c.returns_text()}"
         elif what == "not_dict":
             info["summary"] = f"{info['name']} is {info['got']}; expected a dict of gradients by parameter name"
         elif what == "not_array":
@@ -474,6 +476,8 @@ class _Runner:
             summary = (f"first difference: {fm.quantity} at t = {fm.t}{layer}"
                        + (f" (max |diff| {fm.max_abs:.3g}, relative {fm.rel:.1e})" if fm.yours is not None
                           else f" ({fm.note})"))
+        elif tr.missing:
+            summary = f"{', '.join(tr.found)} agree where your loop went; {tr.note}"
         else:
             summary = (f"{', '.join(tr.found)} agree at every timestep"
                        + (f"; {tr.note}" if tr.note else ""))

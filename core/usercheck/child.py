@@ -426,6 +426,7 @@ class Session:
                 parts, dtypes = normalise(value, req["layout"], req["names"])
             except UserFailure as e:
                 e.info["case"] = i
+                e.info.setdefault("stage", req.get("stage", "call"))
                 raise
             changed = self._changed(case, args)
             shown = self._minus(parts, self.last, req.get("increments") or [])
@@ -460,7 +461,11 @@ class Session:
                     c["args"][where[1]] = d
                 args = self._prepare(c)
                 value = self._invoke(fn, args, req.get("stage", "call"))
-                parts, _ = normalise(value, req["layout"], req["names"])
+                try:
+                    parts, _ = normalise(value, req["layout"], req["names"])
+                except UserFailure as e:
+                    e.info.setdefault("stage", req.get("stage", "call"))
+                    raise
                 self.last = parts
                 row.append(float(parts[0].reshape(-1)[0]) if parts[0].size == 1 else float("nan"))
                 n += 1

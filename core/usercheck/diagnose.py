@@ -180,6 +180,9 @@ def _trace_evidence(ev: Evidence, v: variants.Variant | None) -> str | None:
     tr = ev.trace
     if tr is None or tr.first_mismatch is None:
         if tr is not None and tr.values and tr.first_mismatch is None:
+            if tr.missing:
+                return ("every traced " + ", ".join(tr.found) + " agrees with rnn-tui's where your loop went, "
+                        "but it never processed t = " + ", ".join(str(t) for t in tr.missing[:5]))
             return "every traced " + ", ".join(tr.found) + " agrees with rnn-tui's at every timestep"
         return None
     fm = tr.first_mismatch
@@ -373,7 +376,9 @@ def _fallback(ev: Evidence) -> list[Finding]:
     if failing:
         traced = tr is not None and tr.values and tr.first_mismatch is None
         lines = []
-        if traced:
+        if traced and tr.missing:
+            lines.append("your backward loop never processed t = " + ", ".join(str(t) for t in tr.missing[:5]))
+        elif traced:
             lines.append("every traced " + ", ".join(tr.found) + " agrees at every timestep: the mistake is "
                          "in how the gradients are summed from them")
         lines.append("failing: " + ", ".join(f"d{p.name} (relative {p.max_rel:.1e})" for p in failing))

@@ -110,6 +110,7 @@ class Trace:
             pass dy, dh, dhraw, dhnext).
         first_mismatch: the first of ``values`` that is not ok, or None.
         note: why it was skipped, or what else it noticed.
+        T: the example's length.
     """
 
     status: str
@@ -120,6 +121,15 @@ class Trace:
     values: list[TraceValue] = field(default_factory=list)
     first_mismatch: TraceValue | None = None
     note: str = ""
+    T: int = 0
+
+    @property
+    def missing(self) -> list[int]:
+        """Timesteps the user's backward loop never processed (when it was traced)."""
+        if not self.values:
+            return []
+        T = max(max(self.visited, default=0) + 1, self.T)
+        return sorted(set(range(T)) - set(self.visited))
 
     def at(self, t: int, layer: int = 0) -> list[TraceValue]:
         """The values of one pass (what a step-through view shows at timestep ``t``)."""
@@ -331,7 +341,7 @@ def format_text(r: CheckReport, width: int = 100) -> str:
             cmap = {p.name: p for p in (cons.params if cons else [])}
             for p in grad.params:
                 c = cmap.get(p.name)
-                shape = "(" + ", ".join(str(n) for n in p.shape) + ")"
+                shape = "(" + ", ".join(str(n) for n in p.shape) + ("," if len(p.shape) == 1 else "") + ")"
                 line = f"    d{p.name:<6}{shape:<14}{_e(p.max_rel):>14} {'ok' if p.passed else 'FAIL':<6}"
                 if c is not None:
                     line += f"{_e(c.max_rel):>17} {'ok' if c.passed else 'FAIL'}"

@@ -18,14 +18,20 @@ from rnn_tui.core.usercheck.variants import QUANTITIES
 
 
 def _backward_run(passes: list[dict]) -> list[int]:
-    """Indices of the passes at the end of ``passes`` where ``t`` goes strictly down."""
+    """Indices of the passes at the end of ``passes`` where ``t`` goes down.
+
+    Of two passes with the same ``t`` the later is kept: between layers of a stacked
+    loop, ``t`` has already moved on while ``l`` still holds the last layer, which
+    makes a short pass of that layer before its real one.
+    """
     if not passes:
         return []
     idx = [len(passes) - 1]
     for i in range(len(passes) - 2, -1, -1):
-        if passes[i]["t"] > passes[idx[-1]]["t"]:
+        t, last = passes[i]["t"], passes[idx[-1]]["t"]
+        if t > last:
             idx.append(i)
-        else:
+        elif t < last:
             break
     return idx[::-1]
 
@@ -70,13 +76,13 @@ def compare(passes: list[dict], saw_t: bool, names: dict[str, str], tname: str, 
             multiple of the reference at every timestep (a ``1/B`` applied later)
             then counts as agreeing.
     """
-    trace = Trace(status=SKIP, names=dict(names))
     L, T = steps["dh"].shape[:2]
+    trace = Trace(status=SKIP, names=dict(names), T=T)
     if not passes:
         trace.note = (f"no loop variable {tname!r} was found in your function; name yours with "
                       f"--names t=NAME" if not saw_t else
                       "none of " + ", ".join(f"{q}" + (f" (as {n})" if n != q else "") for q, n in names.items())
-                      + " was found in your backward loop; map your names with --names dh=NAME,…")
+                      + " was found in your backward loop; map your names with --names dh=NAME,…,t=NAME")
         return trace
     func, run = select(passes)
     trace.function = func
@@ -134,8 +140,8 @@ def compare(passes: list[dict], saw_t: bool, names: dict[str, str], tname: str, 
     trace.found = [q for q in QUANTITIES if any(v.quantity == q for v in values)]
     top = max((v.layer for v in values), default=0)
     trace.visited = [v.t for v in values if v.layer == top and v.quantity == trace.found[0]] if values else []
-    missing = sorted(set(range(T)) - set(trace.visited))
-    if values and missing:
+    missing = trace.missing
+    if missing:
         shown = ", ".join(str(t) for t in missing[:5]) + (" …" if len(missing) > 5 else "")
         notes.append(f"your backward loop never processed t = {shown}")
     if unknown_layer:
