@@ -354,3 +354,32 @@ def test_a_function_that_updates_its_weights_is_noted(capsys, tmp_path):
     code, rep = run_json(capsys, f)
     assert code == 0
     assert any("changed the globals Wxh" in n for n in rep["notes"])
+
+
+def edited(tmp_path, sample: str, old: str, new: str) -> Path:
+    src = (SAMPLES / sample).read_text(encoding="utf-8")
+    assert old in src
+    p = tmp_path / sample
+    p.write_text(src.replace(old, new).replace('"../tiny.txt"', repr(str(REPO / "samples" / "tiny.txt"))),
+                 encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("sample, old, new, flags, mistake, exact", [
+    ("subtraction.py", "* ps[t] * (1 - ps[t]) / B", "* ps[t] * (1 - ps[t])", ("--task", "subtraction", "--batch", "4"),
+     "scaled", True),
+    ("min_char_rnn.py", "def lossFun(inputs, targets, hprev):",
+     "own = (Wxh, Whh, Why, bh, by)\n\ndef lossFun(inputs, targets, hprev):\n    Wxh, Whh, Why, bh, by = own", (),
+     "ignores_weights", False),
+    ("min_char_rnn.py", "np.tanh(Wxh @ xs[t] + Whh @ hs[t - 1] + bh)", "np.tanh(Wxh @ xs[t] + Whh @ hs[t - 1])", (),
+     "forward", False),
+    ("min_char_rnn.py", "    T = len(inputs)\n",
+     "    T = len(inputs)\n    W = {k: globals()[k].astype(np.float32) for k in ('Wxh', 'Whh', 'Why', 'bh', 'by')}\n"
+     "    Wxh, Whh, Why, bh, by = W['Wxh'], W['Whh'], W['Why'], W['bh'], W['by']\n", (), "precision", False),
+])
+def test_mistakes_outside_the_catalogue_point_where_the_evidence_does(capsys, tmp_path, sample, old, new, flags,
+                                                                      mistake, exact):
+    code, rep = run_json(capsys, edited(tmp_path, sample, old, new), *flags)
+    assert code == 1
+    assert [d["mistake"] for d in rep["diagnosis"]] == [mistake]
+    assert rep["diagnosis"][0]["exact"] is exact

@@ -82,6 +82,13 @@ def check(argv: list[str]) -> int:
     except KeyboardInterrupt:                   # the child is stopped on the way out
         print("rnn-tui: check interrupted", file=sys.stderr)
         return 130
+    except Exception as e:                      # noqa: BLE001 (a bug of ours: one line, not a traceback)
+        import traceback
+
+        where = traceback.extract_tb(e.__traceback__)[-1]
+        print(f"rnn-tui: error: the check itself failed ({type(e).__name__}: {e}, at "
+              f"{where.filename.rsplit('/', 1)[-1]}:{where.lineno}); please report it", file=sys.stderr)
+        return 2
     if args.json:
         print(report.to_json())
     else:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rnn_tui.core import gradcheck
 from rnn_tui.core.config import Config, ConfigError
 from rnn_tui.core.model import Spec, forward
 from rnn_tui.core.usercheck import diagnose as diag
@@ -142,7 +143,7 @@ def _grad_summary(errs: list[ParamError]) -> str:
         return f"every gradient within {TOL:.0e} (largest: d{worst.name} {worst.max_rel:.0e})"
     good = [p for p in errs if p.passed]
     s = ", ".join(f"d{p.name} {p.max_rel:.1e}" for p in bad)
-    return s + (f"; " + ", ".join(f"d{p.name}" for p in good) + " pass" if good else "")
+    return s + ("; " + ", ".join(f"d{p.name}" for p in good) + " pass" if good else "")
 
 
 # ---- the file and the function ---------------------------------------------------------------
@@ -189,7 +190,7 @@ def parse_names(text: str) -> dict[str, str]:
 
 def _choose_function(info: dict, opts: CheckOptions, file: str) -> tuple[str, str]:
     funcs = info["functions"]
-    listing = ", ".join(sorted(funcs)) or "none"
+    listing = ", ".join(sorted(k for k, f in funcs.items() if f["own"])) or "none"
     if opts.function:
         name = opts.function
         if name not in funcs:
@@ -338,10 +339,6 @@ def failure_from(info: dict, file: str, function: str) -> Failure:
     return Failure(kind, stage, msg.strip(), frames, summary)
 
 
-class _Arity(Exception):
-    pass
-
-
 # ---- running -----------------------------------------------------------------------------------
 
 
@@ -390,7 +387,7 @@ class _Runner:
         try:
             # 1 and 2: the first call
             (A, rawA), = self.call([(P, main)], "gradients")
-            self._notes(rawA, A)
+            low = self._notes(rawA, A)
             f_loss, f_h = _rel(A.loss, ref.loss), _vrel(A.h_last, ref.h_last)
             forward_ok = f_loss <= TOL and f_h <= TOL
             rows["forward"] = CheckRow(
@@ -431,7 +428,7 @@ class _Runner:
                                errors=param_errors, tol=TOL, forward_ok=forward_ok,
                                grads_ok=all(p.passed for p in user_errs), grad_errors=user_errs,
                                accumulating=accumulating, repeat_differs=not same,
-                               batch=plan.setup.batch, contract=self.c.kind)
+                               batch=plan.setup.batch, contract=self.c.kind, low_precision=low)
             self._trace(ev, ref, rows)
             self._large(ev, rows)
             self._consistency(ev, user, rows)
@@ -501,10 +498,9 @@ class _Runner:
 
     def _consistency(self, ev, user, rows) -> None:
         title = "your gradient vs your own loss"
-        spec, c = ev.spec, self.c
+        c = self.c
         rng = np.random.default_rng(12345)
-        roundoff = np.finfo(np.float64).eps * max(1.0, abs(user.loss)) / DELTA
-        floor = roundoff / 1e-8
+        floor = gradcheck.roundoff_floor(user.loss, DELTA)
         entries, owners = [], []
         for k, g in user.grads.items():
             flat = g.reshape(-1)
@@ -524,14 +520,15 @@ class _Runner:
         try:
             reply = self.child.request("losses", "consistency", function=c.function,
                                        case=c.wire(self.plan.params, self.plan.main), entries=entries,
-                                       delta=DELTA, offsets=[2, 1, -1, -2], layout=c.layout, names=c.names)
+                                       delta=DELTA, offsets=list(gradcheck.OFFSETS), layout=c.layout,
+                                       names=c.names)
         except UserCodeError as e:
             self._nonfatal(e, "consistency", "3", title, rows)
             return
         per: dict[str, list[float]] = {k: [] for k in user.grads}
         flat_moves = 0
         for (k, i), f in zip(owners, reply["losses"]):
-            num = (-f[0] + 8 * f[1] - 8 * f[2] + f[3]) / (12 * DELTA)
+            num = gradcheck.five_point(f, DELTA)
             a = float(user.grads[k].reshape(-1)[i])
             if f[0] == f[1] == f[2] == f[3]:
                 flat_moves += 1
@@ -572,16 +569,15 @@ class _Runner:
                 return
         rows["lengths"] = CheckRow("lengths", "4", title, PASS, f"every length from 1 to {K} passes", value=None)
 
-    def _notes(self, raw: dict, res) -> None:
+    def _notes(self, raw: dict, res) -> list[str]:
+        """Notes on the first call's values; returns the ones that came back below float64."""
         low = sorted({k for k, d in raw["dtypes"].items() if d in ("<f4", "<f2")})
-        if low:
-            self.report.notes.append(f"{', '.join(low)} came back in lower precision than float64 "
-                                     f"({raw['dtypes'][low[0]]}): the check needs float64 all through")
         if raw["changed"]:
             what = "globals" if self.c.kind == "lossFun" else "params"
             self.report.notes.append(f"{self.c.function} changed the {what} {', '.join(raw['changed'])}; an update "
                                      "of the weights belongs in the training loop, outside the function "
                                      "(rnn-tui sets fresh copies before every call, so the check is not affected)")
+        return low
 
 
 def run_check(opts: CheckOptions) -> CheckReport:

@@ -66,6 +66,7 @@ class Evidence:
     shortest_params: list[str] = field(default_factory=list)
     batch: int = 1
     contract: str = "lossFun"
+    low_precision: list[str] = field(default_factory=list)
 
 
 QUANTITY_HINTS = {
@@ -293,10 +294,14 @@ def diagnose(ev: Evidence) -> list[Finding]:
                            "the function must depend only on its arguments and the weights rnn-tui sets",
                            ["called twice with the same arguments, it returned different values"]))
     if ev.ignores_weights:
+        # nothing else can be compared while the function computes with weights of its own
         where = "globals Wxh, Whh, Why, bh, by" if ev.contract == "lossFun" else "params it is given"
         out.append(Finding("ignores_weights", "your loss does not change with the weights rnn-tui sets",
                            f"read the weights from the {where}; do not keep your own copies",
-                           ["moving any weight by ±0.002 left your loss exactly the same"]))
+                           ["moving any weight by ±0.002 left your loss exactly the same",
+                            f"so your loss ({ev.user.loss:.10g}) is not computed on rnn-tui's weights "
+                            f"(rnn-tui's: {ev.ref.loss:.10g})"]))
+        return out
     matches = search(ev) if not ev.grads_ok or not ev.forward_ok else [(frozenset(), None, (0, 0))]
     flags: frozenset = frozenset()
     if matches:
@@ -336,6 +341,13 @@ def diagnose(ev: Evidence) -> list[Finding]:
                                "a constant factor: check the loss's scale (a ½, a mean) against dy",
                                [f"yours / rnn-tui's = {s:.6g} for every entry"], exact=True))
         return out
+    if ev.low_precision:
+        out.append(Finding("precision", "your arrays are not float64",
+                           "keep every array float64 (np.float64, no astype(np.float32)) for the check",
+                           [f"{', '.join(ev.low_precision)} came back in lower precision: float32 carries "
+                            "about 7 digits, and the check compares to 1e-7",
+                            _trace_evidence(ev, None) or "the gradients differ at the level float32 rounds at"]))
+        return out
     out.extend(_fallback(ev))
     return out
 
@@ -351,14 +363,18 @@ def _fallback(ev: Evidence) -> list[Finding]:
         if ev.consistency_ok:
             ev_lines.append("your gradient does match your own loss (check 3): the backward follows "
                             "your forward, and the forward is what differs")
+        else:
+            ev_lines.append("your gradient does not match your own loss either (check 3): the backward "
+                            "has a mistake of its own")
+        ev_lines.append("the backward is compared with rnn-tui's step by step once the forward agrees "
+                        "(the trace's values follow from a different forward until then)")
         act = spec.activation
         out.append(Finding("forward", "your forward pass computes something else",
                            f"hs[t] = {act}(Wxh·x + Whh·hs[t-1] + bh), ps[t] = softmax(Why·hs[t] + by), "
                            "loss = −Σ log ps[t][target]" if spec.head == "softmax_ce" else
                            f"h_t = {act}(Wxh x_t + Whh h_(t-1) + bh) and the task's own loss "
                            f"({spec.head.replace('_', ' ')})", ev_lines))
-        if ev.consistency_ok:
-            return out
+        return out
     tr = ev.trace
     if tr is not None and tr.first_mismatch is not None:
         fm = tr.first_mismatch

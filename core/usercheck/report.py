@@ -389,7 +389,7 @@ def format_text(r: CheckReport, width: int = 100) -> str:
         keep = text.splitlines()
         shown = keep[:5] + (["…"] + keep[-3:] if len(keep) > 8 else keep[5:8])
         out.append(f"  your file printed {nlines:,} line{'s' if nlines != 1 else ''} "
-                   f"({nbytes:,} bytes) to {name}" + (f"; the first and last of it:" if len(keep) > 8 else ":"))
+                   f"({nbytes:,} bytes) to {name}" + ("; the first and last of it:" if len(keep) > 8 else ":"))
         for line in shown:
             out.append(f"    | {line[:width - 6]}")
     out.append("")

@@ -52,4 +52,5 @@ def lossFun(inputs, targets, hprev):
 # The bug: the last line of the loop assigns `dh_next`, a new name, so `dhnext`
 # stays the zeros it started as. `dh = Why.T @ dy + dhnext` looks right, but it adds
 # zero at every timestep: no gradient ever flows from t+1 back to t. The check's
-# trace shows it directly: your dhnext is zero at every t. Fix: dhnext = Whh.T @ dhraw
+# trace shows it directly: your dhnext is zero at every t (and a linter such as pyflakes
+# notices that dh_next is assigned but never used). Fix: dhnext = Whh.T @ dhraw

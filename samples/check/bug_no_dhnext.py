@@ -47,4 +47,5 @@ def lossFun(inputs, targets, hprev):
 # end of every pass and then never used, so each timestep only learns from its own
 # output: the gradient is right for a sequence of one step and wrong from two on,
 # and nothing ever reaches back through Whh. The network cannot learn anything that
-# needs memory. Fix: dh = np.dot(Why.T, dy) + dhnext
+# needs memory. (pyflakes notices it too: dhnext is assigned but never used.)
+# Fix: dh = np.dot(Why.T, dy) + dhnext
