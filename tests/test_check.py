@@ -36,21 +36,23 @@ def run_json(capsys, *argv) -> tuple[int, dict]:
 
 # sample -> (extra flags, the mistakes diagnosed, the trace's first mismatch as
 # (quantity, t counted from the end) or None when every traced value agrees,
-# the shortest failing length)
+# the shortest failing length, a piece of the first finding's title or evidence)
 BUGS = {
-    "bug_no_dhnext.py": ((), {"no_dhnext"}, ("dh", 2), 2),
-    "bug_dhnext_stale.py": ((), {"dhnext_stale"}, ("dhnext", 1), 2),
-    "bug_dhnext_whh.py": ((), {"dhnext_Whh"}, ("dhnext", 1), 2),
-    "bug_tanh_one_minus_h.py": ((), {"deriv_1mh"}, ("dhraw", 1), 1),
-    "bug_tanh_preactivation.py": ((), {"deriv_preact"}, ("dhraw", 1), 1),
-    "bug_no_dy_minus_1.py": ((), {"dy_no_target"}, ("dy", 1), 1),
-    "bug_dwhh_hs_t.py": ((), {"dWhh_ht"}, None, 1),
-    "bug_grads_not_reset.py": ((), {"not_reset"}, None, None),
-    "bug_bias_not_accumulated.py": ((), {"dbh_last", "dby_last"}, None, 2),
-    "bug_clipped_inside.py": ((), {"clipped"}, None, "any"),
-    "bug_hprev_ignored.py": ((), {"h0_zero"}, "any", 1),
-    "bug_skips_t0.py": ((), {"skip_t0"}, None, 1),
-    "bug_subtraction_preactivation.py": (("--task", "subtraction"), {"deriv_preact"}, ("dhraw", 1), 1),
+    "bug_no_dhnext.py": ((), {"no_dhnext"}, ("dh", 2), 2, "is Whyᵀ dy alone"),
+    # the same gradients as bug_no_dhnext (test_check_core shows it): the trace tells them apart
+    "bug_dhnext_stale.py": ((), {"dhnext_stale"}, ("dhnext", 1), 2, "zero at every timestep"),
+    "bug_dhnext_whh.py": ((), {"dhnext_Whh"}, ("dhnext", 1), 2, "exactly what this mistake gives"),
+    "bug_tanh_one_minus_h.py": ((), {"deriv_1mh"}, ("dhraw", 1), 1, "1 - h"),
+    "bug_tanh_preactivation.py": ((), {"deriv_preact"}, ("dhraw", 1), 1, "tanh derivative taken at"),
+    "bug_no_dy_minus_1.py": ((), {"dy_no_target"}, ("dy", 1), 1, "sums to 1"),
+    "bug_dwhh_hs_t.py": ((), {"dWhh_ht"}, None, 1, "agrees with rnn-tui's at every timestep"),
+    "bug_grads_not_reset.py": ((), {"not_reset"}, None, None, "the sums carry over"),
+    "bug_bias_not_accumulated.py": ((), {"dbh_last", "dby_last"}, None, 2, "the term of t = 0 alone"),
+    "bug_clipped_inside.py": ((), {"clipped"}, None, "any", "±5"),
+    "bug_hprev_ignored.py": ((), {"h0_zero"}, "any", 1, "the loss from a zero state"),
+    "bug_skips_t0.py": ((), {"skip_t0"}, None, 1, "never processed t = 0"),
+    "bug_subtraction_preactivation.py": (("--task", "subtraction"), {"deriv_preact"}, ("dhraw", 1), 1,
+                                         "sigmoid derivative taken at"),
 }
 
 
@@ -60,7 +62,7 @@ def test_every_buggy_sample_is_listed_here():
 
 @pytest.mark.parametrize("name", sorted(BUGS))
 def test_buggy_sample_gets_its_own_diagnosis(capsys, name):
-    flags, mistakes, first, shortest = BUGS[name]
+    flags, mistakes, first, shortest, said = BUGS[name]
     code, rep = run_json(capsys, SAMPLES / name, *flags)
     assert code == 1
     assert rep["passed"] is False and rep["failure"] is None
@@ -68,6 +70,8 @@ def test_buggy_sample_gets_its_own_diagnosis(capsys, name):
     assert found == mistakes, rep["diagnosis"]
     assert all(d["exact"] for d in rep["diagnosis"])
     assert all(d["hint"] and d["evidence"] for d in rep["diagnosis"])
+    first_finding = rep["diagnosis"][0]
+    assert said in first_finding["title"] + " ".join(first_finding["evidence"])
     T = rep["setup"]["seq_len"]
     fm = rep["trace"]["first_mismatch"]
     if first is None:
@@ -90,25 +94,6 @@ def test_the_diagnosis_names_what_the_lesson_explains(capsys):
     assert "right for one timestep, wrong from two" in out and "dhnext — is the suspect" in out
     assert "first mismatch: dh at t = 23" in out                        # T = 25: the second pass
     assert out.rstrip().splitlines()[-1].startswith("FAIL")
-
-
-def test_dhnext_missing_and_never_updated_are_told_apart_by_the_trace(capsys):
-    """The two give identical gradients; only the traced dhnext differs."""
-    _, a = run_json(capsys, SAMPLES / "bug_no_dhnext.py")
-    _, b = run_json(capsys, SAMPLES / "bug_dhnext_stale.py")
-    ga = {p["name"]: p["max_rel"] for p in a["rows"][1]["params"]}
-    assert ga["Why"] < 1e-7 and ga["Whh"] > 0.1                          # the same signature
-    assert [d["mistake"] for d in a["diagnosis"]] == ["no_dhnext"]
-    assert [d["mistake"] for d in b["diagnosis"]] == ["dhnext_stale"]
-    assert any("zero at every timestep" in e for e in b["diagnosis"][0]["evidence"])
-
-
-def test_clipping_is_seen_at_its_threshold(capsys):
-    _, rep = run_json(capsys, SAMPLES / "bug_clipped_inside.py")
-    (d,) = rep["diagnosis"]
-    assert "±5" in d["title"]
-    consistency = next(r for r in rep["rows"] if r["key"] == "consistency")
-    assert consistency["status"] == "pass"                # the main example's gradients agree with the loss
 
 
 @pytest.mark.parametrize("argv", [
@@ -292,7 +277,8 @@ def test_an_exception_shows_only_the_users_frames(capsys, tmp_path):
     assert code == 1
     fail = rep["failure"]
     assert fail["kind"] == "exception" and fail["stage"] == "gradients"
-    assert fail["message"].startswith("lossFun raised ValueError: shapes (6,4) and (6,1) not aligned")
+    assert fail["message"].startswith("lossFun raised ValueError on the first call: shapes (6,4) and (6,1) "
+                                      "not aligned")
     assert fail["traceback"] == ["raises.py, line 9, in lossFun: return forward_step(hprev)",
                                  "raises.py, line 6, in forward_step: return np.dot(Wxh, h)"]
     assert rep["rows"] == []
@@ -315,18 +301,18 @@ def test_the_import_runs_in_the_files_own_folder(capsys, tmp_path):
 
 
 def test_a_file_that_prints_a_lot_is_captured_not_shown(capsys, tmp_path):
-    f = write(tmp_path, "chatty.py", "import numpy as np\nimport sys\nfor i in range(200000):\n"
+    f = write(tmp_path, "chatty.py", "import numpy as np\nimport sys\nfor i in range(60000):\n"
               "    print('loading', i)\nprint('to stderr', file=sys.stderr)\n" + LOSSFUN.replace(
                   "    return loss,", "    print('loss', loss)\n    return loss,"))
     code, out, _ = run(capsys, f, "--headless")
     assert code == 0
-    assert "your file printed 200,1" in out and "lines (" in out and "to stdout" in out
+    assert "your file printed 60,1" in out and "lines (" in out and "to stdout" in out
     assert "| loading 0" in out and "| to stderr" in out
     assert len(out.splitlines()) < 60                  # the report, not the file's output
     code, rep = run_json(capsys, f)
     o = rep["output"]
-    assert o["truncated"] and o["stdout_bytes"] > 2_500_000 and len(o["stdout"]) < 50_000
-    assert o["stdout_lines"] > 200_000
+    assert o["truncated"] and o["stdout_bytes"] > 700_000 and len(o["stdout"]) < 50_000
+    assert o["stdout_lines"] > 60_000
     assert o["stdout"].startswith("loading 0\n") and o["stdout"].splitlines()[-1].startswith("loss ")
 
 

@@ -324,8 +324,9 @@ def failure_from(info: dict, file: str, function: str) -> Failure:
             msg = (f"{function} did not return within {info.get('seconds', 0):g} s {where} and was stopped "
                    "(--timeout gives it longer)")
     elif kind == "exception":
+        etype, _, text = summary.partition(": ")
         msg = (f"importing {file} raised {summary}" if stage == "import"
-               else f"{function} raised {summary} {where}")
+               else f"{function} raised {etype} {where}" + (f": {text}" if text else ""))
     elif kind == "exit":
         msg = (f"{file} ended the program while imported ({summary}); put what runs at import under "
                "`if __name__ == '__main__':`" if stage == "import"
