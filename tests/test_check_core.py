@@ -227,4 +227,5 @@ def test_the_report_is_json_without_nans():
     d = json.loads(r.to_json())
     assert d["passed"] is False and d["rows"][0]["value"] is None
     assert d["trace"]["first_mismatch"]["yours"] == [[1.0, None]] and d["trace"]["first_mismatch"]["rel"] is None
+    assert d["trace"]["values"][0]["difference"] == [[0.0, None]]
     assert "first mismatch: dh at t = 3" in r.to_text()

@@ -222,17 +222,21 @@ def _specific(flag: str, ev: Evidence, v: variants.Variant) -> list[str]:
     return out
 
 
-def _finding(flags: frozenset, ev: Evidence, v: variants.Variant) -> list[Finding]:
+def _finding(flags: frozenset, ev: Evidence, v: variants.Variant, agreement: tuple[int, int]) -> list[Finding]:
     err = _max_err(ev, v)
     common = [f"your gradients equal rnn-tui's BPTT with this mistake made (largest relative "
               f"difference {err:.0e})"]
+    ok, total = agreement
+    if total and ok < total:
+        common.append(f"but {total - ok} of your {total} traced values differ from what it gives: "
+                      "there may be more to it")
     for extra in (_trace_evidence(ev, v), _length_evidence(ev)):
         if extra:
             common.append(extra)
     out = []
     for flag in sorted(flags, key=variants.FLAGS.index):
         title, hint = variants.describe(flag, ev.spec.activation)
-        out.append(Finding(flag, title, hint, _specific(flag, ev, v) + common, exact=True))
+        out.append(Finding(flag, title, hint, _specific(flag, ev, v) + common, exact=ok == total))
     return out
 
 
@@ -308,7 +312,7 @@ def diagnose(ev: Evidence) -> list[Finding]:
         flags = matches[0][0]
         if flags:
             tied = _tied(matches, ev) if len(matches) > 1 else None
-            out.extend(tied or _finding(flags, ev, matches[0][1]))
+            out.extend(tied or _finding(flags, ev, matches[0][1], matches[0][2]))
         out.extend(_clip_findings(ev, flags))
         return out
     # nothing reproduces the main example: clipping or a constant factor on top of BPTT?

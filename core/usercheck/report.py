@@ -149,7 +149,8 @@ class Finding:
         hint: one line: what to write instead.
         evidence: the observations it rests on.
         exact: True when a variant of BPTT with this mistake reproduces the user's
-            values to rounding; False when it is where the evidence points.
+            values (and every traced one) to rounding; False when it is where the
+            evidence points.
     """
 
     mistake: str
@@ -264,7 +265,14 @@ class CheckReport:
         return next((r for r in self.rows if r.key == key), None)
 
     def to_dict(self) -> dict:
-        d = _plain(dataclasses.asdict(self))
+        """Plain data: every field, plus ``passed`` and each traced value's ``difference``."""
+        d = dataclasses.asdict(self)
+        if self.trace is not None:
+            for tv, out in zip(self.trace.values, d["trace"]["values"]):
+                out["difference"] = tv.difference
+            if self.trace.first_mismatch is not None:
+                d["trace"]["first_mismatch"]["difference"] = self.trace.first_mismatch.difference
+        d = _plain(d)
         d["passed"] = self.passed
         return d
 
