@@ -27,6 +27,21 @@ import numpy as np
 from rnn_tui.core.model import Spec, backward, forward
 
 
+OFFSETS = (2, 1, -1, -2)
+"""Where the stencil evaluates the loss, in steps of ``delta``."""
+
+
+def five_point(f: list[float], delta: float) -> float:
+    """The centred five-point difference from the losses at :data:`OFFSETS` × ``delta``."""
+    return (-f[0] + 8 * f[1] - 8 * f[2] + f[3]) / (12 * delta)
+
+
+def roundoff_floor(loss: float, delta: float) -> float:
+    """The gradient size below which the stencil's round-off alone reads as 1e-8 relative error."""
+    roundoff = np.finfo(np.float64).eps * max(1.0, abs(loss)) / delta
+    return roundoff / 1e-8
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """Outcome for one parameter."""
@@ -67,8 +82,7 @@ def gradcheck(spec: Spec, params: dict[str, np.ndarray], x, y, hprev, mask=None,
     grads = grad_fn(spec64, p64, cache)
     # Round-off of the stencil for a loss this size, and the gradient size below
     # which that round-off alone would exceed 1e-8 relative error.
-    roundoff = np.finfo(np.float64).eps * max(1.0, abs(cache.loss)) / delta
-    floor = roundoff / 1e-8
+    floor = roundoff_floor(cache.loss, delta)
     plan = [(k, _entries(p.size, grads[k], floor, entries, rng)) for k, p in p64.items()]
     total, done = sum(len(ix) for _, ix in plan), 0
     results = []
@@ -78,11 +92,11 @@ def gradcheck(spec: Spec, params: dict[str, np.ndarray], x, y, hprev, mask=None,
         for i in idx:
             old = p[i]
             f = []
-            for k_off in (2, 1, -1, -2):
+            for k_off in OFFSETS:
                 p[i] = old + k_off * delta
                 f.append(forward(spec64, p64, x, y, h0, mask).loss)
             p[i] = old
-            num = (-f[0] + 8 * f[1] - 8 * f[2] + f[3]) / (12 * delta)
+            num = five_point(f, delta)
             errs.append(abs(g[i] - num) / max(abs(g[i]) + abs(num), floor))
             done += 1
             if progress:

@@ -13,6 +13,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] == "replay":
         return replay(argv[1:])
+    if argv and argv[0] == "check":
+        from rnn_tui.tui.check_cli import check
+
+        return check(argv[1:])
     if argv and argv[0] == "serve":
         from rnn_tui.tui.serve import serve
 

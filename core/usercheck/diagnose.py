@@ -1,0 +1,410 @@
+"""Check 6: from the evidence of checks 1–5 to the classic mistake, with a hint.
+
+A mistake is named *exactly* when :func:`rnn_tui.core.usercheck.variants.run` with
+it switched on reproduces the user's loss, ``h_last`` and every gradient to the
+check's tolerance — and, where the trace saw them, their ``dy``, ``dh``, ``dhraw``
+and ``dhnext`` at every timestep (which tells "``+ dhnext`` missing" from "dhnext
+never updated": the gradients of the two are the same).  Single mistakes are tried
+first, then pairs.  Clipping and scaling are seen after the loop: gradients that
+equal the reference cut at ``±c`` (on the example with large gradients) or a
+constant multiple of it.  Calls that keep adding to the last call's sums are seen
+by calling twice.
+
+When nothing reproduces the user's values, the findings say where the evidence
+points: a forward pass that computes something else (check 1 fails, check 3
+passes), the first timestep and quantity that differ, or the sums into the
+gradients when every traced delta agrees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rnn_tui.core.model import Spec
+from rnn_tui.core.usercheck import variants
+from rnn_tui.core.usercheck.contracts import Example, Reference, UserResult
+from rnn_tui.core.usercheck.report import Finding, ParamError, Trace, TraceValue
+
+
+@dataclass
+class Evidence:
+    """What checks 1–5 saw, for :func:`diagnose`.
+
+    Attributes:
+        user: the user's values on the main example (a call's own gradients: the
+            change from the previous call when the function accumulates).
+        accumulating: parameters whose second identical call returned more (the
+            first call's gradient added again).
+        repeat_differs: the second identical call returned something else.
+        probe: ``(params, example, reference, user)`` of the large-gradient example.
+        consistency_ok: check 3 (None when it did not run); ``ignores_weights``:
+            moving any weight left the user's loss unchanged.
+        shortest, shortest_params: check 4's shortest failing length and the
+            parameters failing there.
+    """
+
+    spec: Spec
+    params: dict
+    main: Example
+    ref: Reference
+    user: UserResult
+    close: object                          # (yours, ref) -> bool, the check's tolerance
+    errors: object                         # (yours, ref) -> list[ParamError]
+    tol: float
+    forward_ok: bool
+    grads_ok: bool
+    grad_errors: list[ParamError]
+    accumulating: list[str] = field(default_factory=list)
+    repeat_differs: bool = False
+    trace: Trace | None = None
+    probe: tuple | None = None
+    consistency_ok: bool | None = None
+    ignores_weights: bool = False
+    shortest: int | None = None
+    shortest_params: list[str] = field(default_factory=list)
+    batch: int = 1
+    contract: str = "lossFun"
+    low_precision: list[str] = field(default_factory=list)
+
+
+QUANTITY_HINTS = {
+    "dy": "dy = np.copy(ps[t]); dy[targets[t]] -= 1 (p − onehot(target))",
+    "dh": "dh = np.dot(Why.T, dy) + dhnext",
+    "dhraw": "dhraw = (1 - hs[t] * hs[t]) * dh",
+    "dhnext": "dhnext = np.dot(Whh.T, dhraw)",
+}
+SUM_HINTS = {
+    "Wxh": "dWxh += np.dot(dhraw, xs[t].T)", "Whh": "dWhh += np.dot(dhraw, hs[t-1].T)",
+    "bh": "dbh += dhraw", "Why": "dWhy += np.dot(dy, hs[t].T)", "by": "dby += dy",
+}
+DY_HINTS = {"sigmoid_mse": "dy = (p - y) * p * (1 - p), then / B and × the mask",
+            "linear_mse": "dy = p - y, then / B and × the mask",
+            "sigmoid_bce": "dy = p - y, then / B and × the mask"}
+
+
+def _quantity_hint(q: str, spec: Spec, contract: str) -> str:
+    if q == "dy" and spec.head in DY_HINTS:
+        return DY_HINTS[spec.head]
+    if q == "dy" and contract != "lossFun":
+        return "dy = p − onehot(target), / B for the batch's mean (and × the mask)"
+    if q == "dhraw" and spec.activation == "sigmoid":
+        return "dhraw = hs[t] * (1 - hs[t]) * dh"
+    return QUANTITY_HINTS[q]
+
+
+def _base(name: str) -> str:
+    return name.rstrip("0123456789") or name
+
+
+def _sum_hint(name: str) -> str:
+    return SUM_HINTS.get(_base(name), f"d{name}")
+
+
+def _loc(v: TraceValue, layers: int) -> str:
+    return f"t = {v.t}" + (f", layer {v.layer}" if layers > 1 else "")
+
+
+def trace_agreement(trace: Trace | None, v: variants.Variant, tol: float) -> tuple[int, int]:
+    """How many of the user's traced values equal the variant's at the same pass."""
+    if trace is None:
+        return 0, 0
+    ok = total = 0
+    for tv in trace.values:
+        if tv.yours is None:
+            continue
+        pred = v.steps[tv.quantity][tv.layer, tv.t]
+        if np.all(np.isnan(pred)):
+            continue
+        total += 1
+        d = np.abs(tv.yours - pred)
+        scale = max(float(np.max(np.abs(tv.yours))), float(np.max(np.abs(pred))))
+        ok += bool(float(d.max()) <= tol * scale) if scale > 0 else True
+    return ok, total
+
+
+def _same_forward(ev: Evidence, v: variants.Variant) -> bool:
+    r_loss = v.loss
+    if not abs(ev.user.loss - r_loss) <= ev.tol * max(abs(r_loss), 1e-300):
+        return False
+    h = v.cache.hlast
+    return float(np.max(np.abs(ev.user.h_last - h))) <= ev.tol * max(float(np.max(np.abs(h))), 1e-300)
+
+
+def _max_err(ev: Evidence, v: variants.Variant) -> float:
+    return max(p.max_rel for p in ev.errors(ev.user.grads, v.grads))
+
+
+def search(ev: Evidence) -> list[tuple[frozenset, variants.Variant, tuple[int, int]]]:
+    """The smallest sets of mistakes that reproduce the user's values, best trace
+    agreement first (several when the evidence cannot tell them apart)."""
+    spec, m = ev.spec, ev.main
+    T = m.T
+    found = []
+    for pairs in (False, True):
+        for flags in variants.candidates(spec, T, pairs=pairs):
+            if pairs and len(flags) < 2:
+                continue
+            v = variants.run(spec, ev.params, m.x, m.y, m.h0, m.mask, flags, cache=ev.ref.cache)
+            if ev.close(ev.user.grads, v.grads) and _same_forward(ev, v):
+                found.append((flags, v, trace_agreement(ev.trace, v, ev.tol)))
+        if found:
+            break
+    if not found:
+        return []
+    size = min(len(f) for f, _, _ in found)
+    found = [x for x in found if len(x[0]) == size]
+
+    def frac(a):
+        return a[0] / a[1] if a[1] else 0.0
+
+    best = max(frac(a) for _, _, a in found)
+    return [x for x in found if frac(x[2]) == best]
+
+
+def _length_evidence(ev: Evidence) -> str | None:
+    if ev.shortest is None:
+        return None
+    failing = ", ".join(f"d{k}" for k in ev.shortest_params)
+    if ev.shortest == 1:
+        return f"already wrong for a sequence of one timestep ({failing})"
+    if ev.shortest == 2:
+        recurrent = any(_base(k) in ("Wxh", "Whh") for k in ev.shortest_params)
+        return (f"right for one timestep, wrong from two ({failing}): "
+                + ("the recurrent path — dhnext — is the suspect" if recurrent else
+                   "a sum over the timesteps is the suspect"))
+    return f"right up to {ev.shortest - 1} timesteps, wrong from {ev.shortest} ({failing})"
+
+
+def _trace_evidence(ev: Evidence, v: variants.Variant | None) -> str | None:
+    tr = ev.trace
+    if tr is None or tr.first_mismatch is None:
+        if tr is not None and tr.values and tr.first_mismatch is None:
+            if tr.missing:
+                return ("every traced " + ", ".join(tr.found) + " agrees with rnn-tui's where your loop went, "
+                        "but it never processed t = " + ", ".join(str(t) for t in tr.missing[:5]))
+            return "every traced " + ", ".join(tr.found) + " agrees with rnn-tui's at every timestep"
+        return None
+    fm = tr.first_mismatch
+    where = f"the trace first differs in {fm.quantity} at {_loc(fm, ev.spec.layers)} (relative {fm.rel:.1e})"
+    if v is not None and fm.yours is not None:
+        pred = v.steps[fm.quantity][fm.layer, fm.t]
+        scale = max(float(np.max(np.abs(fm.yours))), float(np.max(np.abs(pred))), 1e-300)
+        if float(np.max(np.abs(fm.yours - pred))) <= ev.tol * scale:
+            where += ", and there yours is exactly what this mistake gives"
+    return where
+
+
+def _specific(flag: str, ev: Evidence, v: variants.Variant) -> list[str]:
+    """Evidence that only one mistake has."""
+    tr, T, out = ev.trace, ev.main.T, []
+    if flag == "no_dhnext" and tr is not None:
+        dh = [x for x in tr.values if x.quantity == "dh" and x.t == T - 2 and x.yours is not None]
+        if dh:
+            out.append(f"your dh at t = {T - 2} is Whyᵀ dy alone: nothing came back from t = {T - 1}")
+    if flag == "dhnext_stale" and tr is not None:
+        dn = [x for x in tr.values if x.quantity == "dhnext" and x.yours is not None]
+        if dn and all(float(np.max(np.abs(x.yours))) == 0.0 for x in dn):
+            out.append(f"your {tr.names.get('dhnext', 'dhnext')} is zero at every timestep")
+    if flag == "h0_zero":
+        out.append(f"your loss {ev.user.loss:.10g} is the loss from a zero state ({v.loss:.10g}), "
+                   f"not from hprev ({ev.ref.loss:.10g})")
+    if flag in ("dbh_last", "dby_last"):
+        name = "dbh" if flag == "dbh_last" else "dby"
+        out.append(f"your {name} is the term of t = 0 alone")
+    if flag == "dy_no_target" and tr is not None:
+        dy = [x for x in tr.values if x.quantity == "dy" and x.yours is not None]
+        if dy and dy[0].yours is not None and ev.spec.head == "softmax_ce":
+            s = float(np.sum(dy[0].yours))
+            out.append(f"your dy at t = {dy[0].t} sums to {s:.4g}: it is a probability vector "
+                       f"(p − onehot sums to 0)")
+    return out
+
+
+def _finding(flags: frozenset, ev: Evidence, v: variants.Variant, agreement: tuple[int, int]) -> list[Finding]:
+    err = _max_err(ev, v)
+    common = [f"your gradients equal rnn-tui's BPTT with this mistake made (largest relative "
+              f"difference {err:.0e})"]
+    ok, total = agreement
+    if total and ok < total:
+        common.append(f"but {total - ok} of your {total} traced values differ from what it gives: "
+                      "there may be more to it")
+    for extra in (_trace_evidence(ev, v), _length_evidence(ev)):
+        if extra:
+            common.append(extra)
+    out = []
+    for flag in sorted(flags, key=variants.FLAGS.index):
+        title, hint = variants.describe(flag, ev.spec.activation)
+        out.append(Finding(flag, title, hint, _specific(flag, ev, v) + common, exact=ok == total))
+    return out
+
+
+def _tied(matches, ev: Evidence) -> list[Finding] | None:
+    """``+ dhnext`` missing and dhnext never updated give the same gradients; when the
+    trace did not see dhnext, say both."""
+    ids = {next(iter(f)) for f, _, _ in matches if len(f) == 1}
+    if ids == {"no_dhnext", "dhnext_stale"}:
+        return [Finding("no_dhnext", "`+ dhnext` missing from dh, or dhnext never updated",
+                        "dh = np.dot(Why.T, dy) + dhnext, and end each pass with dhnext = np.dot(Whh.T, dhraw)",
+                        ["both give these gradients exactly; trace dhnext (--names dhnext=NAME) to tell "
+                         "which"] + [e for e in (_length_evidence(ev),) if e],
+                        exact=True)]
+    return None
+
+
+def _clip_findings(ev: Evidence, flags: frozenset) -> list[Finding]:
+    """Clipping seen on the large-gradient example (or on the main one)."""
+    if ev.probe is None:
+        return []
+    params, ex, ref, user = ev.probe
+    v = variants.run(ev.spec, params, ex.x, ex.y, ex.h0, ex.mask, flags) if flags else None
+    target = v.grads if v is not None else ref.grads
+    if ev.close(user.grads, target):
+        return []
+    big = max(float(np.max(np.abs(g))) for g in target.values())
+    c = variants.clip_value_fit(user.grads, target, ev.close)
+    title, hint = variants.describe("clipped", ev.spec.activation)
+    if c is not None:
+        return [Finding("clipped", title + f" (to ±{c:.3g})", hint,
+                        [f"on an example whose gradients reach {big:.3g}, yours are rnn-tui's cut at ±{c:.3g}",
+                         "where the gradients stay below that, yours agree"], exact=True)]
+    s = variants.scale_fit(user.grads, target, ev.close)
+    if s is not None and s < 1:
+        n = variants.norm(user.grads)
+        return [Finding("clipped", title + f" (by their norm, to {n:.3g})", hint,
+                        [f"on an example whose gradients have norm {variants.norm(target):.3g}, yours are "
+                         f"the same gradients scaled by {s:.3g} to norm {n:.3g}"], exact=True)]
+    worst = max(ev.errors(user.grads, target), key=lambda p: p.max_rel)
+    return [Finding("large", "on large gradients yours differ from rnn-tui's",
+                    "look for code that treats large values specially (clipping, thresholds)",
+                    [f"on an example whose gradients reach {big:.3g}, d{worst.name} differs "
+                     f"(relative {worst.max_rel:.1e}), though the main example agrees"])]
+
+
+def diagnose(ev: Evidence) -> list[Finding]:
+    """The findings, most certain first; empty when every check passed."""
+    out: list[Finding] = []
+    if ev.accumulating:
+        title, hint = variants.describe("not_reset", ev.spec.activation)
+        names = ", ".join(f"d{k}" for k in ev.accumulating)
+        out.append(Finding("not_reset", title, hint,
+                           [f"called twice with the same arguments, the second call's {names} are the "
+                            "first call's plus its gradient again: the sums carry over",
+                            "each call's own share (the change from the call before) is what the other "
+                            "checks compare"], exact=True))
+    elif ev.repeat_differs:
+        out.append(Finding("not_independent", "calls are not independent",
+                           "the function must depend only on its arguments and the weights rnn-tui sets",
+                           ["called twice with the same arguments, it returned different values"]))
+    if ev.ignores_weights:
+        # nothing else can be compared while the function computes with weights of its own
+        where = "globals Wxh, Whh, Why, bh, by" if ev.contract == "lossFun" else "params it is given"
+        out.append(Finding("ignores_weights", "your loss does not change with the weights rnn-tui sets",
+                           f"read the weights from the {where}; do not keep your own copies",
+                           ["moving any weight by ±0.002 left your loss exactly the same",
+                            f"so your loss ({ev.user.loss:.10g}) is not computed on rnn-tui's weights "
+                            f"(rnn-tui's: {ev.ref.loss:.10g})"]))
+        return out
+    matches = search(ev) if not ev.grads_ok or not ev.forward_ok else [(frozenset(), None, (0, 0))]
+    flags: frozenset = frozenset()
+    if matches:
+        flags = matches[0][0]
+        if flags:
+            tied = _tied(matches, ev) if len(matches) > 1 else None
+            out.extend(tied or _finding(flags, ev, matches[0][1], matches[0][2]))
+        out.extend(_clip_findings(ev, flags))
+        return out
+    # nothing reproduces the main example: clipping or a constant factor on top of BPTT?
+    title, hint = variants.describe("clipped", ev.spec.activation)
+    c = variants.clip_value_fit(ev.user.grads, ev.ref.grads, ev.close)
+    if c is not None and ev.forward_ok:
+        lines = [f"your gradients are rnn-tui's cut at ±{c:.3g}: they agree wherever rnn-tui's stay "
+                 f"below {c:.3g}"]
+        if ev.probe is not None:
+            _, _, pref, puser = ev.probe
+            big = max(float(np.max(np.abs(g))) for g in pref.grads.values())
+            if variants.clip_value_fit(puser.grads, pref.grads, ev.close) == c:
+                lines.append(f"on an example whose gradients reach {big:.3g}, yours stop at ±{c:.3g} too")
+        out.append(Finding("clipped", title + f" (to ±{c:.3g})", hint, lines, exact=True))
+        return out
+    s = variants.scale_fit(ev.user.grads, ev.ref.grads, ev.close)
+    if s is not None and ev.forward_ok:
+        B = ev.batch
+        if B > 1 and abs(s - B) < 1e-6 * B:
+            out.append(Finding("scaled", f"gradients {B}× too large: summed over the batch, not averaged",
+                               "the loss is the batch's mean: divide dy by B (the batch size)",
+                               [f"every gradient is exactly {B} (= B) × rnn-tui's"], exact=True))
+        elif s < 1:
+            n = variants.norm(ev.user.grads)
+            out.append(Finding("clipped", title + f" (by their norm, to {n:.3g})", hint,
+                               [f"every gradient is rnn-tui's × {s:.4g}, the same factor for all: "
+                                f"their norm is cut to {n:.3g}"], exact=True))
+        else:
+            out.append(Finding("scaled", f"every gradient is {s:.6g}× rnn-tui's",
+                               "a constant factor: check the loss's scale (a ½, a mean) against dy",
+                               [f"yours / rnn-tui's = {s:.6g} for every entry"], exact=True))
+        return out
+    if ev.low_precision:
+        out.append(Finding("precision", "your arrays are not float64",
+                           "keep every array float64 (np.float64, no astype(np.float32)) for the check",
+                           [f"{', '.join(ev.low_precision)} came back in lower precision: float32 carries "
+                            "about 7 digits, and the check compares to 1e-7",
+                            _trace_evidence(ev, None) or "the gradients differ at the level float32 rounds at"]))
+        return out
+    out.extend(_fallback(ev))
+    return out
+
+
+def _fallback(ev: Evidence) -> list[Finding]:
+    """Where the evidence points when no known mistake reproduces the user's values."""
+    out: list[Finding] = []
+    spec = ev.spec
+    length = _length_evidence(ev)
+    if not ev.forward_ok:
+        ev_lines = [f"your loss is {ev.user.loss:.10g}, rnn-tui's {ev.ref.loss:.10g} on the same weights and "
+                    "inputs"]
+        if ev.consistency_ok:
+            ev_lines.append("your gradient does match your own loss (check 3): the backward follows "
+                            "your forward, and the forward is what differs")
+        else:
+            ev_lines.append("your gradient does not match your own loss either (check 3): the backward "
+                            "has a mistake of its own")
+        ev_lines.append("the backward is compared with rnn-tui's step by step once the forward agrees "
+                        "(the trace's values follow from a different forward until then)")
+        act = spec.activation
+        out.append(Finding("forward", "your forward pass computes something else",
+                           f"hs[t] = {act}(Wxh·x + Whh·hs[t-1] + bh), ps[t] = softmax(Why·hs[t] + by), "
+                           "loss = −Σ log ps[t][target]" if spec.head == "softmax_ce" else
+                           f"h_t = {act}(Wxh x_t + Whh h_(t-1) + bh) and the task's own loss "
+                           f"({spec.head.replace('_', ' ')})", ev_lines))
+        return out
+    tr = ev.trace
+    if tr is not None and tr.first_mismatch is not None:
+        fm = tr.first_mismatch
+        lines = [f"before it, every traced value agrees; at {_loc(fm, spec.layers)} your {fm.quantity} "
+                 f"differs by up to {fm.max_abs:.3g} (relative {fm.rel:.1e})"]
+        if ev.consistency_ok is False and ev.forward_ok:
+            lines.append("your gradient does not match your own loss either (check 3): the backward "
+                         "pass is where the mistake is")
+        if length:
+            lines.append(length)
+        out.append(Finding("first_difference", f"{fm.quantity} is wrong from {_loc(fm, spec.layers)} on",
+                           _quantity_hint(fm.quantity, spec, ev.contract), lines))
+        return out
+    failing = [p for p in ev.grad_errors if not p.passed]
+    if failing:
+        traced = tr is not None and tr.values and tr.first_mismatch is None
+        lines = []
+        if traced and tr.missing:
+            lines.append("your backward loop never processed t = " + ", ".join(str(t) for t in tr.missing[:5]))
+        elif traced:
+            lines.append("every traced " + ", ".join(tr.found) + " agrees at every timestep: the mistake is "
+                         "in how the gradients are summed from them")
+        lines.append("failing: " + ", ".join(f"d{p.name} (relative {p.max_rel:.1e})" for p in failing))
+        if length:
+            lines.append(length)
+        hint = "; ".join(_sum_hint(p.name) for p in failing[:3])
+        out.append(Finding("sums", "the gradient sums " + ", ".join(f"d{p.name}" for p in failing)
+                           + " are wrong", hint, lines))
+    return out

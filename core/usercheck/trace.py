@@ -1,0 +1,156 @@
+"""Check 5: the user's backward loop, pass by pass, against rnn-tui's BPTT stepper.
+
+The child records *passes* (see :class:`rnn_tui.core.usercheck.child.Tracer`): for
+each frame of the user's file, the value of the loop variable ``t`` (and ``l``) and
+what the named locals held when it changed.  Here the passes of the backward loop
+are picked out — in each function, the run of passes at the end where ``t`` only
+goes down (a forward loop before it goes up) — and each value is put in rnn-tui's
+``(B, X)`` layout and compared with the stepper's value at the same ``t``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnn_tui.core.usercheck.contracts import to_layout
+from rnn_tui.core.usercheck.report import FAIL, PASS, SKIP, Trace, TraceValue
+from rnn_tui.core.usercheck.variants import QUANTITIES
+
+
+def _backward_run(passes: list[dict]) -> list[int]:
+    """Indices of the passes at the end of ``passes`` where ``t`` goes down.
+
+    Of two passes with the same ``t`` the later is kept: between layers of a stacked
+    loop, ``t`` has already moved on while ``l`` still holds the last layer, which
+    makes a short pass of that layer before its real one.
+    """
+    if not passes:
+        return []
+    idx = [len(passes) - 1]
+    for i in range(len(passes) - 2, -1, -1):
+        t, last = passes[i]["t"], passes[idx[-1]]["t"]
+        if t > last:
+            idx.append(i)
+        elif t < last:
+            break
+    return idx[::-1]
+
+
+def select(passes: list[dict]) -> tuple[str, list[dict]]:
+    """The function whose loop is the backward one, and that loop's passes in order."""
+    groups: dict[tuple, list[int]] = {}
+    for i, p in enumerate(passes):
+        groups.setdefault((p["func"], p["l"]), []).append(i)
+    best: dict[str, list[int]] = {}
+    for (func, _), ids in groups.items():
+        run = _backward_run([passes[i] for i in ids])
+        best.setdefault(func, []).extend(ids[j] for j in run)
+    if not best:
+        return "", []
+
+    def score(func):
+        ids = best[func]
+        return (len(ids), sum(len(passes[i]["values"]) for i in ids))
+
+    func = max(best, key=score)
+    return func, [passes[i] for i in sorted(best[func])]
+
+
+def _rel(u: np.ndarray, r: np.ndarray) -> tuple[float, float]:
+    d = np.abs(u - r)
+    if not (np.all(np.isfinite(u)) and np.all(np.isfinite(r))):
+        return float("inf"), float("inf")
+    m = float(d.max()) if d.size else 0.0
+    scale = max(float(np.max(np.abs(u))) if u.size else 0.0, float(np.max(np.abs(r))) if r.size else 0.0)
+    return m, (m / scale if scale > 0 else 0.0)
+
+
+def compare(passes: list[dict], saw_t: bool, names: dict[str, str], tname: str, lname: str,
+            steps: dict[str, np.ndarray], tol: float, grads_ok: bool) -> Trace:
+    """Check 5 on the passes the child recorded.
+
+    Args:
+        names: min-char-rnn quantity -> the user's local name.
+        steps: the reference stepper's values, quantity -> ``(L, T, B, X)``.
+        grads_ok: the user's gradients passed; a quantity that is a constant
+            multiple of the reference at every timestep (a ``1/B`` applied later)
+            then counts as agreeing.
+    """
+    L, T = steps["dh"].shape[:2]
+    trace = Trace(status=SKIP, names=dict(names), T=T)
+    if not passes:
+        trace.note = (f"no loop variable {tname!r} was found in your function; name yours with "
+                      f"--names t=NAME" if not saw_t else
+                      "none of " + ", ".join(f"{q}" + (f" (as {n})" if n != q else "") for q, n in names.items())
+                      + " was found in your backward loop; map your names with --names dh=NAME,…,t=NAME")
+        return trace
+    func, run = select(passes)
+    trace.function = func
+    values: list[TraceValue] = []
+    unknown_layer = False
+    for p in run:
+        t = p["t"]
+        if not 0 <= t < T:
+            continue
+        for q in QUANTITIES:
+            if q not in p["values"]:
+                continue
+            v = p["values"][q]
+            if isinstance(v, dict):                       # one array per layer
+                per_layer = list(enumerate(v["layers"]))[:L]
+                if p["l"] is not None:                    # a pass of one layer: its own entry
+                    per_layer = [x for x in per_layer if x[0] == p["l"]]
+            elif p["l"] is not None:
+                per_layer = [(p["l"], v)]
+            elif L == 1:
+                per_layer = [(0, v)]
+            else:
+                unknown_layer = True
+                continue
+            for l, arr in per_layer:
+                if not 0 <= l < L:
+                    continue
+                ref = steps[q][l, t]
+                u = to_layout(np.asarray(arr), ref.shape)
+                if u is None:
+                    values.append(TraceValue(t, l, q, None, ref, float("nan"), float("nan"), False,
+                                             note=f"your {names[q]} at t = {t} has shape {tuple(np.shape(arr))}; "
+                                                  f"expected {ref.shape} (batch, width) or its transpose"))
+                    continue
+                m, rel = _rel(u, ref)
+                values.append(TraceValue(t, l, q, u, ref, m, rel, rel <= tol))
+    notes = []
+    for q in QUANTITIES:
+        vs = [v for v in values if v.quantity == q and v.yours is not None]
+        if not vs or all(v.ok for v in vs):
+            continue
+        u = np.concatenate([v.yours.ravel() for v in vs])
+        r = np.concatenate([v.reference.ravel() for v in vs])
+        rr = float(r @ r)
+        if rr == 0 or not np.all(np.isfinite(u)):
+            continue
+        s = float(u @ r) / rr
+        if abs(s - 1) > 1e-6 and s != 0 and _rel(u, s * r)[1] <= tol:
+            notes.append(f"your {names[q]} is {s:.6g}× the reference at every timestep"
+                         + (" (a constant your gradients account for later)" if grads_ok else ""))
+            if grads_ok:
+                for v in vs:
+                    v.ok = True
+    trace.values = values
+    trace.found = [q for q in QUANTITIES if any(v.quantity == q for v in values)]
+    top = max((v.layer for v in values), default=0)
+    trace.visited = [v.t for v in values if v.layer == top and v.quantity == trace.found[0]] if values else []
+    missing = trace.missing
+    if missing:
+        shown = ", ".join(str(t) for t in missing[:5]) + (" …" if len(missing) > 5 else "")
+        notes.append(f"your backward loop never processed t = {shown}")
+    if unknown_layer:
+        notes.append(f"with {L} layers the trace needs the layer variable: name it with --names l=NAME")
+    trace.first_mismatch = next((v for v in values if not v.ok), None)
+    if not values:
+        trace.status = SKIP
+        notes.insert(0, "your backward loop's values could not be matched to timesteps")
+    else:
+        trace.status = PASS if trace.first_mismatch is None and not missing else FAIL
+    trace.note = "; ".join(notes)
+    return trace
