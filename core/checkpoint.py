@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -74,6 +75,17 @@ def _read_npz(path: str | os.PathLike, what: str = "checkpoint") -> dict[str, np
     """Every array of an ``.npz`` file (never unpickled), or :class:`CheckpointError`
     naming ``path`` and what is wrong with it."""
     p = Path(path)
+    _read_npz_check(p, what)
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as e:
+        raise CheckpointError(f"{path} is not a readable {what} (truncated or corrupt: {e})") from None
+
+
+def _read_npz_check(p: Path, what: str = "checkpoint") -> None:
+    """Refuse what cannot be an ``.npz`` file before opening it as one."""
+    path = p
     if not p.exists():
         raise CheckpointError(f"{what} not found: {path}")
     if p.is_dir():
@@ -88,11 +100,6 @@ def _read_npz(path: str | os.PathLike, what: str = "checkpoint") -> dict[str, np
     if magic[:2] != b"PK":                      # every .npz is a zip archive
         raise CheckpointError(f"{path} is not an rnn-tui {what} (not an .npz file)"
                               if magic else f"{path} is empty, not a {what}")
-    try:
-        with np.load(p, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as e:
-        raise CheckpointError(f"{path} is not a readable {what} (truncated or corrupt: {e})") from None
 
 
 def read(path: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -107,10 +114,31 @@ def read(path: str | os.PathLike) -> dict[str, np.ndarray]:
     return data
 
 
-def load(path: str | os.PathLike, text: str | None = None, expect_task: str | None = None):
+def header(path: str | os.PathLike) -> tuple[Config, dict]:
+    """A checkpoint's settings and metadata, read without its arrays (what the UI
+    needs to open on a run that its training process will load)."""
+    p = Path(path)
+    _read_npz_check(p)
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            if "format" not in z.files or str(z["format"]) != FORMAT:
+                raise CheckpointError(f"{path} is not an rnn-tui checkpoint")
+            if "version" not in z.files or int(z["version"]) != VERSION:
+                raise CheckpointError(f"{path} has another checkpoint version; this rnn-tui reads {VERSION}")
+            cfgd, meta = json.loads(str(z["config"])), json.loads(str(z["meta"]))
+        return Config(**cfgd), meta
+    except CheckpointError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, TypeError) as e:
+        raise CheckpointError(f"{path} is not a readable checkpoint (truncated or corrupt: {e})") from None
+
+
+def load(path: str | os.PathLike, text: str | None = None, expect_task: str | None = None,
+         progress=None):
     """Rebuild a :class:`~core.trainer.Trainer` from a checkpoint.
 
     Args:
+        progress: hears how reading the corpus goes (see ``Trainer``).
         text: use this corpus instead of the one recorded (its vocabulary must match).
         expect_task: refuse the file unless it was saved for this task.
     """
@@ -131,7 +159,7 @@ def load(path: str | os.PathLike, text: str | None = None, expect_task: str | No
         # saved by an older rnn-tui with the path as typed: try it next to the checkpoint
         cfg = dataclasses.replace(cfg, text=str(Path(path).parent / cfg.text))
     try:
-        trainer = Trainer(cfg, read_init=False)          # its weights come from the file
+        trainer = Trainer(cfg, read_init=False, progress=progress)   # its weights come from the file
     except ConfigError as e:
         hint = ("; if the corpus has moved, give its new place with --text"
                 if not text and cfg.text and not Path(cfg.text).exists() else "")
@@ -141,12 +169,46 @@ def load(path: str | os.PathLike, text: str | None = None, expect_task: str | No
         raise CheckpointError(f"{path} was trained on a different vocabulary "
                               f"({len(meta.get('vocab', ''))} symbols, this text has {len(vocab)})")
     arrays = {k: v for k, v in data.items() if k not in ("format", "version", "config", "meta")}
+    _check_meta(meta, arrays, path)
     try:
         trainer.load_state_dict({"arrays": arrays, "meta": meta})
     except (KeyError, ValueError, TypeError, IndexError) as e:
         raise CheckpointError(f"{path} is damaged or does not match this model "
                               f"({e.args[0] if isinstance(e, KeyError) else e})") from None
+    trainer.saved = (str(Path(path).resolve()), trainer.iteration)   # the run is in that file
+    saved_text, this_text = meta.get("corpus"), getattr(trainer.task, "fingerprint", None)
+    if saved_text and this_text and saved_text != this_text:
+        trainer.warnings.append(f"{Path(path).name} was trained on another text with the same "
+                                f"{len(vocab)} symbols; it goes on with this one")
     return trainer
+
+
+def _check_meta(meta: dict, arrays: dict, path) -> None:
+    """Refuse figures no run can have: a file edited by hand, or damaged."""
+    def number(key, lo=0.0, finite=True):
+        v = meta.get(key)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or (finite and not math.isfinite(v)) or v < lo:
+            raise CheckpointError(f"{path} is damaged: {key} is {v!r} (at least {lo:g} expected)")
+        return v
+
+    it = number("iteration")
+    if int(it) != it:
+        raise CheckpointError(f"{path} is damaged: iteration is {it!r}, not a whole number")
+    number("opt_t")
+    number("ema_raw")
+    if meta.get("smooth_loss") is not None and not (isinstance(meta["smooth_loss"], float)
+                                                    and math.isnan(meta["smooth_loss"])):
+        number("smooth_loss")
+    for key in ("loss", "ema"):
+        v = (meta.get("metrics") or {}).get(key)
+        if v is not None and (not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0):
+            raise CheckpointError(f"{path} is damaged: its last {key} is {v!r} (a loss is never negative)")
+    hist = arrays.get("history/raw")
+    if hist is not None and hist.size and (not np.isfinite(hist).all() or hist.min() < 0):
+        raise CheckpointError(f"{path} is damaged: its loss history holds negative or non-finite losses")
+    steps = arrays.get("history/it")
+    if steps is not None and steps.size and (steps.min() < 1 or steps.max() > it or (np.diff(steps) <= 0).any()):
+        raise CheckpointError(f"{path} is damaged: its loss history does not fit iteration {int(it)}")
 
 
 def read_weights(path: str | os.PathLike, shapes: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:

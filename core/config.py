@@ -140,9 +140,9 @@ def _estimate(cfg: "Config", vocab: int = 2048) -> int:
     return 8 * (per_step + params)
 
 
-def build_task(cfg: Config):
-    """The task object for a resolved config."""
+def build_task(cfg: Config, progress=None):
+    """The task object for a resolved config (``progress``: see ``Task.from_config``)."""
     try:
-        return task_class(cfg.task).from_config(cfg)
+        return task_class(cfg.task).from_config(cfg, progress)
     except TaskError as e:
         raise ConfigError(str(e)) from None

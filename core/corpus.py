@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from rnn_tui.core.tasks.base import TaskError
 
 
@@ -26,23 +28,111 @@ TEXT_MAX = 256 * 2**20   # the largest corpus read (tinyshakespeare is 1 MiB)
 
 def read_text(path: str) -> str:
     """Read a UTF-8 corpus, refusing what is not one, with a message naming the file."""
+    return decode_text(read_bytes(path), path)
+
+
+HEAD = 4 << 20           # bytes of a large corpus checked before its training process reads it all
+
+
+def check_head(path: str) -> None:
+    """Refuse now what :func:`read_text` would refuse, reading only the first
+    :data:`HEAD` bytes (the rest is checked when the whole file is read)."""
     p = Path(path)
+    _check_path(p, path)
+    try:
+        with open(p, "rb") as f:
+            raw = f.read(HEAD)
+    except OSError as e:
+        raise TaskError(f"cannot read text file {path}: {e.strerror}") from None
+    if not raw:
+        raise TaskError(f"text file is empty: {path}")
+    for cut in range(4):                        # the head may end inside a character
+        try:
+            decode_text(raw[:len(raw) - cut] if cut else raw, path)
+            return
+        except TaskError as e:
+            if cut == 3 or "not UTF-8" not in str(e) or len(raw) < HEAD:
+                raise
+
+
+def _check_path(p: Path, path: str) -> None:
     if not p.exists():
         raise TaskError(f"text file not found: {path}")
     if p.is_dir():
         raise TaskError(f"text path is a folder, not a file: {path}")
     if not p.is_file():                         # /dev/zero, a pipe: could be read forever
         raise TaskError(f"text path is not a regular file: {path}")
+
+
+def read_bytes(path: str, progress=None) -> bytes:
+    """A corpus file's bytes, refusing what cannot be one (missing, a folder, a
+    device, too large, empty) with a message naming the file; ``progress(stage,
+    done, total)`` hears how far the reading is."""
+    p = Path(path)
+    _check_path(p, path)
     try:
-        if p.stat().st_size > TEXT_MAX:
-            raise TaskError(f"text file is too large ({p.stat().st_size / 2**20:,.0f} MiB; "
+        size = p.stat().st_size
+        if size > TEXT_MAX:
+            raise TaskError(f"text file is too large ({size / 2**20:,.0f} MiB; "
                             f"at most {TEXT_MAX // 2**20} MiB): {path}")
-        raw = p.read_bytes()
+        raw = bytearray(size)
+        with open(p, "rb", buffering=0) as f:
+            view, done = memoryview(raw), 0
+            while done < size and (n := f.readinto(view[done:done + CHUNK])):
+                done += n
+                if progress:
+                    progress("reading", done, size)
+        raw = bytes(view[:done]) if done < size else bytes(raw)
     except OSError as e:
         raise TaskError(f"cannot read text file {path}: {e.strerror}") from None
     if not raw:
         raise TaskError(f"text file is empty: {path}")
-    return decode_text(raw, path)
+    return raw
+
+
+CHUNK = 1 << 23          # bytes or characters per step of reading and encoding (8 Mi)
+
+
+def encode_file(path: str, progress=None) -> tuple[str, np.ndarray]:
+    """A corpus as its vocabulary (the sorted distinct characters) and its symbols
+    (``vocab`` indices, one per character, in the smallest unsigned integer type
+    that holds them), read and encoded a chunk at a time so that a large file
+    costs about twice its size in memory at the peak and once its size after.
+
+    ``progress(stage, done, total)`` hears each chunk ("reading", then "encoding").
+    """
+    raw = read_bytes(path, progress)
+    if raw.isascii() and b"\x00" not in raw:     # the common case: bytes are characters
+        seen = np.zeros(256, dtype=bool)
+        for i in range(0, len(raw), CHUNK):
+            part = np.frombuffer(raw, np.uint8, count=min(CHUNK, len(raw) - i), offset=i)
+            seen[np.bincount(part, minlength=256) > 0] = True
+            if progress:
+                progress("encoding", i + len(part), 2 * len(raw))
+        cps = np.flatnonzero(seen)
+        table = np.zeros(256, dtype=np.uint8)
+        table[cps] = np.arange(len(cps))
+        data = np.frombuffer(raw.translate(table.tobytes()), np.uint8)   # one C pass
+        if progress:
+            progress("encoding", 2 * len(raw), 2 * len(raw))
+        return "".join(map(chr, cps)), data
+    text = decode_text(raw, path)
+    del raw
+    seen = np.zeros(0x110000, dtype=bool)
+    for i in range(0, len(text), CHUNK):
+        seen[np.frombuffer(text[i:i + CHUNK].encode("utf-32-le"), np.uint32)] = True
+        if progress:
+            progress("encoding", i + CHUNK, 2 * len(text))
+    cps = np.flatnonzero(seen)
+    dtype = np.uint8 if len(cps) <= 256 else (np.uint16 if len(cps) <= 65536 else np.uint32)
+    table = np.zeros(0x110000, dtype=dtype)
+    table[cps] = np.arange(len(cps))
+    data = np.empty(len(text), dtype=dtype)
+    for i in range(0, len(text), CHUNK):
+        data[i:i + CHUNK] = table[np.frombuffer(text[i:i + CHUNK].encode("utf-32-le"), np.uint32)]
+        if progress:
+            progress("encoding", len(text) + i + CHUNK, 2 * len(text))
+    return "".join(map(chr, cps)), data
 
 
 BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xef\xbb\xbf", "utf-8-sig"),

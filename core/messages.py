@@ -169,7 +169,8 @@ class Speed:
 class Event:
     """Something the status line should say once.
 
-    ``kind`` is ``"saved"``, ``"info"``, ``"error"`` or ``"diverged"``.
+    ``kind`` is ``"saved"``, ``"autosaved"``, ``"info"``, ``"error"``, ``"diverged"``,
+    ``"failed"`` (the run could not be built) or ``"died"`` (the training process is gone).
     """
 
     kind: str
@@ -189,6 +190,27 @@ class GradcheckProgress:
 
 
 @dataclass(frozen=True)
+class StateCopy:
+    """A copy of a run's full state, kept by the UI so that a training process that
+    dies can be restarted from it: the run's settings (``config``, a dict) and its
+    :meth:`~rnn_tui.core.trainer.Trainer.state_dict`."""
+
+    iteration: int
+    run_id: str
+    config: dict
+    state: dict
+
+
+@dataclass(frozen=True)
+class Loading:
+    """How far building the run has come (a large corpus takes seconds to read)."""
+
+    stage: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
 class Update:
     """What the session publishes: the newest snapshot and its state, or an event."""
 
@@ -202,3 +224,5 @@ class Update:
     gradcheck: object | None = None
     neurons: object | None = None
     replay: tuple | None = None        # (frame index, frames, speed, truncated) when replaying
+    state: StateCopy | None = None
+    loading: Loading | None = None

@@ -8,18 +8,20 @@ UI library; the app runs it in a child process or a thread (``tui/worker.py``).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import time
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from rnn_tui.core import messages as msg
-from rnn_tui.core.config import LR_MAX
+from rnn_tui.core.config import LR_MAX, Config
 from rnn_tui.core.heap import keep_freed_memory
-from rnn_tui.core.messages import Event, GradcheckProgress, Update
+from rnn_tui.core.messages import Event, GradcheckProgress, StateCopy, Update
 from rnn_tui.core.trainer import DivergenceError
 
 
@@ -36,6 +38,39 @@ def tune_process() -> None:
         pass
 
 
+@dataclass
+class RunRecipe:
+    """How a session gets its trainer.  It is built where the session runs (the
+    training process), so that a large corpus is read and held there only, never by
+    the UI.  One of: a trainer already built (``trainer``), a checkpoint to continue
+    (``load``, with ``text`` and ``lr`` as ``--load`` takes them), or settings
+    (``config``), continued from ``state`` (a ``state_dict``) when given."""
+
+    config: Config | None = None
+    load: str | None = None
+    text: str | None = None
+    lr: float | None = None
+    state: dict | None = None
+    trainer: object | None = None
+
+    def build(self, progress=None):
+        """The trainer (raises ``ConfigError`` or ``CheckpointError`` with a message for the user)."""
+        from rnn_tui.core import checkpoint
+        from rnn_tui.core.trainer import Trainer
+
+        if self.trainer is not None:
+            return self.trainer
+        if self.load:
+            trainer = checkpoint.load(self.load, text=self.text, progress=progress)
+        else:
+            trainer = Trainer(self.config, read_init=self.state is None, progress=progress)
+            if self.state is not None:
+                trainer.load_state_dict(self.state)
+        if self.lr is not None:
+            trainer.set_lr(self.lr)
+        return trainer
+
+
 def default_checkpoint_path(task: str, iteration: int) -> str:
     return str(Path.cwd() / f"rnn-tui-{task}-it{iteration}.npz")
 
@@ -48,9 +83,15 @@ class Session:
     """Runs training steps between commands and publishes what the UI needs."""
 
     LR_RANGE = (1e-6, LR_MAX)          # what --lr accepts at most, and a floor that still moves
+    STATE_EVERY = 10.0                 # seconds between the state copies the UI keeps (for a restart)
+    STATE_MAX = 64 << 20               # bytes: a larger state is left to the autosaves
 
-    def __init__(self, trainer, publish, paused: bool = False, interval: float = 0.1):
+    def __init__(self, trainer, publish, paused: bool = False, interval: float = 0.1,
+                 autosave: bool = True):
+        from rnn_tui.core.autosave import Autosaver
+
         self.trainer = trainer
+        self.autosaver = Autosaver(enabled=autosave)
         self.publish = publish
         self.running = not paused
         self.interval = interval
@@ -65,6 +106,7 @@ class Session:
         self.dirty = True
         self.warning = ""
         self._rate_t, self._rate_it, self.rate = time.perf_counter(), trainer.iteration, 0.0
+        self._state_at, self._state_it = time.perf_counter(), -1
 
     # ---- the loop ---------------------------------------------------------------
 
@@ -81,10 +123,48 @@ class Session:
                 break
             if self.running:
                 self._train_one()
+                if self.autosaver.due(self.trainer):
+                    self._autosave()
             now = time.perf_counter()
             if self.dirty or (self.running and now - last >= self.interval):
                 self._publish_snapshot(now)
                 last = now
+            if now - self._state_at >= self.STATE_EVERY:
+                self._publish_state(now)
+
+    def _publish_state(self, now: float) -> None:
+        """A copy of the run's state for the UI (which restarts from it if this process dies)."""
+        self._state_at = now
+        tr = self.trainer
+        if tr.iteration == self._state_it or self.pending is not None:
+            return
+        state = tr.state_dict()
+        if sum(a.nbytes for a in state["arrays"].values()) <= self.STATE_MAX:
+            self._state_it = tr.iteration
+            self.publish(Update(state=StateCopy(tr.iteration, tr.run_id,
+                                                {**dataclasses.asdict(tr.current_config())}, state)))
+
+    def close(self) -> None:
+        """The session ends (quit, or its UI is gone): a run worth keeping is autosaved."""
+        if self.autosaver.final(self.trainer):
+            self._autosave()
+
+    def _autosave(self) -> None:
+        from rnn_tui.core.checkpoint import CheckpointError
+
+        try:
+            path = self.autosaver.save(self.trainer)
+        except (OSError, CheckpointError) as e:
+            self._say(Event("error", f"autosave failed: {getattr(e, 'strerror', None) or e}"))
+        else:
+            self._say(Event("autosaved", str(path)))
+
+    def _say(self, event: Event) -> None:
+        """Publish an event; a UI that is already gone is not an error."""
+        try:
+            self.publish(Update(event=event))
+        except (OSError, EOFError, ValueError):
+            pass
 
     def _next(self, timeout: float):
         """The next command: first those read ahead while a long command ran."""
@@ -195,6 +275,7 @@ class Session:
         except OSError as e:
             self.publish(Update(event=Event("error", f"checkpoint not written: {e.strerror or e}")))
         else:
+            self.trainer.saved = (str(written), self.trainer.iteration)
             self.publish(Update(event=Event("saved", str(written))))
 
     @_dispatch.register
@@ -240,6 +321,8 @@ class Session:
         self.publish(Update(event=Event("info", f"rolled back to iteration {it}; press - to lower the lr")))
 
     def _replace(self, trainer, message: str) -> None:
+        if self.autosaver.final(self.trainer):  # the run it replaces, if it is worth keeping
+            self._autosave()
         self.pending = None
         self.trainer = trainer
         self.warning = ""

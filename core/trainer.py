@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+import time
+import uuid
 from collections import deque
 from dataclasses import dataclass
 
@@ -75,11 +77,12 @@ class Trainer:
 
     BACKUP_EVERY = 10
 
-    def __init__(self, config: Config, read_init: bool = True):
+    def __init__(self, config: Config, read_init: bool = True, progress=None):
         """``read_init``: take the initial weights from ``config.init_from`` (a
-        checkpoint being loaded sets them itself)."""
+        checkpoint being loaded sets them itself); ``progress(stage, done, total)``
+        hears how reading the task's data goes."""
         self.config = cfg = config.resolved()
-        self.task = build_task(cfg)
+        self.task = build_task(cfg, progress)
         self.spec = Spec(hidden_size=cfg.hidden, layers=cfg.layers, activation=cfg.activation,
                          dtype=cfg.dtype, bias=cfg.bias, **self.task.spec_fields())
         check_memory(cfg, max(self.spec.input_size, self.spec.output_size))   # the real vocabulary
@@ -101,6 +104,14 @@ class Trainer:
         self.last: Pending | None = None
         self.sample_text = ""
         self.sample_iteration = -1
+        self.run_id = uuid.uuid4().hex[:8]
+        """Names this run (its autosave file); a checkpoint keeps it, a reset or a new task gets a new one."""
+        self.train_seconds = 0.0
+        """Wall time spent training (steps only: a paused run or a step-through's thinking does not count)."""
+        self.saved: tuple[str, int] | None = None
+        """The user's last checkpoint of this run: ``(path, iteration)`` (an autosave is not one)."""
+        self.warnings: list[str] = []
+        """What loading this run found worth saying (e.g. another text with the same symbols)."""
         self._backup = self.state_dict()
 
     def _init_from(self, path: str) -> None:
@@ -140,8 +151,12 @@ class Trainer:
         """
         # Non-finite values are detected and reported explicitly; NumPy's own
         # RuntimeWarnings would only scribble over the terminal the app draws on.
-        with np.errstate(all="ignore"):
-            return self._finish(self._prepare())
+        t0 = time.perf_counter()
+        try:
+            with np.errstate(all="ignore"):
+                return self._finish(self._prepare())
+        finally:
+            self.train_seconds += time.perf_counter() - t0
 
     def prepare(self) -> Pending:
         """First half of an iteration: draw the batch, run forward, make the BPTT
@@ -282,7 +297,9 @@ class Trainer:
                 "smooth_loss": self.smooth_loss, "opt_t": self.opt.t, "lr": self.lr,
                 "vocab": getattr(self.task, "vocab", ""), "sample_text": self.sample_text,
                 "sample_iteration": self.sample_iteration,
-                "recent": [list(r) for r in self.recent.items], "metrics": plain_numbers(self.metrics)}
+                "recent": [list(r) for r in self.recent.items], "metrics": plain_numbers(self.metrics),
+                "run_id": self.run_id, "train_seconds": self.train_seconds,
+                "corpus": getattr(self.task, "fingerprint", None)}
         return {"arrays": {k: copied(k, v) for k, v in arrays.items()}, "meta": meta}
 
     def load_state_dict(self, state: dict) -> None:
@@ -318,6 +335,8 @@ class Trainer:
         self.sample_iteration = int(meta.get("sample_iteration", -1))
         self.recent = RecentAccuracy(self.recent.items.maxlen, (tuple(r) for r in meta.get("recent", [])))
         self.metrics = copy.deepcopy(dict(meta.get("metrics", {})))   # the last iteration's figures
+        self.run_id = str(meta.get("run_id", self.run_id))
+        self.train_seconds = float(meta.get("train_seconds", 0.0))
         self.last = None
         self._backup = self.state_dict(out=self._backup)
 
@@ -421,7 +440,8 @@ class Trainer:
             ex, h0, dh = example_fields(self.task, last.batch, last.cache), last.cache.h0[:, 0], last.bptt.dh_norm
             info = {k: (v[0].item() if isinstance(v, np.ndarray) else v)
                     for k, v in (last.batch.info or {}).items()}
-        return Snapshot(iteration=self.iteration, task=self.task.name, config=FrozenDict(dataclasses.asdict(self.current_config())),
+        return Snapshot(iteration=self.iteration, task=self.task.name, run_id=self.run_id, saved=self.saved,
+                        config=FrozenDict(dataclasses.asdict(self.current_config())),
                         metrics=frozen_tree(self.metrics),
                         history=tuple(frozen(a) for a in self.history.arrays()),
                         h0=frozen(h0), dh_norm=frozen(dh), info=FrozenDict(info),

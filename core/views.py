@@ -78,6 +78,20 @@ class Snapshot:
     sample_iteration: int = -1
     activation: str = "tanh"
     vocab: str = ""
+    run_id: str = ""
+    """Which run this is: a task switch, a reset or a load gives another one."""
+    saved: tuple | None = None
+    """The user's last checkpoint of this run, ``(path, iteration)``, or None."""
+
+
+def placeholder_snapshot(config: dict, iteration: int = 0) -> Snapshot:
+    """What the UI shows of a run that is still being built (its corpus read): the
+    settings, and zeros where the network will be."""
+    L, T, H = int(config["layers"]), int(config["seq_len"]), int(config["hidden"])
+    return Snapshot(iteration=iteration, task=config["task"], config=FrozenDict(config), metrics=FrozenDict(),
+                    history=tuple(frozen(np.zeros(0)) for _ in range(3)), h0=frozen(np.zeros((L, H))),
+                    dh_norm=frozen(np.full((L, T), np.nan)), info=FrozenDict(),
+                    activation=config["activation"], **blank_example(L, T, H, 1))
 
 
 def example_fields(task, batch, cache) -> dict:
@@ -168,8 +182,10 @@ class ForwardView:
 
 # ---- snapshots in a recording ---------------------------------------------------------
 
-RUN_FIELDS = ("task", "config", "activation", "vocab")
+RUN_FIELDS = ("task", "config", "activation", "vocab", "run_id")
 """Snapshot fields that a whole recording shares (its header holds them)."""
+LIVE_ONLY = ("history", "saved")
+"""Snapshot fields a recording does not store (the history is rebuilt from the losses)."""
 
 
 def snapshot_to_record(snap: Snapshot, pack) -> dict:
@@ -177,7 +193,7 @@ def snapshot_to_record(snap: Snapshot, pack) -> dict:
     the run's fields (:data:`RUN_FIELDS`) and the history are left out."""
     out = {}
     for f in dataclasses.fields(Snapshot):
-        if f.name in RUN_FIELDS or f.name == "history":
+        if f.name in RUN_FIELDS or f.name in LIVE_ONLY:
             continue
         v = getattr(snap, f.name)
         if isinstance(v, np.ndarray):
@@ -196,7 +212,7 @@ def snapshot_from_record(rec: dict, run: dict, history: tuple, unpack) -> Snapsh
     types = typing.get_type_hints(Snapshot)
     vals = {"history": tuple(frozen(a) for a in history)}
     for f in dataclasses.fields(Snapshot):
-        if f.name == "history":
+        if f.name in LIVE_ONLY:
             continue
         if f.name in RUN_FIELDS:
             if f.name in run:

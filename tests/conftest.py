@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Autosaves (and the fallback of a failed save) go to the user's state folder: never
+# the real one during tests.  Set before anything runs, so child processes inherit it.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="rnn-tui-test-state-")
 
 
 @pytest.fixture

@@ -188,3 +188,37 @@ def test_bad_checkpoints_are_refused_in_one_line(make, tmp_path, good_ckpt):
     assert "pickle" not in msg                                 # not numpy's advice to unpickle it
     assert str(path) in msg
     assert checkpoint.load(good_ckpt).iteration == 5           # the good one still loads
+
+
+@pytest.mark.parametrize("field, value, says", [
+    ("iteration", -3960, "iteration is -3960"),
+    ("iteration", 2.5, "not a whole number"),
+    ("ema_raw", -1199.0, "ema_raw is -1199.0"),
+    ("metrics", {"loss": -1199.0}, "its last loss is -1199.0"),
+    ("opt_t", "x", "opt_t is 'x'"),
+])
+def test_absurd_figures_are_refused(tmp_path, good_ckpt, field, value, says):
+    import json as _json
+    with np.load(good_ckpt) as z:
+        data = {k: z[k] for k in z.files}
+    meta = _json.loads(str(data["meta"]))
+    meta[field] = value
+    data["meta"] = np.array(_json.dumps(meta))
+    bad = tmp_path / "edited.npz"
+    np.savez(bad, **data)
+    with pytest.raises(CheckpointError) as info:
+        checkpoint.load(bad)
+    assert says in str(info.value) and "\n" not in str(info.value)
+
+
+def test_another_text_with_the_same_symbols_loads_with_a_warning(tmp_path):
+    text = "the quick brown fox jumps over the lazy dog\n" * 50
+    (tmp_path / "a.txt").write_text(text)
+    (tmp_path / "b.txt").write_text(text[::-1])                    # same symbols, other text
+    tr = Trainer(Config(task="charlm", text=str(tmp_path / "a.txt"), seq_len=10))
+    run(tr, 3)
+    path = checkpoint.save(tr, tmp_path / "c.npz")
+    assert checkpoint.load(path).warnings == []
+    other = checkpoint.load(path, text=str(tmp_path / "b.txt"))
+    assert other.iteration == 3
+    assert other.warnings == ["c.npz was trained on another text with the same 28 symbols; it goes on with this one"]

@@ -21,11 +21,11 @@ def main(argv: list[str] | None = None) -> int:
         from rnn_tui.tui.serve import serve
 
         return serve(argv[1:])
-    from rnn_tui.tui.cli import UsageError, build_parser, make_trainer
+    from rnn_tui.tui.cli import UsageError, build_parser, make_run, make_trainer
 
     args = build_parser().parse_args(argv)
     try:
-        trainer = make_trainer(args)
+        run = make_trainer(args) if args.headless else make_run(args)
     except UsageError as e:
         print(f"rnn-tui: error: {e}", file=sys.stderr)
         return 2
@@ -34,23 +34,25 @@ def main(argv: list[str] | None = None) -> int:
               "--batch or --seq-len", file=sys.stderr)
         return 2
     if args.headless:
-        from rnn_tui.tui.headless import run
+        from rnn_tui.tui.headless import run as headless
 
-        return run(trainer, args.steps or 1000, args.csv, args.jsonl, args.save, args.record,
-                   args.record_every or 10)
+        return headless(run, args.steps or 1000, args.csv, args.jsonl, args.save, args.record,
+                        args.record_every or 10, autosave=not args.no_autosave)
     if args.low_bandwidth:
         os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", "256")
     from rnn_tui.tui.app import RnnApp
 
-    cfg = trainer.config
-    work = 6 * cfg.layers * cfg.seq_len * cfg.batch * cfg.hidden * (cfg.hidden + trainer.spec.input_size
-                                                                      + trainer.spec.output_size)
-    if work > 1e10:     # ~10 GFLOP: seconds a step on one core; the first view runs one forward + BPTT
-        print(f"rnn-tui: a step of this network (hidden {cfg.hidden}, seq-len {cfg.seq_len}, batch "
-              f"{cfg.batch}) takes seconds; preparing the first view…", file=sys.stderr, flush=True)
+    spec = getattr(run, "spec", None)          # a trainer built here (a small corpus)
+    if spec is not None:
+        cfg = run.config
+        work = 6 * cfg.layers * cfg.seq_len * cfg.batch * cfg.hidden * (cfg.hidden + spec.input_size
+                                                                          + spec.output_size)
+        if work > 1e10:     # ~10 GFLOP: seconds a step on one core; the first view runs one forward + BPTT
+            print(f"rnn-tui: a step of this network (hidden {cfg.hidden}, seq-len {cfg.seq_len}, batch "
+                  f"{cfg.batch}) takes seconds; preparing the first view…", file=sys.stderr, flush=True)
     fps = args.fps or (4.0 if args.low_bandwidth else 10.0)
-    app = RnnApp(trainer, fps=fps, paused=args.paused, heavy_hz=0.5 if args.low_bandwidth else 2.0,
-                 backend=args.backend or "process")
+    app = RnnApp(run, fps=fps, paused=args.paused, heavy_hz=0.5 if args.low_bandwidth else 2.0,
+                 backend=args.backend or "process", autosave=not args.no_autosave)
     app.run()
     return app.return_code or 0
 

@@ -24,9 +24,11 @@ from textual.reactive import reactive
 from textual.widgets import Tabs
 
 from rnn_tui.core.messages import Update
+from rnn_tui.core.session import RunRecipe
 from rnn_tui.tui import keys
 from rnn_tui.tui.actions import Actions
 from rnn_tui.tui.confirm import Confirm, unsaved
+from rnn_tui.tui.restart import placeholder, restart_plan
 from rnn_tui.tui.replay import ReplayMode
 from rnn_tui.tui.scheduler import DrawScheduler
 from rnn_tui.tui.screens.gradcheck import GradcheckScreen
@@ -58,13 +60,22 @@ class RnnApp(Actions, App[int]):
     """A divergence happened and can be rolled back."""
 
     def __init__(self, trainer=None, fps: float = 10.0, paused: bool = False, backend: str = "process",
-                 heavy_hz: float = HEAVY_HZ, replay=None, replay_fps: float = 10.0):
+                 heavy_hz: float = HEAVY_HZ, replay=None, replay_fps: float = 10.0, autosave: bool = True):
+        """``trainer``: a :class:`~core.trainer.Trainer`, or a :class:`~core.session.RunRecipe`
+        that the training process builds (the app then shows a loading view meanwhile)."""
         super().__init__()
         self.fps = fps                          # screen refreshes per second
         self.replay = ReplayMode(replay, replay_fps) if replay is not None else None
-        self.snapshot = trainer.snapshot() if replay is None else self.replay.first_snapshot()
+        self.loading = isinstance(trainer, RunRecipe) and trainer.trainer is None
+        if self.replay is not None:
+            self.snapshot = self.replay.first_snapshot()
+        else:
+            self.snapshot = placeholder(trainer) if self.loading else trainer.snapshot()
         self.task_name = self.snapshot.task
-        self._saved: tuple[str, int] | None = None   # last checkpoint written, at which iteration
+        self.autosave = autosave
+        self.failed = ""                        # why the run could not be built
+        self.dead = ""                          # how the training process died
+        self._restart = None                    # (what, iteration, recipe) it can restart from
         self.update_msg: Update = Update(snapshot=self.snapshot, running=not paused)
         self.bptt_view = None
         self.forward_view = None
@@ -95,12 +106,29 @@ class RnnApp(Actions, App[int]):
         if self.replay is not None:
             self.backend = self.replay.backend(self.paused)
         else:
-            self.backend = BACKENDS[self._backend_name](self._trainer, paused=self.paused,
-                                                        interval=1.0 / max(self.fps, 1.0))
+            self.backend = self._start_backend(self._trainer)
         self._trainer = None
+        self._catch_signals()
         self._apply_layout()
+        if self.loading:
+            self.screen_stack[0].show_loading(None)
         self._draw(force=True)
         self.set_interval(1.0 / self.fps, self._tick)
+
+    def _start_backend(self, run):
+        return BACKENDS[self._backend_name](run, paused=self.paused, interval=1.0 / max(self.fps, 1.0),
+                                            autosave=self.autosave)
+
+    def _catch_signals(self) -> None:
+        """SIGTERM and SIGHUP end the app as q does (the training process autosaves,
+        the terminal is restored), with the status a shell expects: 143 and 129."""
+        import asyncio
+        import signal
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self.exit, None, 128 + sig)
 
     def on_unmount(self) -> None:
         if self.backend is not None:
@@ -150,7 +178,13 @@ class RnnApp(Actions, App[int]):
         latest, events_, seq = slot.take()
         for ev in events_:
             self._on_event(ev)
+        if self.loading and (latest is None or self.failed):
+            self.screen_stack[0].show_loading(slot.loading, self.failed)
+            return
         if latest is not None and seq != self._seq:
+            if self.loading:
+                self.loading = False
+                self.screen_stack[0].loaded()
             self._take(latest, first=self._seq < 0)
             self._seq = seq
             self._draw()
@@ -176,10 +210,21 @@ class RnnApp(Actions, App[int]):
             self.scheduler.force = True
 
     def _on_event(self, ev) -> None:
-        prefix = {"saved": "checkpoint written: ", "error": "error: ", "diverged": "diverged: "}.get(ev.kind, "")
+        if ev.kind == "failed":
+            self.failed = ev.text
+            return
+        if ev.kind == "died":
+            self.dead = ev.text
+            self._restart = restart_plan(self.snapshot, self.backend.slot.state)
+            self._toast(f"{ev.text}; ctrl+r restarts it from {self._restart[0]}", severity="error", timeout=10)
+            self.scheduler.force = True
+            return
+        prefix = {"saved": "checkpoint written: ", "error": "error: ", "diverged": "diverged: ",
+                  "autosaved": "autosaved to "}.get(ev.kind, "")
         text = ev.text
+        if ev.kind == "autosaved":
+            text = text.replace(str(Path.home()), "~", 1)
         if ev.kind == "saved":                  # the short name when it is in the current folder
-            self._saved = (ev.text, self.snapshot.iteration)
             with contextlib.suppress(ValueError):
                 text = str(Path(text).relative_to(Path.cwd()))
         self.message = prefix + text
@@ -198,7 +243,9 @@ class RnnApp(Actions, App[int]):
         mode = {"bptt": "BPTT", "forward": "forward"}.get(self.mode, "")   # the panel title says more
         if u.replay is not None:
             mode = ReplayMode.status(u)
-        self.query_one(StatusBar).show(self.snapshot, u.running, u.rate, mode, self.message, u.warning)
+        stopped = f"{self.dead} · ctrl+r restarts it from {self._restart[0]}" if self.dead else ""
+        self.query_one(StatusBar).show(self.snapshot, u.running and not self.dead, u.rate, mode, self.message,
+                                       u.warning, stopped=stopped)
 
     def _draw(self, force: bool = False) -> None:
         running = self.update_msg.running
@@ -233,7 +280,7 @@ class RnnApp(Actions, App[int]):
             return self.replay.allows(action, parameters)
         if action in keys.REPLAY_ONLY:
             return False
-        return {keys.IDLE: self.mode == "" or None, keys.STEPPING: self.mode != "",
+        return {keys.DEAD: bool(self.dead), keys.IDLE: self.mode == "" or None, keys.STEPPING: self.mode != "",
                 keys.IN_BPTT: self.mode == "bptt", keys.NOT_BPTT: self.mode != "bptt",
                 keys.NOT_STEPPING: self.mode == "", keys.DIVERGED: self.diverged,
                 keys.NOT_DIVERGED: not self.diverged}.get(keys.WHEN.get(action, ""), True)
@@ -278,9 +325,14 @@ class RnnApp(Actions, App[int]):
         self.clear_notifications()
         self.notify(text, severity=severity, timeout=timeout)
 
+    @property
+    def _saved(self) -> tuple[str, int] | None:
+        """The user's last checkpoint of the run shown, ``(path, iteration)``."""
+        return self.snapshot.saved
+
     def _unsaved(self) -> str:
         """What replacing the run now would lose, in words; "" if nothing."""
-        return unsaved(self.snapshot, self._saved)
+        return unsaved(self.snapshot)
 
     def _confirmed(self, key: str, what: str) -> bool:
         """True on the second press of ``key`` in time, or when nothing would be lost;

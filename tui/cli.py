@@ -60,11 +60,20 @@ def _float(name: str, positive: bool | None = True):
     return parse
 
 
+def _autosave_dir() -> str:
+    from rnn_tui.core.autosave import autosave_dir
+
+    return str(autosave_dir()).replace(str(__import__("pathlib").Path.home()), "~", 1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="rnn-tui",
                 description="Train a NumPy RNN and watch it learn: loss, hidden states, "
                             "predictions, samples, and BPTT one timestep at a time.",
-                epilog="Also: `rnn-tui serve [--host H] [--port P] [-- FLAGS]` serves the app in a "
+                epilog=f"Autosaves: a run that has trained a minute or more is saved every few minutes, on quit "
+                       f"and when its terminal closes, to {_autosave_dir()} (the newest 5 runs are kept); "
+                       "--resume continues the newest, --no-autosave leaves a run out. "
+                       "Also: `rnn-tui serve [--host H] [--port P] [-- FLAGS]` serves the app in a "
                        "web browser; `rnn-tui replay FILE` plays a recording. Keys: press ? in the app.")
     p.add_argument("--preset", metavar="NAME|FILE",
                    help=f"a ready-made lesson ({', '.join(PRESETS)}) or a preset .toml file; "
@@ -102,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="resume from a checkpoint (.npz) with the settings saved in it; "
                         "--lr may set a new learning rate, --text may point at the same corpus "
                         "in another place")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the newest autosaved run (as --load would)")
+    p.add_argument("--no-autosave", action="store_true",
+                   help="do not autosave this run (see below)")
     p.add_argument("--fps", type=_float("fps"), default=None, help="screen refreshes per second (default 10)")
     p.add_argument("--low-bandwidth", action="store_true",
                    help="for slow links (SSH): 256 colours, 4 refreshes a second, heavy panels every 2 s")
@@ -258,6 +271,31 @@ def _check_modes(args: argparse.Namespace) -> None:
                 if other != k:
                     raise UsageError(f"{_flag(other)} and {_flag(k)} name the same file ({v}); "
                                      "give each its own")
+                check_output(_flag(k), p)
+
+
+def check_output(flag: str, path) -> None:
+    """Refuse now an output that could not be written at the end: its folder must
+    exist and take a new file (a probe file is made and removed there)."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    p = Path(path)
+    folder = p.parent
+    if p.is_dir():
+        raise UsageError(f"{flag} {path} is a folder; give a file name")
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {flag} {path}: folder {folder} does not exist")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".rnn-tui-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise UsageError(f"cannot write {flag} {path}: folder {folder} does not take new files "
+                         f"({e.strerror or e})") from None
+    if flag != "--save" and p.exists() and not os.access(p, os.W_OK):   # a save replaces the file
+        raise UsageError(f"cannot write {flag} {path}: the file is read-only")
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
@@ -295,27 +333,49 @@ def config_from_args(args: argparse.Namespace) -> Config:
         raise UsageError(str(e)) from None
 
 
-def make_trainer(args: argparse.Namespace):
-    """Build the trainer the arguments ask for (fresh or from ``--load``)."""
-    from rnn_tui.core import checkpoint
-    from rnn_tui.core.trainer import Trainer
+def _resumed(args: argparse.Namespace) -> str | None:
+    """The checkpoint the arguments continue (``--load``, or ``--resume``: the newest
+    autosave), after refusing settings that a loaded run cannot change."""
+    from rnn_tui.core import autosave
 
-    cfg = config_from_args(args)
-    if args.load:
+    if args.resume and args.load:
+        raise UsageError("--resume and --load both name the run to continue; give one")
+    path = args.load
+    if args.resume:
+        path = autosave.newest()
+        if path is None:
+            raise UsageError(f"no autosaved run to resume (autosaves live in {autosave.autosave_dir()})")
+        path = str(path)
+    if path:
         # the checkpoint fixes the model, the data and the run; only the learning
         # rate (and where the corpus now lives) may change on resuming
+        flag, verb = ("--resume", "resumed") if args.resume else ("--load", "loaded")
         fixed = [f"--{k.replace('_', '-')}" for k in CONFIG_FLAGS
                  if k not in RESUME_FLAGS and getattr(args, k, None) is not None]
         if getattr(args, "preset", None) is not None:
             fixed.insert(0, "--preset")
         if fixed:
-            raise UsageError(f"{', '.join(fixed)} cannot change a run loaded with --load: it keeps the "
-                             "settings it was saved with (only --lr and --text may be given with --load)")
+            raise UsageError(f"{', '.join(fixed)} cannot change a run {verb} with {flag}: it keeps the "
+                             f"settings it was saved with (only --lr and --text may be given with {flag})")
+    return path
+
+
+def make_trainer(args: argparse.Namespace):
+    """Build the trainer the arguments ask for (fresh, ``--load`` or ``--resume``)."""
+    from rnn_tui.core import checkpoint
+    from rnn_tui.core.trainer import Trainer
+
+    cfg = config_from_args(args)
+    path = _resumed(args)
+    if path:
         try:
-            trainer = checkpoint.load(args.load, text=args.text,
-                                      expect_task=args.task if args.task else None)
+            trainer = checkpoint.load(path, text=args.text, expect_task=args.task if args.task else None)
         except checkpoint.CheckpointError as e:
             raise UsageError(str(e)) from None
+        for warning in trainer.warnings:
+            print(f"rnn-tui: warning: {warning}", file=sys.stderr)
+        if args.resume:
+            print(f"rnn-tui: resuming {path} (iteration {trainer.iteration})", file=sys.stderr)
         if args.lr is not None:
             trainer.set_lr(args.lr)
         return trainer
@@ -323,6 +383,48 @@ def make_trainer(args: argparse.Namespace):
         return Trainer(cfg)
     except ConfigError as e:
         raise UsageError(str(e)) from None
+
+
+LARGE_CORPUS = 16 << 20      # bytes: a larger corpus is read by the training process, not the app
+
+
+def make_run(args: argparse.Namespace):
+    """What the app opens on: a trainer built here when its corpus is small (every
+    check then happens before the app opens), else a recipe that the training
+    process builds while the app shows a loading view (a large corpus is read once,
+    there: the app needs its vocabulary, not its text).  The recipe's settings are
+    checked here too, and the first part of the corpus."""
+    from pathlib import Path
+
+    from rnn_tui.core import checkpoint
+    from rnn_tui.core.corpus import check_head
+    from rnn_tui.core.session import RunRecipe
+
+    cfg = config_from_args(args)
+    path = _resumed(args)
+    if path:
+        try:
+            saved, _ = checkpoint.header(path)
+        except checkpoint.CheckpointError as e:
+            raise UsageError(str(e)) from None
+        if args.task and saved.task != args.task:
+            raise UsageError(f"{path} was saved for task {saved.task!r}, not {args.task!r}")
+        text = args.text or saved.text
+    else:
+        text = cfg.text
+    try:
+        large = bool(text) and Path(text).is_file() and Path(text).stat().st_size > LARGE_CORPUS
+    except OSError:
+        large = False
+    if not large:
+        return make_trainer(args)
+    try:
+        check_head(text)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if path:
+        return RunRecipe(load=path, text=args.text, lr=args.lr)
+    return RunRecipe(config=cfg)
 
 
 def build_replay_parser() -> argparse.ArgumentParser:

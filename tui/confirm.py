@@ -38,16 +38,16 @@ class Confirm:
             self.key = None
 
 
-def unsaved(snap, saved: tuple[str, int] | None) -> str:
-    """What replacing the run of ``snap`` would lose, in words ("" if nothing);
-    ``saved`` is the last checkpoint written and at which iteration."""
-    it = snap.iteration
+def unsaved(snap) -> str:
+    """What replacing the run of ``snap`` would lose, in words ("" if nothing): its
+    iterations since the user's last checkpoint of this very run (``snap.saved``)."""
+    it, saved = snap.iteration, snap.saved
     if it == 0:
         return ""
     if saved is None:
         return f"this {snap.task} run is not kept (s saves it)"
     since = it - saved[1]
-    if since == 0:
+    if since <= 0:                  # rolled back to before the save: the file holds more
         return ""
     return (f"the {since} iteration{'s' if since != 1 else ''} since the last save "
             f"({Path(saved[0]).name}) {'are' if since != 1 else 'is'} not kept")

@@ -147,8 +147,37 @@ class Progress:
             self.bar.stop()
 
 
-def _train(trainer: Trainer, steps: int, outputs: Outputs, progress: Progress) -> int:
-    """The training loop; returns the exit status (0, 1 diverged or a file failed, 130)."""
+class _Signal(Exception):
+    """SIGTERM or SIGHUP arrived: stop, keep the run, exit with ``status``."""
+
+    def __init__(self, status: int):
+        self.status = status
+
+
+def _on_signals():
+    """SIGTERM and SIGHUP stop the loop cleanly (the run is then autosaved)."""
+    import signal
+
+    def stop(signum, frame):
+        raise _Signal(128 + signum)
+
+    return {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+
+
+def _autosave(autosaver, trainer: Trainer, final: bool) -> None:
+    from rnn_tui.core.checkpoint import CheckpointError
+
+    if not (autosaver.final(trainer) if final else autosaver.due(trainer)):
+        return
+    try:
+        autosaver.save(trainer)
+    except (OSError, CheckpointError) as e:
+        _error(f"autosave failed: {getattr(e, 'strerror', None) or e}")
+
+
+def _train(trainer: Trainer, steps: int, outputs: Outputs, progress: Progress, autosaver) -> int:
+    """The training loop; returns the exit status (0, 1 diverged or a file failed,
+    130 interrupted, 143/129 stopped by SIGTERM/SIGHUP)."""
     from threadpoolctl import threadpool_limits
 
     try:
@@ -157,6 +186,7 @@ def _train(trainer: Trainer, steps: int, outputs: Outputs, progress: Progress) -
                 m = trainer.step()
                 outputs.write(trainer, m)
                 progress.update(i, m)
+                _autosave(autosaver, trainer, final=False)
     except DivergenceError as e:
         back = trainer.rollback()
         print(f"rnn-tui: training diverged: {e}; rolled back to iteration {back}", file=sys.stderr)
@@ -167,19 +197,44 @@ def _train(trainer: Trainer, steps: int, outputs: Outputs, progress: Progress) -
     except KeyboardInterrupt:
         print("rnn-tui: interrupted", file=sys.stderr)
         return 130
+    except _Signal as e:
+        print(f"rnn-tui: stopped by a signal at iteration {trainer.iteration}", file=sys.stderr)
+        return e.status
     return 0
+
+
+def _save(trainer: Trainer, save: str) -> int:
+    """The ``--save`` checkpoint; if it cannot be written (the disk filled up while
+    training), the run goes to the user's state folder instead and the status is 1."""
+    from rnn_tui.core.autosave import state_dir
+
+    try:
+        _say(f"checkpoint saved: {checkpoint.save(trainer, save)}")
+        return 0
+    except (OSError, checkpoint.CheckpointError) as e:
+        why = getattr(e, "strerror", None) or str(e)
+    fallback = state_dir() / "saves" / Path(save).name
+    try:
+        fallback.parent.mkdir(parents=True, exist_ok=True)
+        written = checkpoint.save(trainer, fallback)
+    except (OSError, checkpoint.CheckpointError) as e:
+        _error(f"cannot save checkpoint {save}: {why}; nor to {fallback}: {getattr(e, 'strerror', None) or e}")
+        return 1
+    _error(f"cannot save checkpoint {save}: {why}; saved it to {written} instead")
+    return 1
 
 
 def run(trainer: Trainer, steps: int, csv_path: str | None = None,
         jsonl_path: str | None = None, save: str | None = None,
-        record: str | None = None, record_every: int = 10) -> int:
-    """Train ``steps`` iterations; returns the process exit status."""
+        record: str | None = None, record_every: int = 10, autosave: bool = True) -> int:
+    """Train ``steps`` iterations; returns the process exit status.  The outputs were
+    checked before (``tui.cli.check_output``): a folder that cannot take them is
+    found out then, not after the training."""
+    import signal
+
+    from rnn_tui.core.autosave import Autosaver
     from rnn_tui.core.heap import keep_freed_memory
 
-    for path, what in ((save, "save checkpoint"), (record, "write recording")):
-        if path and not Path(path).parent.is_dir():     # found out now, not after the training
-            _error(f"cannot {what}: folder {Path(path).parent} does not exist")
-            return 2
     keep_freed_memory()
     try:
         outputs = Outputs(trainer, csv_path, jsonl_path, record, record_every)
@@ -188,11 +243,16 @@ def run(trainer: Trainer, steps: int, csv_path: str | None = None,
         return 2
     start_it, t0 = trainer.iteration, time.perf_counter()
     progress = Progress(trainer.config.task, steps)
+    autosaver = Autosaver(enabled=autosave and not save)    # a run saved with --save needs none
+    previous = _on_signals()
     try:
-        status = _train(trainer, steps, outputs, progress)
+        status = _train(trainer, steps, outputs, progress, autosaver)
     finally:
         progress.stop()
         closed = outputs.close(trainer)
+        _autosave(autosaver, trainer, final=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     status = status or closed
     dt = time.perf_counter() - t0
     done = trainer.iteration - start_it
@@ -202,13 +262,8 @@ def run(trainer: Trainer, steps: int, csv_path: str | None = None,
     _say(f"{done} iteration{'s' if done != 1 else ''} in {dt:.1f} s ({done / max(dt, 1e-9):.0f} it/s)")
     if trainer.last is not None and trainer.sample_text:
         _say("sample:", trainer.resample())
+    if autosaver.last is not None:
+        _say(f"autosaved: {autosaver.last} (rnn-tui --resume continues it)")
     if save:
-        try:
-            _say(f"checkpoint saved: {checkpoint.save(trainer, save)}")
-        except checkpoint.CheckpointError as e:
-            _error(str(e))
-            return 2
-        except OSError as e:
-            _error(f"cannot save checkpoint: {e.strerror or e}")
-            return 2
+        status = _save(trainer, save) or status
     return status

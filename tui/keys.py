@@ -24,6 +24,7 @@ NOT_BPTT = "not-bptt"    # not during the BPTT step-through
 NOT_STEPPING = "not-stepping"
 DIVERGED = "diverged"
 NOT_DIVERGED = "not-diverged"
+DEAD = "dead"            # the training process is gone
 OFF_WHILE_STEPPING = (IDLE, NOT_BPTT, NOT_STEPPING)
 
 
@@ -141,6 +142,10 @@ KEYS: list[Key] = [
         help={TRAIN: ("z", "after a divergence: roll back to the last backup (taken every 10 iterations)")},
         palette="Roll back to the last backup"),
     Key("z", "no_rollback", "", when=NOT_DIVERGED),          # when nothing diverged: says so
+    Key("ctrl+r", "restart", "Restart", show=True, when=DEAD,
+        help={TRAIN: ("ctrl+r", "after the training process died: start it again from the newest state "
+                                "kept (its autosave or the app's backup)")},
+        palette="Restart training (its process died)"),
     Key("left_square_bracket", "page(-1)", "Units ←", modes=BOTH,
         help={TRAIN: ("[ / ]", "heatmap: previous / next page of hidden units"),
               REPLAY: ("[ / ]", "heatmap: previous / next page of hidden units")},

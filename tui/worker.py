@@ -23,7 +23,7 @@ from collections import deque
 
 from rnn_tui.core import messages as msg
 from rnn_tui.core.messages import Event, Update
-from rnn_tui.core.session import Session, tune_process
+from rnn_tui.core.session import RunRecipe, Session, tune_process
 
 
 # ---- backends ---------------------------------------------------------------------
@@ -39,6 +39,8 @@ class _Slot:
         self.seq = 0
         self.gradcheck = None          # newest GradcheckProgress
         self.neurons = None            # newest NeuronReport
+        self.state = None              # newest StateCopy (what a restart continues from)
+        self.loading = None            # newest Loading, until the first snapshot
 
     def put(self, update: Update) -> None:
         with self.lock:
@@ -51,6 +53,10 @@ class _Slot:
                 self.gradcheck = update.gradcheck
             if update.neurons is not None:
                 self.neurons = update.neurons
+            if update.state is not None:
+                self.state = update.state
+            if update.loading is not None:
+                self.loading = update.loading
 
     def take(self) -> tuple[Update | None, list[Event], int]:
         with self.lock:
@@ -59,23 +65,97 @@ class _Slot:
             return self.latest, events, self.seq
 
 
-def _child_main(trainer, cmd_conn, out_conn, paused, interval):
+def _recipe(run) -> RunRecipe:
+    """A backend is given a recipe, or (tests, --headless callers) a trainer already built."""
+    return run if isinstance(run, RunRecipe) else RunRecipe(trainer=run)
+
+
+def _build(recipe: RunRecipe, publish):
+    """The recipe's trainer, or None after publishing why it cannot be built."""
+    from rnn_tui.core.checkpoint import CheckpointError
+    from rnn_tui.core.config import ConfigError
+    from rnn_tui.core.tasks import TaskError
+
+    last = [0.0]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] >= 0.1 or done >= total:
+            last[0] = now
+            publish(Update(loading=msg.Loading(stage, done, total)))
+
+    try:
+        return recipe.build(progress)
+    except (ConfigError, CheckpointError, TaskError) as e:
+        publish(Update(event=Event("failed", str(e))))
+    except MemoryError:
+        publish(Update(event=Event("failed", "not enough memory for this run")))
+    return None
+
+
+def _quiet_child() -> None:
+    """The training process never writes on the terminal the app draws on, and
+    leaves ctrl+c to the app; its own end comes through the pipe (or a signal)."""
+    import os
+    import signal
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _child_main(recipe, cmd_conn, out_conn, paused, interval, autosave):
+    import signal
+
+    _quiet_child()
     tune_process()
+    trainer = _build(recipe, out_conn.send)
+    if trainer is None:
+        return
 
     def recv(timeout):
         return cmd_conn.recv() if cmd_conn.poll(timeout) else None
 
-    session = Session(trainer, out_conn.send, paused=paused, interval=interval)
+    session = Session(trainer, out_conn.send, paused=paused, interval=interval, autosave=autosave)
+    for sig in (signal.SIGTERM, signal.SIGHUP):     # the terminal closed, or a kill: autosave first
+        signal.signal(sig, lambda *_: setattr(session, "quit", True))
     try:
         session.run(recv)
-    except (EOFError, BrokenPipeError, KeyboardInterrupt):
-        pass
+    except (EOFError, BrokenPipeError, OSError):
+        pass                                       # the app is gone
+    except Exception as e:  # noqa: BLE001 (a bug of ours: said on screen, not printed over it)
+        import traceback
+
+        where = traceback.extract_tb(e.__traceback__)[-1]
+        session._say(Event("died", f"internal error {type(e).__name__}: {e} "
+                                   f"({where.filename.rsplit('/', 1)[-1]}:{where.lineno})"))
+    finally:
+        session.close()
+
+
+def describe_exit(code: int | None) -> str:
+    """What a process's exit code says, in words."""
+    import signal
+
+    if code is None or code == 0:
+        return "it stopped"
+    if code < 0:
+        try:
+            return f"it was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"it was killed by signal {-code}"
+    return f"it exited with status {code}"
 
 
 class ProcessBackend:
-    """Training in a child process (spawned; numpy state never forked)."""
+    """Training in a child process (spawned; numpy state never forked).
 
-    def __init__(self, trainer, paused: bool = False, interval: float = 0.1):
+    ``alive`` turns False, and the slot gets a ``"died"`` event saying how, the
+    moment the process is gone (the process is reaped then)."""
+
+    def __init__(self, run, paused: bool = False, interval: float = 0.1, autosave: bool = True):
         import multiprocessing as mp
 
         ctx = mp.get_context("spawn")
@@ -83,8 +163,9 @@ class ProcessBackend:
         self._out, out_send = ctx.Pipe(duplex=False)
         self.slot = _Slot()
         self.alive = True
+        self.failed = False
         self.proc = ctx.Process(target=_child_main, name="rnn-tui-trainer", daemon=True,
-                                args=(trainer, cmd_recv, out_send, paused, interval))
+                                args=(_recipe(run), cmd_recv, out_send, paused, interval, autosave))
         # Textual swaps sys.stdout/stderr for objects without a real fileno; the
         # spawn machinery needs real ones.
         saved = sys.stdout, sys.stderr
@@ -101,10 +182,17 @@ class ProcessBackend:
     def _read(self) -> None:
         try:
             while True:
-                self.slot.put(self._out.recv())
+                update = self._out.recv()
+                if update.event is not None and update.event.kind == "failed":
+                    self.failed = True
+                self.slot.put(update)
         except (EOFError, OSError):
-            self.alive = False
-            self.slot.put(Update(event=Event("error", "the training process stopped")))
+            pass
+        self.proc.join(timeout=2)                  # reaped: no zombie left behind
+        self.alive = False
+        if not self.failed and not self._closing:
+            self.slot.put(Update(event=Event("died", f"the training process stopped: "
+                                                     f"{describe_exit(self.proc.exitcode)}")))
 
     def send(self, cmd) -> None:
         try:
@@ -112,22 +200,32 @@ class ProcessBackend:
         except (OSError, BrokenPipeError):
             self.alive = False
 
-    def close(self) -> None:
+    _closing = False
+
+    def close(self, wait: float = 10.0) -> None:
+        """Ask the process to stop (it autosaves a run worth keeping first), then make sure."""
+        self._closing = True
         self.send(msg.Quit())
-        self.proc.join(timeout=2)
+        self.proc.join(timeout=wait)
         if self.proc.is_alive():
             self.proc.terminate()
             self.proc.join(timeout=1)
 
 
 class ThreadBackend:
-    """Training in a thread of the app's process."""
+    """Training in a thread of the app's process (its trainer is built at once)."""
 
-    def __init__(self, trainer, paused: bool = False, interval: float = 0.1):
+    def __init__(self, run, paused: bool = False, interval: float = 0.1, autosave: bool = True):
         self.slot = _Slot()
         self.alive = True
+        self.failed = False
         self._q: queue.Queue = queue.Queue()
-        self.loop = Session(trainer, self.slot.put, paused=paused, interval=interval)
+        trainer = _build(_recipe(run), self.slot.put)
+        self.loop = None
+        if trainer is None:
+            self.alive, self.failed = False, True
+            return
+        self.loop = Session(trainer, self.slot.put, paused=paused, interval=interval, autosave=autosave)
         self._thread = threading.Thread(target=self._run, name="rnn-tui-trainer", daemon=True)
         self._thread.start()
 
@@ -140,14 +238,21 @@ class ThreadBackend:
             except queue.Empty:
                 return None
 
-        self.loop.run(recv)
+        try:
+            self.loop.run(recv)
+        except Exception as e:  # noqa: BLE001 (a bug of ours: said on screen)
+            self.slot.put(Update(event=Event("died", f"the training thread stopped: {type(e).__name__}: {e}")))
+        finally:
+            self.alive = False
+            self.loop.close()
 
     def send(self, cmd) -> None:
         self._q.put(cmd)
 
-    def close(self) -> None:
-        self.send(msg.Quit())
-        self._thread.join(timeout=2)
+    def close(self, wait: float = 10.0) -> None:
+        if self.loop is not None:
+            self.send(msg.Quit())
+            self._thread.join(timeout=wait)
 
 
 class ReplayBackend:

@@ -102,8 +102,9 @@ class Task(ABC):
 
     @classmethod
     @abstractmethod
-    def from_config(cls, cfg) -> "Task":
-        """The task for a resolved :class:`~rnn_tui.core.config.Config`."""
+    def from_config(cls, cfg, progress=None) -> "Task":
+        """The task for a resolved :class:`~rnn_tui.core.config.Config`; ``progress(stage,
+        done, total)`` hears how loading its data goes (a large corpus takes seconds)."""
 
     # ---- what an instance provides ----------------------------------------------------
 

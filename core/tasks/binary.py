@@ -49,7 +49,7 @@ class BinaryArithmetic(Task):
         vals["seq_len"] = vals["bits"]
 
     @classmethod
-    def from_config(cls, cfg) -> "BinaryArithmetic":
+    def from_config(cls, cfg, progress=None) -> "BinaryArithmetic":
         return cls(cfg.bits)
 
     @abstractmethod

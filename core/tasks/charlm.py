@@ -9,6 +9,17 @@ import numpy as np
 from rnn_tui.core.tasks.base import Batch, SampleStart, Task, TaskError
 
 
+def _fingerprint(vocab: str, data: np.ndarray) -> str:
+    """A short hash of the text (its symbols and their order): a checkpoint keeps it,
+    so that resuming on another text with the same symbols can be told."""
+    import hashlib
+
+    h = hashlib.blake2b(vocab.encode("utf-8"), digest_size=12)
+    for i in range(0, len(data), 1 << 22):            # the same hash whatever the integer type
+        h.update(data[i:i + (1 << 22)].astype("<u4").data)
+    return h.hexdigest()
+
+
 class CharLM(Task):
     """Character-level language model on any UTF-8 text (min-char-rnn).
 
@@ -47,25 +58,35 @@ class CharLM(Task):
             vals["text"] = default_text()
 
     @classmethod
-    def from_config(cls, cfg) -> "CharLM":
-        from rnn_tui.core.corpus import read_text
+    def from_config(cls, cfg, progress=None) -> "CharLM":
+        from rnn_tui.core.corpus import encode_file
 
-        return cls(read_text(cfg.text), cfg.seq_len, cfg.batch, source=f"text file {cfg.text}")
+        vocab, data = encode_file(cfg.text, progress)
+        return cls(vocab, data, cfg.seq_len, cfg.batch, source=f"text file {cfg.text}")
 
-    def __init__(self, text: str, seq_len: int, batch: int, source: str = "text"):
-        if len(text) == 0:
+    @classmethod
+    def from_text(cls, text: str, seq_len: int, batch: int, source: str = "text") -> "CharLM":
+        vocab = "".join(sorted(set(text)))
+        ix = {ch: i for i, ch in enumerate(vocab)}
+        return cls(vocab, np.fromiter((ix[c] for c in text), dtype=np.intp, count=len(text)), seq_len, batch,
+                   source)
+
+    def __init__(self, vocab: str, data: np.ndarray, seq_len: int, batch: int, source: str = "text"):
+        """``data`` holds every character of the text as its index in ``vocab`` (the
+        sorted distinct characters), in any unsigned or signed integer type."""
+        if len(data) == 0:
             raise TaskError(f"{source} is empty")
-        vocab = sorted(set(text))
         if len(vocab) < 2:
             raise TaskError(f"{source} has only one distinct character; a language model needs at least 2")
-        seg = len(text) // batch
+        seg = len(data) // batch
         if seg < seq_len + 2:
-            raise TaskError(f"{source} is too short: {len(text)} characters cannot fill {batch} "
+            raise TaskError(f"{source} is too short: {len(data)} characters cannot fill {batch} "
                             f"stream(s) of seq-len {seq_len} (need at least {batch * (seq_len + 2)})")
-        self.vocab = "".join(vocab)
+        self.vocab = vocab
         self.char_to_ix = {ch: i for i, ch in enumerate(vocab)}
-        self.data = np.fromiter((self.char_to_ix[c] for c in text), dtype=np.intp, count=len(text))
+        self.data = data
         self.seq_len, self.batch, self.seglen = seq_len, batch, seg
+        self.fingerprint = _fingerprint(vocab, data)
         self.starts = np.arange(batch) * seg                          # (B,)
         self.pos = 0
         self.fresh = True
@@ -130,7 +151,7 @@ class Hello(CharLM):
         vals["seq_len"] = 4
 
     @classmethod
-    def from_config(cls, cfg) -> "Hello":
+    def from_config(cls, cfg, progress=None) -> "Hello":
         return cls()
 
     def __init__(self):

@@ -34,7 +34,7 @@ class Echo(Task):
         return int(config.get("delay", 0))
 
     @classmethod
-    def from_config(cls, cfg) -> "Echo":
+    def from_config(cls, cfg, progress=None) -> "Echo":
         return cls(cfg.seq_len, cfg.delay)
 
     def __init__(self, seq_len: int = 10, delay: int = 2):

@@ -31,7 +31,7 @@ class Stack(Task):
         return "Loss · ½ squared error of the last 2 outputs"
 
     @classmethod
-    def from_config(cls, cfg) -> "Stack":
+    def from_config(cls, cfg, progress=None) -> "Stack":
         return cls(cfg.seq_len)
 
     def __init__(self, seq_len: int = 10, features: int = 3):

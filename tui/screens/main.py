@@ -12,7 +12,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static, Tab, Tabs
+from textual.widgets import Footer, ProgressBar, Static, Tab, Tabs
 
 from rnn_tui.core.tasks import task_class
 from rnn_tui.tui.panels import BY_ID, COLUMNS, PANELS
@@ -44,6 +44,9 @@ class MainScreen(Screen):
                             box = Vertical(p.widget(id=p.widget_id), id=f"panel-{p.id}", classes="panel")
                             box.border_title = p.title
                             yield box
+        with Vertical(id="loading"):
+            yield Static("starting the training process…", id="loading-text")
+            yield ProgressBar(total=100, show_eta=False, id="loading-bar")
         yield Static("terminal too small for rnn-tui\nenlarge it (at least 40×12) or press q",
                      id="too-small")
         yield Footer()
@@ -84,6 +87,23 @@ class MainScreen(Screen):
             footer.show_command_palette = wide
             footer.refresh(recompose=True)              # Footer does not redo its keys for this
         return panel
+
+    def show_loading(self, loading, failed: str = "") -> None:
+        """The notice shown while the run is built: what is being read and how far,
+        or why the run could not be built."""
+        self.set_class(True, "-loading")
+        text, bar = self.query_one("#loading-text", Static), self.query_one("#loading-bar", ProgressBar)
+        if failed:
+            text.update(f"[b]this run cannot start[/b]\n{failed}\n\nq quits")
+            bar.display = False
+        elif loading is not None:
+            what = {"reading": "reading the corpus", "encoding": "encoding the corpus"}.get(loading.stage,
+                                                                                            loading.stage)
+            text.update(f"{what}… {loading.done / max(loading.total, 1):.0%}")
+            bar.update(total=max(loading.total, 1), progress=loading.done)
+
+    def loaded(self) -> None:
+        self.set_class(False, "-loading")
 
     def shown(self) -> set[str]:
         """The panels on screen now."""

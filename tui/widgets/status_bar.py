@@ -45,7 +45,8 @@ class StatusBar(Vertical):
         """Both lines as plain text."""
         return "\n".join(str(w.content) for w in self.query(Static))
 
-    def show(self, snap, running: bool, rate: float, mode: str, message: str, warning: str) -> None:
+    def show(self, snap, running: bool, rate: float, mode: str, message: str, warning: str,
+             stopped: str = "") -> None:
         m = snap.metrics
         cfg = snap.config
         state = mode or ("running" if running else "paused")
@@ -59,6 +60,10 @@ class StatusBar(Vertical):
         replay = mode.startswith("replay")
         t.append(f"  {rate:,.0f} it/s" if running and not replay else "  — it/s")
         line2 = Text()
+        if stopped:
+            line2.append(f"[stopped]  ⚠ {stopped}", style="bold red")
+            self._set(t, line2, warning=True)
+            return
         line2.append(f"[{state}]", style="bold green" if running else "bold yellow")
         if warning:
             # what to do first: a narrow terminal cuts the end of the line, not the advice

@@ -1,0 +1,46 @@
+"""When the training process is not (yet, or any more) there: what the app shows
+of a run still being built, and what it restarts a run from after its process died.
+
+A run is restarted from the newest state kept: its autosave, or the copy of its
+state the session sends the app every few seconds (``StateCopy``), whichever is
+further on; with neither, from its start.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from rnn_tui.core import autosave, checkpoint
+from rnn_tui.core.config import Config
+from rnn_tui.core.session import RunRecipe
+from rnn_tui.core.views import Snapshot, placeholder_snapshot
+
+
+def placeholder(recipe: RunRecipe) -> Snapshot:
+    """The snapshot shown until the recipe's trainer sends its first one."""
+    if recipe.load:
+        cfg, meta = checkpoint.header(recipe.load)
+        if recipe.text:
+            cfg = dataclasses.replace(cfg, text=recipe.text)
+        return placeholder_snapshot(dataclasses.asdict(cfg.resolved()), int(meta.get("iteration", 0)))
+    return placeholder_snapshot(dataclasses.asdict(recipe.config.resolved()))
+
+
+def restart_plan(snap: Snapshot, state) -> tuple[str, int, RunRecipe]:
+    """``(what, iteration, recipe)``: where the run of ``snap`` can go on from, given
+    the newest ``StateCopy`` the app holds (or None), in words for the status line."""
+    best = None
+    if state is not None and state.run_id == snap.run_id:
+        best = ("the app's backup", state.iteration, RunRecipe(config=Config(**state.config), state=state.state))
+    saved = autosave.autosave_dir() / f"{snap.task}-{snap.run_id}.npz"
+    try:
+        it = int(checkpoint.header(saved)[1].get("iteration", -1)) if saved.is_file() else -1
+    except (checkpoint.CheckpointError, OSError, ValueError):
+        it = -1
+    if it >= 0 and (best is None or it > best[1]):
+        best = ("its autosave", it, RunRecipe(load=str(saved)))
+    if best is None:
+        best = ("the start (nothing of it was kept)", 0, RunRecipe(config=Config(**dict(snap.config))))
+    what, at, recipe = best
+    lost = max(0, snap.iteration - at)
+    return f"{what} at iteration {at:,} ({lost:,} iteration{'s' if lost != 1 else ''} lost)", at, recipe
