@@ -7,10 +7,14 @@ every loss that occurred, however many iterations a column stands for.  The
 smoothed curve is taken at bucket ends (it was computed from every raw loss, so no
 subsample-then-smooth artefact can appear).
 
-plotext draws the frame, the ticks and the smoothed line as plain text, through
-:mod:`rnn_tui.tui.plotext_compat` (plotext 5.3 and 6.x); the band's cells are
-painted here, on the columns and rows plotext uses, and every cell is coloured
-from the Textual theme, redrawn when the theme changes.  The legend sits on a
+plotext draws the frame and the ticks as plain text, through
+:mod:`rnn_tui.tui.plotext_compat` (plotext 5.3 and 6.x).  The data cells are
+placed here on plotext's own columns and rows (:func:`plotext_compat.cell`): the
+band, and the smoothed line in quarter blocks on top of it.  plotext 5.3 and 6.1
+rasterise lines and place x labels a little differently (6.1 puts a value half a
+cell higher); placing both series with one mapping keeps them on the same rows as
+the y ticks, and the panel the same on either version.  Every cell is coloured
+from the Textual theme, and redrawn when the theme changes.  The legend sits on a
 line of its own above the plot, so it never hides data.  The y ticks are round
 values (1, 2 or 5 times a power of ten) on evenly spaced rows.
 """
@@ -32,7 +36,7 @@ from rnn_tui.tui.widgets import no_color
 
 WINDOW = 1000        # iterations shown by the "last N" window
 BAND = "█"           # a band cell (in colour, its background too is the band's colour)
-LINE = "hd"          # plotext's marker for the smoothed line: quarter blocks, 2 × 2 dots a cell
+QUADRANTS = " ▘▝▀▖▌▞▛▗▚▐▜▄▙▟█"   # a cell's quarter blocks: bit 1 top left, 2 top right, 4 bottom left, 8 bottom right
 LINE_SAMPLE = "▄▀"   # the line in the legend
 LOG_FLOOR = 1e-12
 
@@ -64,6 +68,30 @@ def downsample(it: np.ndarray, raw: np.ndarray, ema: np.ndarray, lo: np.ndarray,
     mean = np.add.reduceat(raw, starts) / (ends - starts)
     return (col[starts], it[ends - 1], mean, ema[ends - 1],
             np.minimum.reduceat(lo, starts), np.maximum.reduceat(hi, starts))
+
+
+def _half_cells(v, lower: float, upper: float, count: int) -> np.ndarray:
+    """Half-cell positions (``0 … 2 * count - 1``) of ``v``, each inside the cell
+    :func:`plotext_compat.cell` gives (its lower or upper half)."""
+    t = (np.asarray(v, dtype=float) - lower) / (upper - lower) * (count - 1)
+    return np.clip(np.floor(2 * t + 1), 0, 2 * count - 1).astype(np.int64)
+
+
+def line_cells(x, y, xlim: tuple[float, float], ylim: tuple[float, float],
+               columns: int, rows: int) -> np.ndarray:
+    """The line through points ``(x, y)`` in quarter blocks: ``(rows, columns)``
+    codes into :data:`QUADRANTS` (0: empty), the first row the top one."""
+    sx = _half_cells(x, *xlim, columns)
+    sy = _half_cells(y, *ylim, rows)
+    n = np.maximum(np.maximum(np.abs(np.diff(sx)), np.abs(np.diff(sy))), 1)   # steps per segment
+    seg = np.repeat(np.arange(len(n)), n)
+    k = np.arange(len(seg)) - np.repeat(np.cumsum(n) - n, n)                  # step within its segment
+    px = np.r_[np.rint(sx[seg] + (sx[seg + 1] - sx[seg]) * k / n[seg]), sx[-1:]].astype(np.int64)
+    py = np.r_[np.rint(sy[seg] + (sy[seg + 1] - sy[seg]) * k / n[seg]), sy[-1:]].astype(np.int64)
+    codes = np.zeros((rows, columns), dtype=np.uint8)
+    bits = np.where(py % 2 == 1, 1, 4) << (px % 2)                            # upper half: 1/2, lower: 4/8
+    np.bitwise_or.at(codes, (rows - 1 - py // 2, px // 2), bits.astype(np.uint8))
+    return codes
 
 
 def int_ticks(lo: float, hi: float, count: int = 5) -> tuple[list[int], list[str]]:
@@ -310,27 +338,32 @@ class LossPlot(Widget):
         # the frame takes two columns and the y tick labels their width; read back below
         columns = w - 2 - max((len(label) for label in ylabels), default=0)
         for _ in range(2):
-            col, x, _, e, blo, bhi = downsample(it, raw, ema, lo, hi, columns)
-            if self.smooth:    # from where training started, then each column's last point
-                line = plotext_compat.Series(np.r_[x0, x], scale(np.r_[ema[0], e]), LINE)
-            else:              # an invisible point: the frame and ticks alone
-                line = plotext_compat.Series([x0], [bottom], " ", lines=False)
-            lines = plotext_compat.render([line], w, ph, (x0, x1), (bottom, top), xticks, (yticks, ylabels))
+            lines = plotext_compat.render(
+                [plotext_compat.Series([x0], [bottom], " ", lines=False)],   # nothing visible: the axes
+                w, ph, (x0, x1), (bottom, top), xticks, (yticks, ylabels))
             left, first_row, ncols, nrows = plotext_compat.data_area(lines)
             if ncols == columns:
                 break
             columns = ncols
+        col, x, _, e, blo, bhi = downsample(it, raw, ema, lo, hi, ncols)
         # the band: in each column, the rows from its lowest to its highest loss
         r_lo = np.clip(plotext_compat.cell(scale(blo), bottom, top, nrows), 0, nrows - 1)
         r_hi = np.clip(plotext_compat.cell(scale(bhi), bottom, top, nrows), 0, nrows - 1)
         height = np.arange(nrows - 1, -1, -1)[:, None]     # row from the bottom, per row from the top
         band = np.zeros((nrows, ncols), dtype=bool)        # (rows, columns) of the data area
         band[:, col] = (height >= r_lo) & (height <= r_hi)
+        # the smoothed line: from where training started, then each column's last point
+        line = (line_cells(np.r_[x0, x], scale(np.r_[ema[0], e]), (x0, x1), (bottom, top), ncols, nrows)
+                if self.smooth else np.zeros((nrows, ncols), dtype=np.uint8))
         out = self._legend(w, cells := self._cells())
-        for r, row in enumerate(lines):
+        for r, row in enumerate(lines[:-1]):
             out.append("\n")
             i = r - first_row
-            out.append_text(_compose(row, left, band[i] if 0 <= i < nrows else None, cells))
+            inside = 0 <= i < nrows
+            out.append_text(_compose(row, left, band[i] if inside else None, line[i] if inside else None,
+                                     cells))
+        out.append("\n")
+        out.append(_x_labels(w, left, ncols, (x0, x1), xticks))
         return out
 
     def _legend(self, w: int, cells: _Cells) -> Text:
@@ -356,25 +389,34 @@ class LossPlot(Widget):
         return out
 
 
-def _is_mark(ch: str) -> bool:
-    """A cell of the line: a braille pattern or a block element (the frame is box drawing)."""
-    return "\u2801" <= ch <= "\u28ff" or "\u2580" <= ch <= "\u259f"
+def _x_labels(w: int, left: int, columns: int, xlim, xticks) -> str:
+    """The x tick labels, each centred under its tick, none overlapping."""
+    row = [" "] * w
+    end = -1
+    for t, label in zip(*xticks, strict=True):
+        c = left + int(plotext_compat.cell(t, *xlim, columns))
+        start = min(max(c - (len(label) - 1) // 2, 0), w - len(label))
+        if start > end:
+            row[start:start + len(label)] = label
+            end = start + len(label)
+    return "".join(row)
 
 
-def _compose(row: str, left: int, band: np.ndarray | None, cells: _Cells) -> Text:
-    """One row of the plot: plotext's text (frame, ticks, line) with the band's
-    cells (``band``: which data columns it covers, from column ``left``) under the
-    line, each cell in its series' style."""
+def _compose(row: str, left: int, band: np.ndarray | None, line: np.ndarray | None,
+             cells: _Cells) -> Text:
+    """One row of the plot: plotext's frame and ticks, the band's cells (``band``:
+    which data columns it covers, from column ``left``) and the line's (``line``:
+    :data:`QUADRANTS` codes) over them, each cell in its series' style."""
     text = Text(no_wrap=True, end="")
     run, run_style = [], None
     for c, ch in enumerate(row):
         style = None
         k = c - left
-        on_band = band is not None and 0 <= k < len(band) and band[k]
-        if _is_mark(ch):
-            style = cells.over_style if on_band else cells.line_style
-        elif on_band:
-            ch, style = cells.band, cells.band_style
+        if band is not None and 0 <= k < len(band):
+            if line[k]:
+                ch, style = QUADRANTS[line[k]], (cells.over_style if band[k] else cells.line_style)
+            elif band[k]:
+                ch, style = cells.band, cells.band_style
         if style is not run_style and run:
             text.append("".join(run), run_style)
             run = []
