@@ -130,20 +130,21 @@ def linear_axis(lo: float, hi: float, rows: int):
     span = rows - 1                                   # rows between the bottom and the top one
     if span < 1:
         return lo, hi, [], []
-    r_min = 1 if rows < 5 else (2 if rows < 12 else 3)
-    r_max = max(r_min, min(span // 2, 8))             # at least three ticks where there is room
+    r_min = 1 if rows < 5 else (2 if rows < 12 else max(3, rows // 10))   # rows between ticks
+    want = 3 if rows >= 7 else 2                                           # ticks, at least
     best = None
     e0 = math.floor(math.log10((hi - lo) / span))
     for e in range(e0 - 1, e0 + 4):
         for m in (1, 2, 5):
             step = m * 10.0 ** e
-            for r in range(r_min, r_max + 1):
+            for r in range(r_min, max(r_min, min(span, 8)) + 1):
                 u = step / r                          # value of one row
                 k0 = math.floor(lo / u + 1e-9)        # bottom row, in rows from zero
                 if (k0 + span) * u < hi - 1e-9 * abs(hi):
-                    continue
+                    continue                          # the data does not fit
+                ticks = math.floor((k0 + span) / r + 1e-9) - math.ceil(k0 / r - 1e-9) + 1
                 key = (u, abs(r - 4))
-                if best is None or key < best[0]:
+                if ticks >= want and (best is None or key < best[0]):
                     best = (key, step, r, k0)
     if best is None:
         return lo, hi, [], []
