@@ -123,3 +123,19 @@ def test_rollback_restores_min_and_max_and_the_open_bucket():
     for a, b in zip(got, want, strict=True):
         assert np.array_equal(a, b)
     assert (got.lo < got.raw).any()
+
+
+def test_a_replay_rebuilds_the_same_min_and_max_as_the_live_run(tmp_path):
+    from rnn_tui.core.recording import Recorder, Replayer, read
+
+    live = _trainer()
+    recorder = Recorder(live, tmp_path / "run.jsonl", 10)
+    for _ in range(300):
+        live.step()
+        recorder.after_step(live)
+    recorder.close(live)
+    replayed = Replayer(read(tmp_path / "run.jsonl")).snapshot(29).history   # iteration 300
+    want = live.history.arrays()
+    assert live.history.bucket > 1 and (want.lo < want.raw).any()
+    for a, b in zip(replayed, want, strict=True):
+        assert np.array_equal(a, b)
