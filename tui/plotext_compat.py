@@ -30,7 +30,7 @@ FIGURE_API: bool = hasattr(plotext, "figure") and hasattr(plotext.figure, "signa
 
 FRAME_ROWS = 3
 """Rows of a plot that hold no data: the frame's top and bottom lines and the x tick
-labels (the plots made here have no title and no axis labels, and x ticks)."""
+labels (the plots made here have x ticks, but no title and no axis labels)."""
 
 _lock = threading.Lock()
 
@@ -57,9 +57,12 @@ def cell(v, lower: float, upper: float, count: int):
 
     The first cell is centred on ``lower`` and the last on ``upper`` (plotext's
     default "center" limit alignment), so cell ``k`` shows ``lower + k * (upper -
-    lower) / (count - 1)``; plotext 5.3 and 6.1 place points and ticks so.
+    lower) / (count - 1)``; plotext 5.3 and 6.1 place points and ticks so.  A value
+    halfway between two cells goes to the upper one (as 5.3 does; 6.1 goes either
+    way, by rounding error).
     """
-    return np.rint((np.asarray(v, dtype=float) - lower) / (upper - lower) * (count - 1)).astype(np.int64)
+    t = (np.asarray(v, dtype=float) - lower) / (upper - lower) * (count - 1)
+    return np.floor(t + 0.5).astype(np.int64)
 
 
 def data_area(lines: Sequence[str]) -> tuple[int, int, int, int]:

@@ -125,7 +125,7 @@ def linear_axis(lo: float, hi: float, rows: int):
     hold the data, the one with the finest rows (the data the tallest) is taken.
     """
     if not hi > lo:                                   # a flat series: give it some room
-        pad = max(abs(lo) * 0.05, 1e-6)
+        pad = abs(lo) * 0.05 or 0.5
         lo, hi = lo - pad, hi + pad
     span = rows - 1                                   # rows between the bottom and the top one
     if span < 1:
