@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+
+
+class HistoryArrays(NamedTuple):
+    """The stored points of a :class:`History`, one entry per point (all ``(n,)``)."""
+
+    it: np.ndarray
+    """The iteration that closed the point's bucket."""
+    raw: np.ndarray
+    """Mean raw loss of the bucket's iterations."""
+    ema: np.ndarray
+    """Smoothed loss at ``it`` (a moving average of every raw loss)."""
+    lo: np.ndarray
+    """Lowest raw loss in the bucket."""
+    hi: np.ndarray
+    """Highest raw loss in the bucket."""
 
 
 class History:
     """Loss history with flat memory: at most ``cap`` points, ever.
 
-    Each point is the mean raw loss over a bucket of consecutive iterations, the
-    iteration that closed the bucket, and the smoothed loss there.  The smoothed
-    curve is an exponential moving average of *every* raw loss (never of the stored
-    points), so downsampling cannot distort it.  When the buffer fills, pairs of
-    points merge and the bucket size doubles.
+    Each point covers a bucket of consecutive iterations: the mean, lowest and
+    highest raw loss over the bucket, the iteration that closed it, and the
+    smoothed loss there.  The smoothed curve is an exponential moving average of
+    *every* raw loss (never of the stored points), so downsampling cannot distort
+    it.  When the buffer fills, pairs of points merge (means average, the lowest
+    of the two lows and the highest of the two highs are kept) and the bucket
+    size doubles, so the extremes of the raw loss survive however long a run is.
     """
 
     def __init__(self, cap: int = 2048):
@@ -20,42 +39,63 @@ class History:
         self.it = np.zeros(self.cap, dtype=np.int64)
         self.raw = np.zeros(self.cap)
         self.ema = np.zeros(self.cap)
+        self.lo = np.zeros(self.cap)
+        self.hi = np.zeros(self.cap)
         self.n = 0
         self.bucket = 1
         self._sum, self._count = 0.0, 0
+        self._lo, self._hi = np.inf, -np.inf     # extremes of the bucket being filled
 
     def add(self, it: int, loss: float, ema: float) -> None:
         self._sum += loss
         self._count += 1
+        self._lo, self._hi = min(self._lo, loss), max(self._hi, loss)
         if self._count < self.bucket:
             return
         if self.n == self.cap:
             half = self.cap // 2
             self.raw[:half] = self.raw.reshape(half, 2).mean(axis=1)
+            self.lo[:half] = self.lo.reshape(half, 2).min(axis=1)
+            self.hi[:half] = self.hi.reshape(half, 2).max(axis=1)
             self.it[:half] = self.it[1::2]
             self.ema[:half] = self.ema[1::2]
             self.n = half
             self.bucket *= 2
             if self._count < self.bucket:       # keep filling the (now larger) bucket
                 return
-        self.it[self.n], self.raw[self.n], self.ema[self.n] = it, self._sum / self._count, ema
+        n = self.n
+        self.it[n], self.raw[n], self.ema[n] = it, self._sum / self._count, ema
+        self.lo[n], self.hi[n] = self._lo, self._hi
         self.n += 1
         self._sum, self._count = 0.0, 0
+        self._lo, self._hi = np.inf, -np.inf
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Copies of ``(iteration, raw, smoothed)`` for the stored points."""
-        return self.it[:self.n].copy(), self.raw[:self.n].copy(), self.ema[:self.n].copy()
+    def arrays(self) -> HistoryArrays:
+        """Copies of ``(iteration, raw, smoothed, lowest raw, highest raw)`` for the stored points."""
+        n = self.n
+        return HistoryArrays(self.it[:n].copy(), self.raw[:n].copy(), self.ema[:n].copy(),
+                             self.lo[:n].copy(), self.hi[:n].copy())
 
     def state(self) -> dict[str, np.ndarray]:
-        return {"it": self.it[:self.n], "raw": self.raw[:self.n], "ema": self.ema[:self.n],
+        n = self.n
+        return {"it": self.it[:n], "raw": self.raw[:n], "ema": self.ema[:n],
+                "lo": self.lo[:n], "hi": self.hi[:n],
                 "meta": np.array([self.bucket, self._count, self.cap], dtype=np.int64),
-                "sum": np.array([self._sum])}
+                "sum": np.array([self._sum]), "open": np.array([self._lo, self._hi])}
 
     def load(self, st: dict[str, np.ndarray]) -> None:
-        self.bucket, self._count, cap = (int(v) for v in st["meta"])
+        """Restore a :meth:`state`.  A state saved before the lows and highs were
+        kept (no ``lo``/``hi``) loads with each point's mean as both."""
+        bucket, count, cap = (int(v) for v in st["meta"])
         self.__init__(cap)
-        self.bucket, self._count = int(st["meta"][0]), int(st["meta"][1])
+        self.bucket, self._count = bucket, count
         n = len(st["it"])
         self.it[:n], self.raw[:n], self.ema[:n] = st["it"], st["raw"], st["ema"]
+        self.lo[:n] = st["lo"] if "lo" in st else st["raw"]
+        self.hi[:n] = st["hi"] if "hi" in st else st["raw"]
         self.n = n
         self._sum = float(st["sum"][0])
+        if "open" in st:
+            self._lo, self._hi = (float(v) for v in st["open"])
+        elif count:
+            self._lo = self._hi = self._sum / count

@@ -52,7 +52,8 @@ class Snapshot:
         iteration: iterations done.
         task: task name; ``config``: the resolved config as a dict.
         metrics: the last step's metrics (read-only mapping).
-        history: ``(iteration, raw loss, smoothed loss)`` arrays.
+        history: ``(iteration, raw loss, smoothed loss, lowest raw, highest raw)`` arrays
+            (:class:`~core.history.HistoryArrays`' fields, one entry per stored point).
         labels / targets: input and target symbol of each timestep of example 0.
         h: hidden states of example 0, ``(L, T, H)``; ``h0`` its starting state ``(L, H)``.
         probs: head outputs of example 0, ``(T, V)``; ``step_loss``: ``(T,)``.

@@ -217,7 +217,7 @@ async def test_e_exports_metrics_csv_and_screen_svg(tmp_path):
         assert "exported" in str(app.query_one("#status").content)
     rows = (tmp_path / "out" / "metrics-subtraction-it120.csv").read_text().splitlines()
     data = [r for r in rows if not r.startswith("#")]
-    assert data[0] == "iteration,loss,smoothed_loss" and len(data) == 121
+    assert data[0] == "iteration,loss,smoothed_loss,loss_min,loss_max" and len(data) == 121
     assert data[-1].startswith("120,")
     svg = (tmp_path / "out" / "screen-subtraction-it120.svg").read_text()
     assert svg.startswith("<svg") and "subtraction" in svg
@@ -366,11 +366,11 @@ def test_loss_plot_keeps_where_training_started_and_uses_whole_iterations():
 
     it = np.arange(1, 1001)
     raw = np.linspace(5.0, 1.0, 1000)
-    x, r, e = downsample(it, raw, raw.copy(), 60)
-    assert x[0] == 1 and r[0] == 5.0                              # the first loss is on the plot
+    col, x, r, e, lo, hi = downsample(it, raw, raw.copy(), raw.copy(), raw.copy(), 60)
+    assert col[0] == 0 and hi[0] == 5.0                           # the first loss is on the plot
     assert x[-1] == 1000 and len(x) <= 60
-    widths = np.diff(x)                                           # each bucket ends at its x
-    assert r[1:] @ widths == pytest.approx(raw[1:].sum())         # every iteration counted once
+    widths = np.diff(np.r_[0, x])                                 # each bucket ends at its x
+    assert r @ widths == pytest.approx(raw.sum())                 # every iteration counted once
     ticks, labels = int_ticks(3, 1088, 5)
     assert ticks == [200, 400, 600, 800, 1000] and labels[-1] == "1000"
     assert all(isinstance(t, int) for t in int_ticks(1, 7)[0])

@@ -131,7 +131,7 @@ def test_history_stays_bounded_and_ema_is_of_every_raw_loss():
     losses = run(trainer, 1000)
     hist = trainer.history
     assert hist.n <= 16 and len(hist.raw) == 16
-    it, raw, ema = hist.arrays()
+    it, raw, ema, _, _ = hist.arrays()
     assert 8 <= len(it) <= 16
     assert np.all(np.diff(it) > 0) and it[-1] <= 1000
     beta = trainer.config.ema_beta
@@ -150,7 +150,7 @@ def test_history_bounded_after_many_adds():
     for i in range(1, 100_001):
         h.add(i, float(i % 7), 0.0)
     assert h.n <= 10
-    it, raw, _ = h.arrays()
+    it, raw, *_ = h.arrays()
     assert len(it) == h.n and it[-1] > 90_000
     assert np.all(np.diff(it) > 0)
 
@@ -160,7 +160,7 @@ def test_history_point_is_mean_of_its_iterations():
     losses = np.arange(1.0, 201.0)
     for i, loss in enumerate(losses, 1):
         h.add(i, float(loss), 0.0)
-    it, raw, _ = h.arrays()
+    it, raw, *_ = h.arrays()
     prev = 0
     for i, r in zip(it, raw, strict=True):
         assert r == pytest.approx(losses[prev:i].mean()), (prev, i)

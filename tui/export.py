@@ -9,7 +9,7 @@ from pathlib import Path
 def write_metrics_csv(path: Path, snapshot) -> Path:
     """The loss history of ``snapshot`` (one row per stored point) and, as comments
     at the top, the run's settings and latest metrics."""
-    it, raw, ema = snapshot.history
+    it, raw, ema, lo, hi = snapshot.history
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as f:
         f.write(f"# rnn-tui metrics: task {snapshot.task}, iteration {snapshot.iteration}\n")
@@ -17,11 +17,12 @@ def write_metrics_csv(path: Path, snapshot) -> Path:
         scalars = {k: v for k, v in snapshot.metrics.items() if isinstance(v, (int, float))}
         f.write("# latest: " + (", ".join(f"{k}={v:.6g}" for k, v in scalars.items())
                                 or "(no iteration since the run was loaded)") + "\n")
-        f.write("# each row: the mean raw loss of the iterations up to `iteration`, and the\n"
-                "# smoothed (bias-corrected moving average) loss at that iteration\n")
+        f.write("# each row: the mean raw loss of the iterations up to `iteration`, the\n"
+                "# smoothed (bias-corrected moving average) loss at that iteration, and the\n"
+                "# lowest and highest raw loss among those iterations\n")
         w = csv.writer(f)
-        w.writerow(["iteration", "loss", "smoothed_loss"])
-        for i, r, e in zip(it, raw, ema, strict=True):
-            w.writerow([int(i), f"{r:.8g}", f"{e:.8g}"])
+        w.writerow(["iteration", "loss", "smoothed_loss", "loss_min", "loss_max"])
+        for i, r, e, a, b in zip(it, raw, ema, lo, hi, strict=True):
+            w.writerow([int(i), f"{r:.8g}", f"{e:.8g}", f"{a:.8g}", f"{b:.8g}"])
     tmp.replace(path)
     return path

@@ -1,35 +1,97 @@
-"""Loss curve: raw loss and its bias-corrected moving average, drawn with plotext.
+"""Loss curve: the raw loss as a band (lowest to highest), its moving average on top.
 
-Each widget owns its own plotext figure (never the module-global ``plt``).  The
-history is downsampled to about one point per column of the plot by averaging buckets of
-raw loss (the smoothed curve is taken at bucket ends: it was computed from every
-raw loss, so no subsample-then-smooth artefact can appear).
+The history is cut into one bucket per column of the plot.  Each bucket keeps
+the lowest and the highest raw loss of its points (the lowest of their lows, the
+highest of their highs: see :class:`~core.history.History`), so the band reaches
+every loss that occurred, however many iterations a column stands for.  The
+smoothed curve is taken at bucket ends (it was computed from every raw loss, so no
+subsample-then-smooth artefact can appear).
+
+plotext draws the frame and the ticks as plain text, through
+:mod:`rnn_tui.tui.plotext_compat` (plotext 5.3 and 6.x).  The data cells are
+placed here on plotext's own columns and rows (:func:`plotext_compat.cell`): the
+band, and the smoothed line in quarter blocks on top of it.  plotext 5.3 and 6.1
+rasterise lines and place x labels a little differently (6.1 puts a value half a
+cell higher); placing both series with one mapping keeps them on the same rows as
+the y ticks, and the panel the same on either version.  Every cell is coloured
+from the Textual theme, and redrawn when the theme changes.  The legend sits on a
+line of its own above the plot, so it never hides data.  The y ticks are round
+values (1, 2 or 5 times a power of ten) on evenly spaced rows.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
+from rich.style import Style
 from rich.text import Text
+from textual.color import Color
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from rnn_tui.tui import plotext_compat
 from rnn_tui.tui.widgets import no_color
 
-WINDOW = 1000   # iterations shown by the "last N" window
+WINDOW = 1000        # iterations shown by the "last N" window
+BAND = "█"           # a band cell (in colour, its background too is the band's colour)
+QUADRANTS = " ▘▝▀▖▌▞▛▗▚▐▜▄▙▟█"   # a cell's quarter blocks: bit 1 top left, 2 top right, 4 bottom left, 8 bottom right
+LINE_SAMPLE = "▄▀"   # the line in the legend
+LOG_FLOOR = 1e-12
 
 
-def downsample(it: np.ndarray, raw: np.ndarray, ema: np.ndarray, points: int):
-    """About ``points`` points: the first iteration as it is (where training
-    started), then bucket means of ``raw`` with ``it`` and ``ema`` at bucket ends.
-    Every iteration falls in exactly one bucket, the oldest and the newest too."""
-    n = len(it)
-    if n <= points:
-        return it, raw, ema
-    edges = np.unique(np.linspace(1, n, points).astype(np.int64))    # bucket starts, then n
-    starts, ends = edges[:-1], edges[1:]
-    r = np.add.reduceat(raw, starts)[: len(starts)] / (ends - starts)
-    return (np.concatenate([it[:1], it[ends - 1]]), np.concatenate([raw[:1], r]),
-            np.concatenate([ema[:1], ema[ends - 1]]))
+@dataclass(frozen=True)
+class _Cells:
+    """How the plot's cells look: a band cell's character and style, and the line's
+    style on the empty canvas and over the band."""
+
+    band: str
+    band_style: Style
+    line_style: Style
+    over_style: Style
+
+
+def downsample(it: np.ndarray, raw: np.ndarray, ema: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+               columns: int):
+    """One bucket per plot column: ``(column, it, raw, ema, lo, hi)``, each ``(k,)``
+    for the ``k`` columns that hold points.
+
+    ``it`` spans the x axis, ``it[0]`` on the first column and ``it[-1]`` on the
+    last (plotext's mapping, :func:`~rnn_tui.tui.plotext_compat.cell`).  A bucket
+    has the mean of ``raw``, the lowest ``lo``, the highest ``hi``, and ``it`` and
+    ``ema`` at its end; every point falls in exactly one bucket.
+    """
+    col = plotext_compat.cell(it, float(it[0]), float(it[-1]), columns)
+    starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]])
+    ends = np.r_[starts[1:], len(it)]
+    mean = np.add.reduceat(raw, starts) / (ends - starts)
+    return (col[starts], it[ends - 1], mean, ema[ends - 1],
+            np.minimum.reduceat(lo, starts), np.maximum.reduceat(hi, starts))
+
+
+def _half_cells(v, lower: float, upper: float, count: int) -> np.ndarray:
+    """Half-cell positions (``0 … 2 * count - 1``) of ``v``, each inside the cell
+    :func:`plotext_compat.cell` gives (its lower or upper half)."""
+    t = (np.asarray(v, dtype=float) - lower) / (upper - lower) * (count - 1)
+    return np.clip(np.floor(2 * t + 1), 0, 2 * count - 1).astype(np.int64)
+
+
+def line_cells(x, y, xlim: tuple[float, float], ylim: tuple[float, float],
+               columns: int, rows: int) -> np.ndarray:
+    """The line through points ``(x, y)`` in quarter blocks: ``(rows, columns)``
+    codes into :data:`QUADRANTS` (0: empty), the first row the top one."""
+    sx = _half_cells(x, *xlim, columns)
+    sy = _half_cells(y, *ylim, rows)
+    n = np.maximum(np.maximum(np.abs(np.diff(sx)), np.abs(np.diff(sy))), 1)   # steps per segment
+    seg = np.repeat(np.arange(len(n)), n)
+    k = np.arange(len(seg)) - np.repeat(np.cumsum(n) - n, n)                  # step within its segment
+    px = np.r_[np.rint(sx[seg] + (sx[seg + 1] - sx[seg]) * k / n[seg]), sx[-1:]].astype(np.int64)
+    py = np.r_[np.rint(sy[seg] + (sy[seg + 1] - sy[seg]) * k / n[seg]), sy[-1:]].astype(np.int64)
+    codes = np.zeros((rows, columns), dtype=np.uint8)
+    bits = np.where(py % 2 == 1, 1, 4) << (px % 2)                            # upper half: 1/2, lower: 4/8
+    np.bitwise_or.at(codes, (rows - 1 - py // 2, px // 2), bits.astype(np.uint8))
+    return codes
 
 
 def int_ticks(lo: float, hi: float, count: int = 5) -> tuple[list[int], list[str]]:
@@ -53,6 +115,115 @@ def _short(v: int) -> str:
     return str(v)
 
 
+def linear_axis(lo: float, hi: float, rows: int):
+    """A y axis for data in ``[lo, hi]`` drawn on ``rows`` rows: ``(bottom, top,
+    ticks, labels)``.
+
+    The ticks are multiples of a round step (1, 2 or 5 times a power of ten) and
+    fall every ``r`` rows, the same ``r`` for all of them: each row stands for
+    ``step / r``, the bottom row for a multiple of that.  Of all such axes that
+    hold the data, the one with the finest rows (the data the tallest) is taken.
+    """
+    if not hi > lo:                                   # a flat series: give it some room
+        pad = abs(lo) * 0.05 or 0.5
+        lo, hi = lo - pad, hi + pad
+    span = rows - 1                                   # rows between the bottom and the top one
+    if span < 1:
+        return lo, hi, [], []
+    r_min = 1 if rows < 5 else (2 if rows < 12 else max(3, rows // 10))   # rows between ticks
+    want = 3 if rows >= 7 else 2                                           # ticks, at least
+    best = None
+    e0 = math.floor(math.log10((hi - lo) / span))
+    for e in range(e0 - 1, e0 + 4):
+        for m in (1, 2, 5):
+            step = m * 10.0 ** e
+            for r in range(r_min, max(r_min, min(span, 8)) + 1):
+                u = step / r                          # value of one row
+                k0 = math.floor(lo / u + 1e-9)        # bottom row, in rows from zero
+                if (k0 + span) * u < hi - 1e-9 * abs(hi):
+                    continue                          # the data does not fit
+                ticks = math.floor((k0 + span) / r + 1e-9) - math.ceil(k0 / r - 1e-9) + 1
+                key = (u, abs(r - 4))
+                if ticks >= want and (best is None or key < best[0]):
+                    best = (key, step, r, k0)
+    if best is None:
+        return lo, hi, [], []
+    _, step, r, k0 = best
+    u = step / r
+    first, last = math.ceil(k0 / r - 1e-9), math.floor((k0 + span) / r + 1e-9)
+    ticks = [n * step for n in range(first, last + 1)]
+    return k0 * u, (k0 + span) * u, ticks, [_label(t, step) for t in ticks]
+
+
+def log_axis(lo: float, hi: float, rows: int):
+    """A logarithmic y axis for data in ``[lo, hi]`` (positive): ``(bottom, top,
+    ticks, labels)`` in log10 units, the labels the values themselves: powers of
+    ten, else 1-2-5 multiples, else 1…9 multiples of powers of ten, the first set
+    giving at least two ticks on distinct rows; a range too narrow for any falls
+    back to the linear axis's steps."""
+    a, b = math.log10(lo), math.log10(hi)
+    if not b > a:
+        a, b = a - 0.02, b + 0.02
+    span = max(rows - 1, 1)
+    want = 2 if rows < 12 else 3
+    for mantissas in ((1,), (1, 2, 5), tuple(range(1, 10))):
+        ticks = [m * 10.0 ** e for e in range(math.floor(a) - 1, math.ceil(b) + 1) for m in mantissas
+                 if a - 1e-9 <= math.log10(m * 10.0 ** e) <= b + 1e-9]
+        rowsof = [round((math.log10(t) - a) / (b - a) * span) for t in ticks]
+        if len(ticks) >= want and len(set(rowsof)) == len(ticks) and min(np.diff(rowsof), default=2) >= 2:
+            return a, b, [math.log10(t) for t in ticks], [_label(t, t) for t in ticks]
+    _, _, ticks, labels = linear_axis(lo, hi, rows)
+    kept = [(t, label) for t, label in zip(ticks, labels, strict=True) if lo <= t <= hi and t > 0]
+    return a, b, [math.log10(t) for t, _ in kept], [label for _, label in kept]
+
+
+def _label(v: float, step: float) -> str:
+    """``v`` written with as many decimals as a tick step of ``step`` needs."""
+    if abs(v) >= 10_000 and float(v).is_integer():
+        return f"{v / 1000:g}k"
+    decimals = max(0, -math.floor(math.log10(abs(step)) + 1e-9)) if step else 0
+    return f"{v:.{decimals}f}"
+
+
+def _luminance(c: Color) -> float:
+    def channel(v: int) -> float:
+        v = v / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+    return 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b)
+
+
+def contrast(a: Color, b: Color) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def plot_colors(variables: dict[str, str], background: Color) -> tuple[Color, Color]:
+    """``(band, line)`` colours for a theme's CSS variables on ``background``.
+
+    The band is the theme's primary colour blended towards the background, as far
+    as it stays distinct from it (contrast 2); the line is the first of the
+    theme's accent, secondary, warning, success and foreground colours that reads
+    on both the background and the band (contrast 3), else the one that reads
+    best.  An ANSI theme (colours the terminal picks) gets its primary and accent
+    colours as they are: their contrast cannot be known here.
+    """
+    primary = Color.parse(variables["primary"])
+    others = [Color.parse(variables[k]) for k in ("accent", "secondary", "warning", "success", "foreground")
+              if k in variables]
+    if primary.ansi is not None or background.ansi is not None:
+        return primary, others[0]
+    band = primary
+    for f in (0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0):
+        band = primary.blend(background, f)
+        if contrast(band, background) >= 2.0:
+            break
+    def score(c: Color) -> float:
+        return min(contrast(c, background), contrast(c, band))
+    line = next((c for c in others if score(c) >= 3.0), max(others, key=score))
+    return band, line
+
+
 class LossPlot(Widget):
     """The loss panel."""
 
@@ -69,20 +240,33 @@ class LossPlot(Widget):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.history = (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
+        empty = np.zeros(0)
+        self.history = (np.zeros(0, dtype=np.int64), empty, empty, empty, empty)
         self._cache_key = None
         self._cache: Text | None = None
 
     running: reactive[bool] = reactive(True)
     """Training runs (set by the app): only changes the hint shown before the first iterations."""
 
+    def on_mount(self) -> None:
+        # published once the new theme's CSS is applied (so self.colors is the new one)
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme) -> None:
+        self._cache_key = None
+        self.refresh()
 
     def set_history(self, history: tuple) -> None:
+        """Show ``history``: ``(iteration, raw, smoothed, lowest raw, highest raw)``
+        arrays (see :class:`~core.history.HistoryArrays`); without the last two,
+        the band is the mean alone."""
         it = history[0]
         old = self.history[0]
         if len(it) == len(old) and (len(it) == 0 or it[-1] == old[-1]):
             return
-        self.history = history
+        if len(history) < 5:
+            history = (*history[:3], history[1], history[1])
+        self.history = tuple(history)
         self.refresh()
 
     def watch_log_y(self) -> None:
@@ -96,43 +280,149 @@ class LossPlot(Widget):
 
     def render(self) -> Text:
         w, h = self.size.width, self.size.height
-        it, raw, ema = self.history
+        it = self.history[0]
         last = int(it[-1]) if len(it) else -1
-        key = (w, h, last, len(it), self.log_y, self.smooth, self.windowed, self.running)
+        theme = self.app.theme if self.is_mounted else ""
+        key = (w, h, last, len(it), self.log_y, self.smooth, self.windowed, self.running, theme,
+               no_color(self))
         if key == self._cache_key and self._cache is not None:
             return self._cache
         self._cache_key = key
         self._cache = self._draw(w, h)
         return self._cache
 
-    def _draw(self, w: int, h: int) -> Text:
-        from plotext._figure import _figure_class
+    def _cells(self) -> _Cells:
+        """The cells' look from the current theme.  In colour the band is cells of
+        the band colour, and the line crossing it is drawn on that background; under
+        NO_COLOR the band is solid blocks and the line crossing it is shown in
+        reverse, so the two stay apart without colour."""
+        if no_color(self):
+            return _Cells(BAND, Style(), Style(bold=True), Style(reverse=True))
+        try:
+            variables = self.app.get_css_variables()
+            background = self.colors[2]
+        except Exception:  # not mounted: no app yet
+            return _Cells(BAND, Style(), Style(bold=True), Style(reverse=True))
+        band, line = plot_colors(variables, background)
+        return _Cells(BAND, Style(color=band.rich_color, bgcolor=band.rich_color),
+                      Style(color=line.rich_color), Style(color=line.rich_color, bgcolor=band.rich_color))
 
-        it, raw, ema = self.history
+    def _draw(self, w: int, h: int) -> Text:
+        it, raw, ema, lo, hi = self.history
         if self.windowed and len(it):
             keep = it > it[-1] - WINDOW
-            it, raw, ema = it[keep], raw[keep], ema[keep]
-        if len(it) < 2 or w < 20 or h < 5:
+            it, raw, ema, lo, hi = it[keep], raw[keep], ema[keep], lo[keep], hi[keep]
+        finite = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(ema)
+        if not finite.all():                    # a diverged iteration: leave it out
+            it, raw, ema, lo, hi = it[finite], raw[finite], ema[finite], lo[finite], hi[finite]
+        if len(it) < 2 or w < 20 or h < 6:
             if len(it) >= 2:
                 return Text("(too small to plot)", style="dim")
             first = (f"iteration {int(it[0])}: loss {float(raw[0]):.4g}; the curve starts with the next"
                      if len(it) == 1 else "waiting for the first iterations…")
             return Text(first + ("" if self.running else
                         " (paused: space starts training, n takes one step)"), style="dim")
-        it, raw, ema = downsample(it, raw, ema, max(10, w))
-        fig = _figure_class()
-        fig.plotsize(w, h)
-        fig.theme("clear")
+        ph = h - 1                                          # the first line holds the legend
+        rows = plotext_compat.data_rows(ph)
+        shown = [lo, hi] + ([ema] if self.smooth else [])
+        ymin, ymax = min(float(a.min()) for a in shown), max(float(a.max()) for a in shown)
         if self.log_y:
-            floor = 1e-12
-            raw, ema = np.maximum(raw, floor), np.maximum(ema, floor)
-            fig.yscale("log")
-        x = it.tolist()
-        # without colour the two curves differ by marker: dots for raw, braille for smoothed
-        fig.plot(x, raw.tolist(), label="raw", color="gray", marker="dot" if no_color(self) else "braille")
-        if self.smooth:
-            fig.plot(x, ema.tolist(), label="smoothed", color="cyan", marker="braille")
-        fig.xticks(*int_ticks(x[0], x[-1], max(2, min(8, w // 10))))
-        fig.ylabel("loss" + (" (log)" if self.log_y else ""))
-        fig.xlabel("iteration" + (f" (last {WINDOW})" if self.windowed else ""))
-        return Text.from_ansi(fig.build(), no_wrap=True, end="")
+            bottom, top, yticks, ylabels = log_axis(max(ymin, LOG_FLOOR), max(ymax, LOG_FLOOR), rows)
+            def scale(a):
+                return np.log10(np.maximum(a, LOG_FLOOR))
+        else:
+            bottom, top, yticks, ylabels = linear_axis(ymin, ymax, rows)
+            def scale(a):
+                return a
+        x0, x1 = float(it[0]), float(it[-1])
+        xticks = int_ticks(x0, x1, max(2, min(8, w // 10)))
+        # the frame takes two columns and the y tick labels their width; read back below
+        columns = w - 2 - max((len(label) for label in ylabels), default=0)
+        for _ in range(2):
+            lines = plotext_compat.render(
+                [plotext_compat.Series([x0], [bottom], " ", lines=False)],   # nothing visible: the axes
+                w, ph, (x0, x1), (bottom, top), xticks, (yticks, ylabels))
+            left, first_row, ncols, nrows = plotext_compat.data_area(lines)
+            if ncols == columns:
+                break
+            columns = ncols
+        col, x, _, e, blo, bhi = downsample(it, raw, ema, lo, hi, ncols)
+        # the band: in each column, the rows from its lowest to its highest loss
+        r_lo = np.clip(plotext_compat.cell(scale(blo), bottom, top, nrows), 0, nrows - 1)
+        r_hi = np.clip(plotext_compat.cell(scale(bhi), bottom, top, nrows), 0, nrows - 1)
+        height = np.arange(nrows - 1, -1, -1)[:, None]     # row from the bottom, per row from the top
+        band = np.zeros((nrows, ncols), dtype=bool)        # (rows, columns) of the data area
+        band[:, col] = (height >= r_lo) & (height <= r_hi)
+        # the smoothed line: from where training started, then each column's last point
+        line = (line_cells(np.r_[x0, x], scale(np.r_[ema[0], e]), (x0, x1), (bottom, top), ncols, nrows)
+                if self.smooth else np.zeros((nrows, ncols), dtype=np.uint8))
+        out = self._legend(w, cells := self._cells())
+        for r, row in enumerate(lines[:-1]):
+            out.append("\n")
+            i = r - first_row
+            inside = 0 <= i < nrows
+            out.append_text(_compose(row, left, band[i] if inside else None, line[i] if inside else None,
+                                     cells))
+        out.append("\n")
+        out.append(_x_labels(w, left, ncols, (x0, x1), xticks))
+        return out
+
+    def _legend(self, w: int, cells: _Cells) -> Text:
+        """The line above the plot: what the axes are (left) and the legend (right)."""
+        axes = ("loss" + (" (log)" if self.log_y else ""),
+                " · iteration" + (f" (last {WINDOW})" if self.windowed else ""))
+        for raw_name, axis_parts in (("raw min–max", 2), ("raw", 2), ("raw", 1)):
+            legend = Text()
+            legend.append(cells.band, cells.band_style)
+            legend.append(" " + raw_name)
+            if self.smooth:
+                legend.append("  ")
+                legend.append(LINE_SAMPLE, cells.line_style)
+                legend.append(" smoothed")
+            left = "".join(axes[:axis_parts])
+            if len(left) + 2 + legend.cell_len <= w:
+                break
+        out = Text(no_wrap=True, end="")
+        out.append(left, "dim")
+        out.append(" " * max(1, w - len(left) - legend.cell_len))
+        out.append_text(legend)
+        out.truncate(w)
+        return out
+
+
+def _x_labels(w: int, left: int, columns: int, xlim, xticks) -> str:
+    """The x tick labels, each centred under its tick, none overlapping."""
+    row = [" "] * w
+    end = -1
+    for t, label in zip(*xticks, strict=True):
+        c = left + int(plotext_compat.cell(t, *xlim, columns))
+        start = min(max(c - (len(label) - 1) // 2, 0), w - len(label))
+        if start > end:
+            row[start:start + len(label)] = label
+            end = start + len(label)
+    return "".join(row)
+
+
+def _compose(row: str, left: int, band: np.ndarray | None, line: np.ndarray | None,
+             cells: _Cells) -> Text:
+    """One row of the plot: plotext's frame and ticks, the band's cells (``band``:
+    which data columns it covers, from column ``left``) and the line's (``line``:
+    :data:`QUADRANTS` codes) over them, each cell in its series' style."""
+    text = Text(no_wrap=True, end="")
+    run, run_style = [], None
+    for c, ch in enumerate(row):
+        style = None
+        k = c - left
+        if band is not None and 0 <= k < len(band):
+            if line[k]:
+                ch, style = QUADRANTS[line[k]], (cells.over_style if band[k] else cells.line_style)
+            elif band[k]:
+                ch, style = cells.band, cells.band_style
+        if style is not run_style and run:
+            text.append("".join(run), run_style)
+            run = []
+        run_style = style
+        run.append(ch)
+    if run:
+        text.append("".join(run), run_style)
+    return text
