@@ -32,7 +32,8 @@ class NeuronReport:
     Attributes:
         text: the stretch of training text read, ``N`` characters.
         acts: ``(N, H)`` activation after reading each character of ``text``.
-        sample: a fresh sample; ``sample_acts`` its ``(n, H)`` activations.
+        sample: a fresh sample continuing ``text`` (primed with all of it); ``sample_acts``
+            its ``(n, H)`` activations.
         top: feature name -> list of ``(unit, r)``, the units whose activation
             correlates most (by |r|) with that feature; features absent from the
             text are left out.
@@ -45,6 +46,7 @@ class NeuronReport:
     sample_acts: np.ndarray
     top: dict
     activation: str
+    temperature: float = 1.0
 
 
 def correlations(text: str, acts: np.ndarray, k: int = 5) -> dict[str, list[tuple[int, float]]]:
@@ -65,8 +67,10 @@ def correlations(text: str, acts: np.ndarray, k: int = 5) -> dict[str, list[tupl
 
 def neuron_report(trainer, n: int = 600, sample_len: int = 300, draw: int = 0) -> NeuronReport:
     """Run the model over the next ``n`` characters of stream 0 (from a zero state,
-    without changing the trainer) and sample ``sample_len`` characters; ``draw``
-    numbers the samples taken at one iteration (each gets its own)."""
+    without changing the trainer) and sample ``sample_len`` characters that continue
+    them: from the state after the last one, fed that character, at the Text panel's
+    temperature (a sample from a zero state is mostly noise).  ``draw`` numbers the
+    samples taken at one iteration (each gets its own)."""
     task = trainer.task
     spec, params = trainer.spec, trainer.params
     data = task.data
@@ -82,7 +86,10 @@ def neuron_report(trainer, n: int = 600, sample_len: int = 300, draw: int = 0) -
     acts = np.array(cache.h[-1, :, 0])                      # (N, H)
     text = task.decode(x[:, 0])
     rng = np.random.default_rng([trainer.config.seed, 2, trainer.iteration, draw])
-    ixs, states = sample(spec, params, np.zeros((spec.layers, spec.hidden_size)), int(x[-1, 0]),
-                         sample_len, rng, temperature=trainer.config.temperature)
+    # the state before the text's last character, fed that character: the sample then
+    # goes on right where the text shown ends
+    ixs, states = sample(spec, params, cache.h[:, -2, 0], int(x[-1, 0]), sample_len, rng,
+                         temperature=trainer.config.temperature, top_k=trainer.config.top_k)
     return NeuronReport(text=text, acts=acts, sample=task.decode(ixs), sample_acts=states[:, -1],
-                        top=correlations(text, acts), activation=spec.activation)
+                        top=correlations(text, acts), activation=spec.activation,
+                        temperature=trainer.config.temperature)

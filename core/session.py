@@ -83,7 +83,7 @@ class Session:
     """Runs training steps between commands and publishes what the UI needs."""
 
     LR_RANGE = (1e-6, LR_MAX)          # what --lr accepts at most, and a floor that still moves
-    STATE_EVERY = 10.0                 # seconds between the state copies the UI keeps (for a restart)
+    STATE_EVERY = 5.0                  # seconds between the state copies the UI keeps (for a restart)
     STATE_MAX = 64 << 20               # bytes: a larger state is left to the autosaves
 
     def __init__(self, trainer, publish, paused: bool = False, interval: float = 0.1,
@@ -106,7 +106,7 @@ class Session:
         self.dirty = True
         self.warning = ""
         self._rate_t, self._rate_it, self.rate = time.perf_counter(), trainer.iteration, 0.0
-        self._state_at, self._state_it = time.perf_counter(), -1
+        self._state_at, self._state_it = time.perf_counter() - self.STATE_EVERY / 2, -1   # first after 2.5 s
 
     # ---- the loop ---------------------------------------------------------------
 

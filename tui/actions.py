@@ -61,7 +61,7 @@ class Actions:
     def action_quit(self) -> None:
         if self.replay is None and not (self.dead or self.failed) and not self._confirmed("q", "quit"):
             return
-        self.exit(2 if self.failed else (1 if self.dead else 0))    # a crash is not a clean exit
+        self.exit(return_code=2 if self.failed else (1 if self.dead else 0))   # a crash is not a clean exit
 
     def action_restart(self) -> None:
         """After the training process died: a new one, from the newest state kept."""
@@ -70,7 +70,7 @@ class Actions:
         self.dead, self._seq = "", -1
         self.loading = True
         self.screen_stack[0].show_loading(None)
-        self._on_event(Event("info", f"training restarted from {what.split(' (')[0]}"))
+        self._on_event(Event("info", f"training restarted from {what.split(', losing')[0]}"))
 
     def action_step(self) -> None:
         if not self._refused("step"):

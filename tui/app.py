@@ -58,6 +58,8 @@ class RnnApp(Actions, App[int]):
     """``""`` normally, ``"bptt"`` or ``"forward"`` in a step-through."""
     diverged: reactive[bool] = reactive(False, bindings=True)
     """A divergence happened and can be rolled back."""
+    dead: reactive[str] = reactive("", bindings=True)
+    """How the training process died ("" while it lives): ctrl+r restarts it."""
 
     def __init__(self, trainer=None, fps: float = 10.0, paused: bool = False, backend: str = "process",
                  heavy_hz: float = HEAVY_HZ, replay=None, replay_fps: float = 10.0, autosave: bool = True):
@@ -74,7 +76,6 @@ class RnnApp(Actions, App[int]):
         self.task_name = self.snapshot.task
         self.autosave = autosave
         self.failed = ""                        # why the run could not be built
-        self.dead = ""                          # how the training process died
         self._restart = None                    # (what, iteration, recipe) it can restart from
         self.update_msg: Update = Update(snapshot=self.snapshot, running=not paused)
         self.bptt_view = None
@@ -188,6 +189,8 @@ class RnnApp(Actions, App[int]):
             self._take(latest, first=self._seq < 0)
             self._seq = seq
             self._draw()
+        elif events_:
+            self._draw_status()                 # e.g. the training process died: no snapshot follows
         elif self.message and time.monotonic() > self._message_until:
             self.message = ""
             self._draw_status()
@@ -216,7 +219,7 @@ class RnnApp(Actions, App[int]):
         if ev.kind == "died":
             self.dead = ev.text
             self._restart = restart_plan(self.snapshot, self.backend.slot.state)
-            self._toast(f"{ev.text}; ctrl+r restarts it from {self._restart[0]}", severity="error", timeout=10)
+            self._toast(f"{ev.text}: ctrl+r restarts it from {self._restart[0]}", severity="error", timeout=10)
             self.scheduler.force = True
             return
         prefix = {"saved": "checkpoint written: ", "error": "error: ", "diverged": "diverged: ",
@@ -243,7 +246,7 @@ class RnnApp(Actions, App[int]):
         mode = {"bptt": "BPTT", "forward": "forward"}.get(self.mode, "")   # the panel title says more
         if u.replay is not None:
             mode = ReplayMode.status(u)
-        stopped = f"{self.dead} · ctrl+r restarts it from {self._restart[0]}" if self.dead else ""
+        stopped = f"{self.dead} · ctrl+r restarts from {self._restart[0]}" if self.dead else ""
         self.query_one(StatusBar).show(self.snapshot, u.running and not self.dead, u.rate, mode, self.message,
                                        u.warning, stopped=stopped)
 

@@ -40,7 +40,8 @@ def restart_plan(snap: Snapshot, state) -> tuple[str, int, RunRecipe]:
     if it >= 0 and (best is None or it > best[1]):
         best = ("its autosave", it, RunRecipe(load=str(saved)))
     if best is None:
-        best = ("the start (nothing of it was kept)", 0, RunRecipe(config=Config(**dict(snap.config))))
+        best = ("the start", 0, RunRecipe(config=Config(**dict(snap.config))))
     what, at, recipe = best
     lost = max(0, snap.iteration - at)
-    return f"{what} at iteration {at:,} ({lost:,} iteration{'s' if lost != 1 else ''} lost)", at, recipe
+    where = what if at == 0 else f"{what} (it {at:,})"
+    return f"{where}, losing {lost:,} iteration{'s' if lost != 1 else ''}", at, recipe

@@ -140,13 +140,13 @@ def describe_exit(code: int | None) -> str:
     import signal
 
     if code is None or code == 0:
-        return "it stopped"
+        return "stopped"
     if code < 0:
         try:
-            return f"it was killed by {signal.Signals(-code).name}"
+            return f"killed by {signal.Signals(-code).name}"
         except ValueError:
-            return f"it was killed by signal {-code}"
-    return f"it exited with status {code}"
+            return f"killed by signal {-code}"
+    return f"exited with status {code}"
 
 
 class ProcessBackend:
@@ -191,8 +191,7 @@ class ProcessBackend:
         self.proc.join(timeout=2)                  # reaped: no zombie left behind
         self.alive = False
         if not self.failed and not self._closing:
-            self.slot.put(Update(event=Event("died", f"the training process stopped: "
-                                                     f"{describe_exit(self.proc.exitcode)}")))
+            self.slot.put(Update(event=Event("died", f"training process {describe_exit(self.proc.exitcode)}")))
 
     def send(self, cmd) -> None:
         try:
@@ -241,7 +240,7 @@ class ThreadBackend:
         try:
             self.loop.run(recv)
         except Exception as e:  # noqa: BLE001 (a bug of ours: said on screen)
-            self.slot.put(Update(event=Event("died", f"the training thread stopped: {type(e).__name__}: {e}")))
+            self.slot.put(Update(event=Event("died", f"training thread stopped: {type(e).__name__}: {e}")))
         finally:
             self.alive = False
             self.loop.close()

@@ -75,7 +75,8 @@ class NeuronScreen(ModalScreen[None]):
                  else f"colour = activation of unit {u}: dark {lo} … yellow {hi}\n\n", style="dim")
         t.append("Training text:\n", style="bold")
         t.append_text(colour_text(r.text, r.acts[:, u], r.activation))
-        t.append("\n\nA fresh sample:\n", style="bold")
+        t.append("\n\nA sample that goes on from the end of the text above ", style="bold")
+        t.append(f"(primed with its {len(r.text)} characters, temperature {r.temperature:.2f}):\n", style="dim")
         t.append_text(colour_text(r.sample, r.sample_acts[:, u], r.activation))
         t.append("\n\nUnits that follow simple features (Pearson r over the text):\n", style="bold")
         for name, units in r.top.items():

@@ -1,0 +1,109 @@
+"""An hour in front of a class: a training process that dies is reported at once
+and can be restarted; SIGTERM and SIGHUP leave the terminal clean; a session that
+ends keeps a run worth keeping."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from rnn_tui.core import autosave, checkpoint
+from rnn_tui.core import messages as msg
+from rnn_tui.core.autosave import Autosaver
+from rnn_tui.core.session import Session
+from rnn_tui.tui.app import RnnApp
+from tests.app_helpers import trained, wait_until, worker_ready
+from tests.test_e2e_pty import Term, _command
+
+
+async def test_a_killed_training_process_is_reported_and_restarted_from_the_backup():
+    app = RnnApp(trained("subtraction", 10))
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_until(pilot, lambda: app.backend.slot.state is not None, timeout=30, what="a state copy")
+        backup = app.backend.slot.state.iteration
+        pid = app.backend.proc.pid
+        os.kill(pid, signal.SIGKILL)
+        await wait_until(pilot, lambda: app.dead, timeout=5, what="the death to be noticed")
+        assert app.dead == "training process killed by SIGKILL"
+        assert not app.backend.proc.is_alive() and app.backend.proc.exitcode == -signal.SIGKILL   # reaped
+        await pilot.pause(0.3)
+        status = str(app.query_one("#status").content)
+        assert "[stopped]" in status and "killed by SIGKILL" in status and "ctrl+r" in status
+        assert "app's backup" in app._restart[0] and f"it {backup:,}" in app._restart[0]
+        from textual.widgets._footer import FooterKey
+        assert "ctrl+r" in [k.key for k in app.query(FooterKey)]         # the footer offers it
+        await pilot.press("l")                                   # the views still work
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: not app.dead and app._seq >= 0 and app.snapshot.iteration > backup,
+                         timeout=30, what="training again, on from the backup")
+        assert app.backend.proc.pid != pid
+
+
+async def test_quitting_after_a_crash_exits_1():
+    app = RnnApp(trained("echo", 5), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        os.kill(app.backend.proc.pid, signal.SIGKILL)
+        await wait_until(pilot, lambda: app.dead, timeout=5, what="the death to be noticed")
+        await pilot.press("q")                                   # no "press q again": the run is gone
+        await wait_until(pilot, lambda: not app.is_running, timeout=5, what="the app to quit")
+    assert app.return_code == 1
+
+
+def test_a_session_that_ends_autosaves_its_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    session = Session(trained("echo", 0), lambda u: None)
+    session.autosaver = Autosaver(every=3600, min_training=0.0)
+    for _ in range(12):
+        session.handle(msg.Step(1))
+    session.handle(msg.SwitchTask("subtraction"))                # the run it replaces is kept
+    saved = autosave.autosaves()
+    assert len(saved) == 1 and checkpoint.load(saved[0]).iteration == 12
+    session.handle(msg.Step(3))
+    session.close()                                              # quit, or the app is gone
+    assert len(autosave.autosaves()) == 2
+    assert checkpoint.load(autosave.newest()).config.task == "subtraction"
+
+
+def test_sigterm_restores_the_terminal_and_exits_143(tmp_path):
+    term = Term(_command() + ["--task", "subtraction", "--no-autosave"], cols=100, rows=30)
+    try:
+        assert term.wait_for("[running]"), term.text()[-2000:]
+        assert b"\x1b[?1049h" in term.buf                       # it drew in the alternate screen
+        mark = len(term.buf)
+        os.kill(term.pid, signal.SIGTERM)
+        assert term.wait_exit(timeout=20) == 143
+        tail = term.buf[mark:]
+        assert b"\x1b[?1049l" in tail and b"\x1b[?25h" in tail   # alternate screen left, cursor back
+        assert b"Traceback" not in tail and b"Terminated" not in tail
+    finally:
+        term.kill()
+    time.sleep(0.5)
+    assert not _children_of(term.pid)                            # the training process is gone too
+
+
+def test_sighup_exits_129_and_leaves_no_process():
+    term = Term(_command() + ["--task", "echo", "--no-autosave"], cols=100, rows=30)
+    try:
+        assert term.wait_for("[running]"), term.text()[-2000:]
+        os.kill(term.pid, signal.SIGHUP)
+        assert term.wait_exit(timeout=20) == 129
+    finally:
+        term.kill()
+    time.sleep(0.5)
+    assert not _children_of(term.pid)
+
+
+def _children_of(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
