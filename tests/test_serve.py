@@ -96,3 +96,36 @@ def test_serve_refuses_bad_app_flags():
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 2
     assert res.stderr.startswith("rnn-tui: error: --hidden must be a positive integer")
+
+
+def test_a_port_in_use_or_a_bad_host_is_said_before_any_banner():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        res = subprocess.run([sys.executable, "-m", "rnn_tui", "serve", "--port", str(port)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and res.stdout == ""
+    assert res.stderr == f"rnn-tui: error: cannot serve on 127.0.0.1:{port}: port {port} is in use\n"
+    res = subprocess.run([sys.executable, "-m", "rnn_tui", "serve", "--host", "no-such-host.invalid"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and res.stdout == "" and "not an address or a known host name" in res.stderr
+
+
+def test_serving_beyond_loopback_warns_and_ipv6_urls_have_brackets():
+    from rnn_tui.tui.serve import url_host
+
+    assert url_host("::") == "[::]" and url_host("::1") == "[::1]" and url_host("0.0.0.0") == "0.0.0.0"
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "rnn_tui", "serve", "--host", "0.0.0.0", "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        warning = proc.stderr.readline()
+        banner = proc.stdout.readline()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    assert warning.startswith("rnn-tui: warning: 0.0.0.0 is reachable from other machines: anyone who can "
+                              f"reach port {port} can drive the app and read and write files as this user")
+    assert banner.startswith(f"rnn-tui serving on http://0.0.0.0:{port}")

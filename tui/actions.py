@@ -69,7 +69,7 @@ class Actions:
         self.backend = self._start_backend(recipe)
         self.dead, self._seq = "", -1
         self.loading = True
-        self.screen_stack[0].show_loading(None)
+        self.main.show_loading(None)
         self._on_event(Event("info", f"training restarted from {what.split(', losing')[0]}"))
 
     def action_step(self) -> None:
@@ -183,20 +183,20 @@ class Actions:
     # ---- panels -------------------------------------------------------------------------
 
     def action_log_y(self) -> None:
-        plot = self.query_one(LossPlot)
+        plot = self.main.query_one(LossPlot)
         plot.log_y = not plot.log_y
 
     def action_smooth(self) -> None:
-        plot = self.query_one(LossPlot)
+        plot = self.main.query_one(LossPlot)
         plot.smooth = not plot.smooth
 
     def action_window(self) -> None:
-        plot = self.query_one(LossPlot)
+        plot = self.main.query_one(LossPlot)
         plot.windowed = not plot.windowed
 
     def action_page(self, delta: int) -> None:
-        hm = self.query_one(Heatmap)
-        if not self.query_one("#panel-hidden").display:
+        hm = self.main.query_one(Heatmap)
+        if not self.main.query_one("#panel-hidden").display:
             self._toast("[ ] page through the hidden units of the Hidden state panel: tab to it first")
         elif hm.pages() <= 1:
             self._toast("[ ] page through hidden units: all of them fit on this page")
@@ -206,9 +206,9 @@ class Actions:
     def action_layer(self) -> None:
         if self._refused("layer"):
             return
-        hm = self.query_one(Heatmap)
+        hm = self.main.query_one(Heatmap)
         hm.net_layer = (hm.net_layer + 1) % self.snapshot.h.shape[0]
-        self.query_one(GradFlow).net_layer = hm.net_layer
+        self.main.query_one(GradFlow).net_layer = hm.net_layer
         self._draw(force=True)
 
     def action_next_panel(self) -> None:

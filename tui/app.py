@@ -101,6 +101,11 @@ class RnnApp(Actions, App[int]):
     def get_default_screen(self) -> MainScreen:
         return MainScreen(id="_default")
 
+    @property
+    def main(self) -> MainScreen:
+        """The main screen (under any dialog or view opened on top of it)."""
+        return self.screen_stack[0]
+
     def start(self) -> None:
         """Start the session (or the replay) and the refresh timer; the main screen
         calls it once its panels exist."""
@@ -112,7 +117,7 @@ class RnnApp(Actions, App[int]):
         self._catch_signals()
         self._apply_layout()
         if self.loading:
-            self.screen_stack[0].show_loading(None)
+            self.main.show_loading(None)
         self._draw(force=True)
         self.set_interval(1.0 / self.fps, self._tick)
 
@@ -141,7 +146,7 @@ class RnnApp(Actions, App[int]):
             self._draw(force=True)
 
     def _apply_layout(self, size=None) -> None:
-        main = self.screen_stack[0]
+        main = self.main
         self.panel = main.apply_layout(size or self.size, self.panel, self.task_name, self.mode != "")
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
@@ -180,12 +185,12 @@ class RnnApp(Actions, App[int]):
         for ev in events_:
             self._on_event(ev)
         if self.loading and (latest is None or self.failed):
-            self.screen_stack[0].show_loading(slot.loading, self.failed)
+            self.main.show_loading(slot.loading, self.failed)
             return
         if latest is not None and seq != self._seq:
             if self.loading:
                 self.loading = False
-                self.screen_stack[0].loaded()
+                self.main.loaded()
             self._take(latest, first=self._seq < 0)
             self._seq = seq
             self._draw()
@@ -206,7 +211,7 @@ class RnnApp(Actions, App[int]):
         self.paused = not latest.running
         self.mode = "bptt" if latest.bptt is not None else ("forward" if latest.forward is not None else "")
         self.diverged = bool(latest.warning)
-        self.screen_stack[0].set_titles(self.snapshot)
+        self.main.set_titles(self.snapshot)
         if self.snapshot.task != self.task_name:
             self.task_name = self.snapshot.task
             self._apply_layout()
@@ -234,7 +239,7 @@ class RnnApp(Actions, App[int]):
         self._message_until = time.monotonic() + 6.0
         if ev.kind in ("error", "diverged"):
             self._toast(ev.text, severity="error", timeout=6)
-        elif len(self.message) > self.query_one(StatusBar).message_room(self.snapshot):
+        elif len(self.message) > self.main.query_one(StatusBar).message_room(self.snapshot):
             # the status line would cut it: the toast has all of it
             self._toast(self.message)
         self.scheduler.force = True
@@ -247,7 +252,7 @@ class RnnApp(Actions, App[int]):
         if u.replay is not None:
             mode = ReplayMode.status(u)
         stopped = f"{self.dead} · ctrl+r restarts from {self._restart[0]}" if self.dead else ""
-        self.query_one(StatusBar).show(self.snapshot, u.running and not self.dead, u.rate, mode, self.message,
+        self.main.query_one(StatusBar).show(self.snapshot, u.running and not self.dead, u.rate, mode, self.message,
                                        u.warning, stopped=stopped)
 
     def _draw(self, force: bool = False) -> None:
@@ -256,7 +261,7 @@ class RnnApp(Actions, App[int]):
             self._draw_status()
         if force:
             self.scheduler.force = True
-        main = self.screen_stack[0]
+        main = self.main
         # Panels not on screen (small terminals show one) are brought up to date when
         # they are shown (a forced draw), not on every tick.
         shown = main.shown()
@@ -269,7 +274,7 @@ class RnnApp(Actions, App[int]):
 
     def watch_mode(self, mode: str) -> None:
         try:
-            self.screen_stack[0].set_mode_title(mode)
+            self.main.set_mode_title(mode)
         except (NoMatches, IndexError):         # not composed yet
             return
         self._apply_layout()

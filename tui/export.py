@@ -11,6 +11,16 @@ def write_metrics_csv(path: Path, snapshot) -> Path:
     at the top, the run's settings and latest metrics."""
     it, raw, ema, lo, hi = snapshot.history
     tmp = path.with_name(path.name + ".tmp")
+    try:
+        _write(tmp, snapshot, it, raw, ema, lo, hi)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)              # a full disk leaves nothing half-written behind
+        raise
+    return path
+
+
+def _write(tmp: Path, snapshot, it, raw, ema, lo, hi) -> None:
     with open(tmp, "w", newline="", encoding="utf-8") as f:
         f.write(f"# rnn-tui metrics: task {snapshot.task}, iteration {snapshot.iteration}\n")
         f.write("# config: " + ", ".join(f"{k}={v}" for k, v in snapshot.config.items()) + "\n")
@@ -24,5 +34,3 @@ def write_metrics_csv(path: Path, snapshot) -> Path:
         w.writerow(["iteration", "loss", "smoothed_loss", "loss_min", "loss_max"])
         for i, r, e, a, b in zip(it, raw, ema, lo, hi, strict=True):
             w.writerow([int(i), f"{r:.8g}", f"{e:.8g}", f"{a:.8g}", f"{b:.8g}"])
-    tmp.replace(path)
-    return path
