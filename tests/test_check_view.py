@@ -224,7 +224,7 @@ async def test_q_while_the_check_runs_stops_the_users_code_and_exits_130(tmp_pat
         while True:
             time.sleep(0.05)
     """)
-    app = app_for(f, timeout=600.0)
+    app = app_for(f, timeout=60.0)
     async with app.run_test(size=COMPACT) as pilot:
         while not pidfile.exists() or not pidfile.read_text():
             await pilot.pause(0.05)

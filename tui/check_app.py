@@ -15,7 +15,6 @@ user quits before the check ends.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from functools import partial
 
 from textual.app import App
@@ -38,7 +37,6 @@ class CheckApp(App[int]):
     Args:
         opts: what to check (validated by the caller: a missing file or a bad flag
             never reaches the screen).
-        run: the check to run, ``run(opts, on_child=…)`` (tests swap it).
     """
 
     CSS_PATH = "check_app.tcss"
@@ -51,12 +49,13 @@ class CheckApp(App[int]):
                 tooltip="the last timestep, where your backward loop starts"),
         Binding("m", "cursor_to('mismatch')", "Mismatch", tooltip="back to the first mismatch"),
         Binding("y", "layer", "Layer", tooltip="the next layer (stacked networks)"),
-        Binding("tab", "section(1)", "Section", priority=True,
-                key_display="tab", tooltip="next section: answer, checks, step-through, output (one at a time on a small terminal)"),
+        Binding("tab", "section(1)", "Section", priority=True, key_display="tab",
+                tooltip="next section: answer, checks, step-through, output (one at a time on a small terminal)"),
         Binding("shift+tab", "section(-1)", "Section", show=False, priority=True, tooltip="previous section"),
         Binding("down", "scroll(1)", "Scroll", show=False, key_display="↑/↓", tooltip="scroll the current section"),
         Binding("up", "scroll(-1)", "Scroll", show=False),
-        Binding("pagedown", "scroll(10)", "Page", show=False, key_display="pgup/pgdn", tooltip="page through the current section"),
+        Binding("pagedown", "scroll(10)", "Page", show=False, key_display="pgup/pgdn",
+                tooltip="page through the current section"),
         Binding("pageup", "scroll(-10)", "Page", show=False),
         Binding("r", "rerun", "Re-run", tooltip="check the file again (after you edited it)"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="this list of keys"),
@@ -66,9 +65,11 @@ class CheckApp(App[int]):
     ]
     """Every key of the view: the footer shows them, the ``?`` screen lists them."""
 
-    def __init__(self, opts: CheckOptions, run: Callable[..., CheckReport] = run_check):
+    def __init__(self, opts: CheckOptions):
         super().__init__()
-        self.opts, self._run = opts, run
+        self.opts = opts
+        self.view: CheckScreen | None = None
+        """The check view (the app's default screen)."""
         self.report: CheckReport | None = None
         """The finished check (None while it runs)."""
         self.error = ""
@@ -76,7 +77,9 @@ class CheckApp(App[int]):
         self.error_line = ""
         """A line for the caller to print after the screen closes (``rnn-tui: error: …``)."""
         self.t = 0
+        """The step-through's timestep."""
         self.layer = 0
+        """The step-through's layer (0 is the bottom one)."""
         self._runs = 0
         self._child = None
         self._quitting = False
@@ -100,7 +103,7 @@ class CheckApp(App[int]):
         self._started = time.monotonic()
         self.view.running(0.0)
         self._ticker = self.set_interval(0.2, self._tick)
-        self.run_worker(partial(self._run, self.opts, on_child=self._got_child), thread=True,
+        self.run_worker(partial(run_check, self.opts, on_child=self._got_child), thread=True,
                         exclusive=True, group="check", exit_on_error=False)
         self.refresh_bindings()
 

@@ -44,7 +44,7 @@ class CheckTable(Static):
 
     def __init__(self, **kwargs):
         super().__init__("", **kwargs)
-        self._report: CheckReport | None = None
+        self._report: tuple | None = None          # the last show() arguments, redrawn on a resize
 
     def on_resize(self) -> None:
         if self._report is not None:
@@ -58,7 +58,8 @@ class CheckTable(Static):
         """Draw ``report``'s rows under ``setup`` (what the checks ran on)."""
         self._report = (report, setup)
         width = max(self.content_size.width, 40)
-        head = [Content.styled(line, MUTED) for line in textwrap.wrap(setup, width, break_on_hyphens=False)] + [Content("")] if setup else []
+        head = ([Content.styled(line, MUTED) for line in textwrap.wrap(setup, width, break_on_hyphens=False)]
+                + [Content("")]) if setup else []
         if not report.rows:
             self.update(Content("\n").join(head + [Content.styled(
                 "no check ran: your file stopped before the first call", MUTED)]))
