@@ -1,7 +1,10 @@
 """``rnn-tui check FILE``: the command line of the BPTT checker (:mod:`rnn_tui.core.usercheck`).
 
+Without ``--headless`` or ``--json``, and on a terminal, it opens the check view
+(:mod:`rnn_tui.tui.check_app`); piped, it prints the report as ``--headless`` does.
 Exit status: 0 when every check passes, 1 when one fails or the user's code
-does not get through, 2 on bad input (one line, ``rnn-tui: error: …``).
+does not get through, 2 on bad input (one line, ``rnn-tui: error: …``, before any
+screen opens), 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -37,7 +40,10 @@ def build_check_parser() -> argparse.ArgumentParser:
             "Checks, on rnn-tui's weights and examples in float64: the forward; every gradient against "
             "rnn-tui's BPTT (pass at 1e-7); your gradient against centred differences of your own loss; "
             "the shortest sequence length that fails; your backward loop traced pass by pass (dy, dh, "
-            "dhraw, dhnext) against rnn-tui's stepper; and the classic mistake that explains it, with a hint."),
+            "dhraw, dhnext) against rnn-tui's stepper; and the classic mistake that explains it, with a hint.\n\n"
+            "On a terminal it opens the check view: the answer, the table of checks, and the step-through of "
+            "your backward loop (yours | reference | difference at each timestep, opening on the first "
+            "mismatch); q quits with the exit status of --headless. Piped, it prints the report."),
         epilog="Examples: rnn-tui check samples/check/min_char_rnn.py --headless; "
                "rnn-tui check samples/check/subtraction.py --task subtraction --json")
     p.add_argument("file", help="your Python file")
@@ -61,14 +67,25 @@ def build_check_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=_float("timeout"), default=20.0,
                    help="seconds allowed for the import and for each call (default 20)")
     p.add_argument("--headless", action="store_true",
-                   help="print the report instead of opening the app; exit 0 when every check passes, 1 if not")
+                   help="print the report instead of opening the check view (as when the output is not a "
+                        "terminal); exit 0 when every check passes, 1 if not")
     p.add_argument("--json", action="store_true", help="print the report as JSON (for autograders and CI)")
     return p
+
+
+def internal_error_line(e: BaseException) -> str:
+    """One line for a bug of the check itself (never a traceback of ours)."""
+    import traceback
+
+    frames = traceback.extract_tb(e.__traceback__)
+    where = f", at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
+    return f"the check itself failed ({type(e).__name__}: {e}{where}); please report it"
 
 
 def check(argv: list[str]) -> int:
     """``rnn-tui check …``; returns the exit status."""
     from rnn_tui.core.usercheck import CheckOptions, CheckUsageError, parse_names, run_check
+    from rnn_tui.core.usercheck.checks import validate_file
 
     args = build_check_parser().parse_args(argv)
     try:
@@ -79,8 +96,12 @@ def check(argv: list[str]) -> int:
         if args.bias is None:
             args.bias = True
         cfg = config_from_args(argparse.Namespace(**{k: getattr(args, k) for k in CONFIG_FLAGS}))
-        report = run_check(CheckOptions(file=args.file, function=args.function, names=names, config=cfg,
-                                        given=given, timeout=args.timeout))
+        opts = CheckOptions(file=args.file, function=args.function, names=names, config=cfg, given=given,
+                            timeout=args.timeout)
+        if not (args.headless or args.json) and all(f.isatty() for f in (sys.stdin, sys.stdout, sys.stderr)):
+            validate_file(args.file)            # a missing file or a syntax error: one line, no screen
+            return _view(opts)
+        report = run_check(opts)
     except (UsageError, CheckUsageError) as e:
         print(f"rnn-tui: error: {e}", file=sys.stderr)
         return 2
@@ -88,16 +109,19 @@ def check(argv: list[str]) -> int:
         print("rnn-tui: check interrupted", file=sys.stderr)
         return 130
     except Exception as e:                      # noqa: BLE001 (a bug of ours: one line, not a traceback)
-        import traceback
-
-        where = traceback.extract_tb(e.__traceback__)[-1]
-        print(f"rnn-tui: error: the check itself failed ({type(e).__name__}: {e}, at "
-              f"{where.filename.rsplit('/', 1)[-1]}:{where.lineno}); please report it", file=sys.stderr)
+        print(f"rnn-tui: error: {internal_error_line(e)}", file=sys.stderr)
         return 2
-    if args.json:
-        print(report.to_json())
-    else:
-        print(report.to_text())
-        if not args.headless:
-            print("\n(the check view of the app is coming; this is the report --headless prints)")
+    print(report.to_json() if args.json else report.to_text())
     return 0 if report.passed else 1
+
+
+def _view(opts) -> int:
+    """The check view; its exit status, and the line it leaves for the terminal (an
+    error found after the screen opened, or an interrupted check)."""
+    from rnn_tui.tui.check_app import CheckApp
+
+    app = CheckApp(opts)
+    code = app.run()
+    if app.error_line:
+        print(app.error_line, file=sys.stderr)
+    return app.return_code if code is None else code

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -581,11 +582,13 @@ class _Runner:
         return low
 
 
-def run_check(opts: CheckOptions) -> CheckReport:
+def run_check(opts: CheckOptions, on_child: Callable[[Child], None] | None = None) -> CheckReport:
     """Check the user's file; returns the report (raises :class:`CheckUsageError` on bad input).
 
     The user's code runs in a child process with the file's folder as working
-    directory; whatever it prints is kept in ``report.output``.
+    directory; whatever it prints is kept in ``report.output``.  ``on_child`` is
+    called with the :class:`Child` as soon as it runs (an app keeps it to
+    :meth:`Child.stop` it when the user quits before the check ends).
     """
     t0 = time.perf_counter()
     path = validate_file(opts.file)
@@ -593,6 +596,8 @@ def run_check(opts: CheckOptions) -> CheckReport:
     child = Child(path, opts.timeout)
     try:
         with child:
+            if on_child is not None:
+                on_child(child)
             try:
                 info = child.request("import", "import", path=path)
             except UserCodeError as e:

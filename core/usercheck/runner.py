@@ -166,6 +166,18 @@ class Child:
             th.join(timeout=2)       # the last of what it printed
         self.proc = None
 
+    def stop(self) -> None:
+        """Kill the child's process group now, from any thread (an app quitting while
+        the user's code runs); the request waiting on it then ends as ``died``."""
+        proc = self.proc
+        if proc is None:
+            return
+        self.dead = True
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
     def _kill(self) -> None:
         """Stop the child and whatever it started (its own process group)."""
         self.dead = True
