@@ -24,6 +24,21 @@ from rnn_tui.tui.widgets.loss_plot import LossPlot
 TASK_KEYS = {str(i): name for i, name in enumerate(TASKS, 1)}
 
 
+def folder_takes_files(folder: Path) -> bool:
+    """Whether a new file can be made in ``folder`` (tried: permissions alone do not
+    tell, for root or on a read-only mount)."""
+    import os
+    import tempfile
+
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".rnn-tui-probe-", dir=folder)
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(probe)
+    return True
+
+
 class Actions:
     """The ``action_*`` methods (see :mod:`tui.keys` for which key runs which)."""
 
@@ -220,7 +235,23 @@ class Actions:
     # ---- files --------------------------------------------------------------------------
 
     def action_save(self) -> None:
-        self._send(msg.Save(None))
+        """In the current folder, named after the task and iteration; where the user
+        says when the current folder cannot take a new file."""
+        if folder_takes_files(Path.cwd()):
+            self._send(msg.Save(None))
+        else:
+            self.action_save_as(f"The current folder ({Path.cwd()}) cannot be written: save where?")
+
+    def action_save_as(self, why: str = "") -> None:
+        def done(path: str | None) -> None:
+            if path:
+                self._send(msg.Save(str(Path(path).expanduser())))
+
+        snap = self.snapshot
+        default = Path.cwd() if folder_takes_files(Path.cwd()) else Path.home()
+        self.push_screen(PathPrompt("Save checkpoint as (.npz)",
+                                    str(default / f"rnn-tui-{snap.task}-it{snap.iteration}.npz"),
+                                    placeholder="path/to/checkpoint.npz", warning=why), done)
 
     def action_open(self) -> None:
         # The dialog opens at once (a "press o again" would turn a path typed straight

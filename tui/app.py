@@ -350,6 +350,10 @@ class RnnApp(Actions, App[int]):
         if self.confirm.ask(key, lost, self.CONFIRM_SECONDS):
             if pending:
                 self.clear_notifications()      # the "press again" prompt is answered
+                self.message = ""
             return True
+        # in the status line too: a toast alone is easy to miss in the corner
+        self.message, self._message_until = f"press {key} again to {what}", time.monotonic() + self.CONFIRM_SECONDS
         self._toast(f"press {key} again to {what}: {lost}", timeout=self.CONFIRM_SECONDS)
+        self._draw_status()
         return False

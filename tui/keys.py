@@ -128,8 +128,11 @@ KEYS: list[Key] = [
     Key("w", "window", "Window", modes=BOTH, help={TRAIN: ("w", "loss plot: all iterations / last 1000"),
                                                    REPLAY: ("w", "loss plot: all iterations / last 1000")},
         palette="Loss plot: all iterations / last 1000"),
-    Key("s", "save", "Save", show=True, help={TRAIN: ("s", "save a checkpoint in the current folder")},
+    Key("s", "save", "Save", show=True,
+        help={TRAIN: ("s / S", "save a checkpoint in the current folder / where you say (s asks too "
+                               "when the current folder cannot be written)")},
         palette="Save checkpoint"),
+    Key("S", "save_as", "Save as", palette="Save checkpoint as…"),
     Key("o", "open", "Open", when=IDLE, help={TRAIN: ("o", "open a checkpoint")}, palette="Open checkpoint"),
     Key("e", "export", "Export", modes=BOTH,
         help={TRAIN: ("e", "export metrics (CSV) and the screen (SVG) to a folder"),

@@ -20,7 +20,7 @@ class GradcheckScreen(ModalScreen[None]):
                                  border: round $primary; background: $surface; padding: 0 1; }
     GradcheckScreen ProgressBar { margin: 1 0; }
     """
-    BINDINGS = [("escape", "close", "Close"), ("g", "close", "Close"), ("q", "close", "Close")]
+    BINDINGS = [("e", "app.export", "Export"), ("escape", "close", "Close"), ("g", "close", "Close"), ("q", "close", "Close")]
 
     def compose(self) -> ComposeResult:
         with Vertical():

@@ -35,7 +35,7 @@ class NeuronScreen(ModalScreen[None]):
     NeuronScreen { background: $background 80%; }
     NeuronScreen > VerticalScroll { border: round $primary; background: $surface; padding: 0 1; }
     """
-    BINDINGS = [("escape", "close", "Close"), ("q", "close", "Close"), ("u", "close", "Close"),
+    BINDINGS = [("e", "app.export", "Export"), ("escape", "close", "Close"), ("q", "close", "Close"), ("u", "close", "Close"),
                 ("left", "unit(-1)", "Unit −1"),
                 ("right", "unit(1)", "Unit +1"), ("enter", "jump", "Go to typed unit"),
                 ("r", "refresh", "New sample")]

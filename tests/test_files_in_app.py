@@ -1,0 +1,69 @@
+"""Saving and exporting from the app: 'save as', a current folder that cannot be
+written, export from every view, and nothing half-written left behind."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+import pytest
+
+from rnn_tui.core import checkpoint
+from rnn_tui.tui import export
+from rnn_tui.tui.app import RnnApp
+from tests.app_helpers import trained, wait_until, worker_ready
+
+
+async def test_save_as_writes_where_it_is_told(tmp_path):
+    app = RnnApp(trained("echo", 12), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        app.screen.query_one("#path").value = str(tmp_path / "mine")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: (tmp_path / "mine.npz").exists(), what="the checkpoint")
+        await wait_until(pilot, lambda: app._saved is not None, what="the saved mark")
+    assert checkpoint.load(tmp_path / "mine.npz").iteration == 12
+
+
+@pytest.mark.skipif(not Path("/sys").is_dir(), reason="needs Linux's /sys")
+async def test_s_asks_for_a_place_when_the_current_folder_cannot_be_written(tmp_path, monkeypatch):
+    monkeypatch.chdir("/sys")                                    # takes no new file, even from root
+    app = RnnApp(trained("echo", 7), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("s")
+        await pilot.pause(0.2)
+        assert "cannot be written: save where?" in str(app.screen.query_one("#warning").content)
+        app.screen.query_one("#path").value = str(tmp_path / "here.npz")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: (tmp_path / "here.npz").exists(), what="the checkpoint")
+
+
+async def test_e_exports_the_neuron_view_too(tmp_path):
+    app = RnnApp(trained("charlm", 20), paused=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("u")
+        await wait_until(pilot, lambda: getattr(app.screen, "report", None) is not None, what="the report")
+        await pilot.press("e")
+        await pilot.pause(0.2)
+        app.screen.query_one("#folder").value = str(tmp_path / "out")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "exported" in app.message, what="the export")
+    svg = (tmp_path / "out" / "screen-charlm-it20.svg").read_text()
+    assert "Neuron" in svg and (tmp_path / "out" / "metrics-charlm-it20.csv").exists()
+
+
+def test_a_failed_export_leaves_nothing_behind(tmp_path, monkeypatch):
+    snap = trained("echo", 30).snapshot()
+
+    def full_disk(tmp, *args):
+        tmp.write_text("half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(export, "_write", full_disk)
+    with pytest.raises(OSError):
+        export.write_metrics_csv(tmp_path / "m.csv", snap)
+    assert list(tmp_path.iterdir()) == []
