@@ -57,9 +57,11 @@ class ScaleLr:
 
 @dataclass(frozen=True)
 class Save:
-    """Write a checkpoint to ``path`` (None: a name made of the task and iteration)."""
+    """Write a checkpoint to ``path`` (None: a name made of the task and iteration, in
+    ``folder``, or the current folder)."""
 
     path: str | None = None
+    folder: str | None = None
 
 
 @dataclass(frozen=True)

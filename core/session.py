@@ -71,8 +71,8 @@ class RunRecipe:
         return trainer
 
 
-def default_checkpoint_path(task: str, iteration: int) -> str:
-    return str(Path.cwd() / f"rnn-tui-{task}-it{iteration}.npz")
+def default_checkpoint_path(task: str, iteration: int, folder: str | None = None) -> str:
+    return str(Path(folder or Path.cwd()) / f"rnn-tui-{task}-it{iteration}.npz")
 
 
 class _Cancelled(Exception):
@@ -267,7 +267,7 @@ class Session:
         now (not the one the screen last showed)."""
         from rnn_tui.core import checkpoint
 
-        path = cmd.path or default_checkpoint_path(self.trainer.task.name, self.trainer.iteration)
+        path = cmd.path or default_checkpoint_path(self.trainer.task.name, self.trainer.iteration, cmd.folder)
         try:
             written = checkpoint.save(self.trainer, path)
         except checkpoint.CheckpointError as e:

@@ -15,6 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 # Autosaves (and the fallback of a failed save) go to the user's state folder: never
 # the real one during tests.  Set before anything runs, so child processes inherit it.
 os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="rnn-tui-test-state-")
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="rnn-tui-test-config-")   # the config file, too
 
 
 @pytest.fixture

@@ -21,10 +21,15 @@ def main(argv: list[str] | None = None) -> int:
         from rnn_tui.tui.serve import serve
 
         return serve(argv[1:])
-    from rnn_tui.tui.cli import UsageError, build_parser, make_run, make_trainer
+    from rnn_tui.tui.cli import UsageError, app_settings, build_parser, make_run, make_trainer
 
     args = build_parser().parse_args(argv)
+    if args.command:                            # a command after flags: the flags would be lost
+        print(f"rnn-tui: error: put the command first: rnn-tui {args.command} … (see rnn-tui "
+              f"{args.command} --help)", file=sys.stderr)
+        return 2
     try:
+        settings = app_settings(args)
         run = make_trainer(args) if args.headless else make_run(args)
     except UsageError as e:
         print(f"rnn-tui: error: {e}", file=sys.stderr)
@@ -37,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         from rnn_tui.tui.headless import run as headless
 
         return headless(run, args.steps or 1000, args.csv, args.jsonl, args.save, args.record,
-                        args.record_every or 10, autosave=not args.no_autosave)
-    if args.low_bandwidth:
+                        args.record_every or 10, autosave=settings["autosave"])
+    if settings["low_bandwidth"]:
         os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", "256")
     from rnn_tui.tui.app import RnnApp
 
@@ -50,9 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         if work > 1e10:     # ~10 GFLOP: seconds a step on one core; the first view runs one forward + BPTT
             print(f"rnn-tui: a step of this network (hidden {cfg.hidden}, seq-len {cfg.seq_len}, batch "
                   f"{cfg.batch}) takes seconds; preparing the first view…", file=sys.stderr, flush=True)
-    fps = args.fps or (4.0 if args.low_bandwidth else 10.0)
-    app = RnnApp(run, fps=fps, paused=args.paused, heavy_hz=0.5 if args.low_bandwidth else 2.0,
-                 backend=args.backend or "process", autosave=not args.no_autosave)
+    app = RnnApp(run, fps=settings["fps"], paused=args.paused, heavy_hz=0.5 if settings["low_bandwidth"] else 2.0,
+                 backend=args.backend or "process", autosave=settings["autosave"], theme=settings["theme"],
+                 remember_theme=True, output_folder=settings["output_folder"])
     app.run()
     return app.return_code or 0
 

@@ -237,10 +237,11 @@ class Actions:
     def action_save(self) -> None:
         """In the current folder, named after the task and iteration; where the user
         says when the current folder cannot take a new file."""
-        if folder_takes_files(Path.cwd()):
-            self._send(msg.Save(None))
+        folder = self.output_folder or Path.cwd()
+        if folder_takes_files(folder):
+            self._send(msg.Save(None, folder=str(folder)))
         else:
-            self.action_save_as(f"The current folder ({Path.cwd()}) cannot be written: save where?")
+            self.action_save_as(f"The folder {folder} cannot be written: save where?")
 
     def action_save_as(self, why: str = "") -> None:
         def done(path: str | None) -> None:
@@ -248,7 +249,8 @@ class Actions:
                 self._send(msg.Save(str(Path(path).expanduser())))
 
         snap = self.snapshot
-        default = Path.cwd() if folder_takes_files(Path.cwd()) else Path.home()
+        folder = self.output_folder or Path.cwd()
+        default = folder if folder_takes_files(folder) else Path.home()
         self.push_screen(PathPrompt("Save checkpoint as (.npz)",
                                     str(default / f"rnn-tui-{snap.task}-it{snap.iteration}.npz"),
                                     placeholder="path/to/checkpoint.npz", warning=why), done)
@@ -271,7 +273,8 @@ class Actions:
                 self.call_after_refresh(self.export_to, folder)
 
         self.push_screen(PathPrompt("Export CSV + SVG screenshot to folder",
-                                    str(Path.cwd() / "rnn-tui-export"), input_id="folder"), done)
+                                    str((self.output_folder or Path.cwd()) / "rnn-tui-export"), input_id="folder"),
+                         done)
 
     def export_to(self, folder: str) -> tuple[Path, Path] | None:
         """Write ``metrics-….csv`` and ``screen-….svg`` into ``folder``; say where."""

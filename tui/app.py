@@ -62,10 +62,17 @@ class RnnApp(Actions, App[int]):
     """How the training process died ("" while it lives): ctrl+r restarts it."""
 
     def __init__(self, trainer=None, fps: float = 10.0, paused: bool = False, backend: str = "process",
-                 heavy_hz: float = HEAVY_HZ, replay=None, replay_fps: float = 10.0, autosave: bool = True):
+                 heavy_hz: float = HEAVY_HZ, replay=None, replay_fps: float = 10.0, autosave: bool = True,
+                 theme: str | None = None, remember_theme: bool = False, output_folder: str | None = None):
         """``trainer``: a :class:`~core.trainer.Trainer`, or a :class:`~core.session.RunRecipe`
-        that the training process builds (the app then shows a loading view meanwhile)."""
+        that the training process builds (the app then shows a loading view meanwhile).
+        ``remember_theme``: a theme chosen in the app is written to the config file;
+        ``output_folder``: where ``s`` saves and ``e`` exports (default: the current folder)."""
         super().__init__()
+        self.output_folder = Path(output_folder) if output_folder else None
+        if theme:
+            self.theme = theme
+        self.remember_theme = remember_theme
         self.fps = fps                          # screen refreshes per second
         self.replay = ReplayMode(replay, replay_fps) if replay is not None else None
         self.loading = isinstance(trainer, RunRecipe) and trainer.trainer is None
@@ -271,6 +278,16 @@ class RnnApp(Actions, App[int]):
     @staticmethod
     def same_example(due: set[str], shown: set[str]) -> set[str]:
         return DrawScheduler.same_example(due, shown)
+
+    def watch_theme(self, theme: str) -> None:
+        if not getattr(self, "remember_theme", False):
+            return
+        from rnn_tui.tui.settings import SettingsError, save_setting
+
+        try:
+            save_setting("theme", theme)
+        except (OSError, SettingsError) as e:
+            self._toast(f"theme not remembered: {getattr(e, 'strerror', None) or e}", severity="warning")
 
     def watch_mode(self, mode: str) -> None:
         try:

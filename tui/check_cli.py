@@ -19,12 +19,7 @@ CONFIG_FLAGS = ("task", "hidden", "layers", "batch", "seq_len", "seed", "bias")
 TIMEOUT_MAX = 3600.0
 
 
-def build_check_parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="rnn-tui check",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description=(
-            "Find the bug in your own BPTT, timestep by timestep. Your file runs as your own program, "
+CHECK_HELP = ("Find the bug in your own BPTT, timestep by timestep. Your file runs as your own program, "
             "in a process of its own, with its folder as the working directory; what it prints is kept "
             "and shown in the report. Importing it must not train (keep the training loop under "
             "`if __name__ == '__main__':`).\n\n"
@@ -43,9 +38,17 @@ def build_check_parser() -> argparse.ArgumentParser:
             "dhraw, dhnext) against rnn-tui's stepper; and the classic mistake that explains it, with a hint.\n\n"
             "On a terminal it opens the check view: the answer, the table of checks, and the step-through of "
             "your backward loop (yours | reference | difference at each timestep, opening on the first "
-            "mismatch); q quits with the exit status of --headless. Piped, it prints the report."),
-        epilog="Examples: rnn-tui check samples/check/min_char_rnn.py --headless; "
-               "rnn-tui check samples/check/subtraction.py --task subtraction --json")
+            "mismatch); q quits with the exit status of --headless. Piped, it prints the report.")
+CHECK_EPILOG = ("Examples: rnn-tui check samples/check/min_char_rnn.py --headless; "
+                "rnn-tui check samples/check/subtraction.py --task subtraction --json")
+
+
+def build_check_parser() -> argparse.ArgumentParser:
+    return add_check_arguments(_Parser(prog="rnn-tui check", formatter_class=argparse.RawDescriptionHelpFormatter,
+                                       description=CHECK_HELP, epilog=CHECK_EPILOG))
+
+
+def add_check_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("file", help="your Python file")
     p.add_argument("--function", metavar="NAME",
                    help="the function to check (default: loss_and_grads, else lossFun); "
@@ -53,7 +56,7 @@ def build_check_parser() -> argparse.ArgumentParser:
     p.add_argument("--names", metavar="NAME=YOURS,…", default="",
                    help="your names for the traced values: dy, dh, dhraw, dhnext, the loop variable t "
                         "and the layer variable l (e.g. dh=delta_h,t=step)")
-    p.add_argument("--task", choices=TASKS, help="loss_and_grads only: the task whose examples and loss "
+    p.add_argument("--task", choices=list(TASKS), help="loss_and_grads only: the task whose examples and loss "
                                                   "to use (default charlm)")
     p.add_argument("--layers", type=_int("layers"), help="loss_and_grads only: stacked layers")
     p.add_argument("--batch", type=_int("batch"), help="loss_and_grads only: sequences per call")

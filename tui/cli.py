@@ -66,70 +66,110 @@ def _autosave_dir() -> str:
     return str(autosave_dir()).replace(str(__import__("pathlib").Path.home()), "~", 1)
 
 
+def version_text() -> str:
+    """``rnn-tui --version``: this package and what it runs on."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    import rnn_tui
+
+    def v(dist: str) -> str:
+        try:
+            return version(dist)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return (f"rnn-tui {rnn_tui.__version__} (Textual {v('textual')}, NumPy {v('numpy')}, "
+            f"plotext {v('plotext')}, Python {platform.python_version()})")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="rnn-tui",
-                description="Train a NumPy RNN and watch it learn: loss, hidden states, "
-                            "predictions, samples, and BPTT one timestep at a time.",
-                epilog=f"Autosaves: a run that has trained a minute or more is saved every few minutes, on quit "
-                       f"and when its terminal closes, to {_autosave_dir()} (the newest 5 runs are kept); "
-                       "--resume continues the newest, --no-autosave leaves a run out. "
-                       "Also: `rnn-tui serve [--host H] [--port P] [-- FLAGS]` serves the app in a "
-                       "web browser; `rnn-tui replay FILE` plays a recording. Keys: press ? in the app.")
-    p.add_argument("--preset", metavar="NAME|FILE",
-                   help=f"a ready-made lesson ({', '.join(PRESETS)}) or a preset .toml file; "
-                        "flags given next to it override its values")
-    p.add_argument("--task", choices=list(TASKS), default=None,
-                   help="what to learn (default: charlm on tinyshakespeare)")
-    p.add_argument("--text", metavar="FILE", help="UTF-8 text for --task charlm")
-    p.add_argument("--hidden", type=_int("hidden"), help="hidden units per layer")
-    p.add_argument("--layers", type=_int("layers"), help="stacked recurrent layers")
-    p.add_argument("--seq-len", type=_int("seq-len"), help="timesteps per training window")
-    p.add_argument("--batch", type=_int("batch"), help="parallel sequences per iteration")
-    p.add_argument("--lr", type=_float("lr"), help="learning rate")
-    p.add_argument("--optimizer", choices=OPTIMIZERS)
-    p.add_argument("--activation", choices=ACTIVATIONS)
-    p.add_argument("--clip", type=_float("clip", positive=False), help="clip threshold (0: none)")
-    p.add_argument("--clip-mode", choices=CLIP_MODES, help="value: element-wise; norm: global norm")
-    p.add_argument("--init", choices=("normal", "uniform"), help="weight initialisation")
-    p.add_argument("--init-scale", type=_float("init-scale"), help="std (normal) or bound (uniform)")
-    p.add_argument("--bias", action=argparse.BooleanOptionalAction, default=None,
-                   help="give the network the biases bh, by (default: yes; subtraction and addition: no, "
-                        "as their tutorials)")
-    p.add_argument("--h0", type=_float("h0", positive=None),
-                   help="initial hidden state, every unit (default 0; subtraction 0.1, as tutorial 003)")
-    p.add_argument("--init-from", metavar="FILE.npz",
-                   help="initial weights from an .npz holding Wxh, Whh, Why (and bh, by) by "
-                        "min-char-rnn's names; biases as (H,) or (H, 1)")
-    p.add_argument("--dtype", choices=("float64", "float32"), help="default float64")
-    p.add_argument("--seed", type=_int("seed", 0), help="default 0")
-    p.add_argument("--bits", type=_int("bits", 2), help="operand bits for subtraction (default 8)")
-    p.add_argument("--delay", type=_int("delay", 0), help="delay for echo (default 2)")
-    p.add_argument("--temperature", type=_float("temperature"), help="sampling temperature (default 1)")
-    p.add_argument("--sample-every", type=_int("sample-every"),
-                   help="iterations between text samples (default 100)")
-    p.add_argument("--load", metavar="CKPT",
-                   help="resume from a checkpoint (.npz) with the settings saved in it; "
-                        "--lr may set a new learning rate, --text may point at the same corpus "
-                        "in another place")
-    p.add_argument("--resume", action="store_true",
-                   help="continue the newest autosaved run (as --load would)")
-    p.add_argument("--no-autosave", action="store_true",
-                   help="do not autosave this run (see below)")
-    p.add_argument("--fps", type=_float("fps"), default=None, help="screen refreshes per second (default 10)")
-    p.add_argument("--low-bandwidth", action="store_true",
-                   help="for slow links (SSH): 256 colours, 4 refreshes a second, heavy panels every 2 s")
-    p.add_argument("--paused", action="store_true", help="open the app paused")
-    p.add_argument("--backend", choices=("process", "thread"), default=None,
-                   help="where training runs: a child process (default) or a thread of the app")
-    p.add_argument("--headless", action="store_true", help="train without the UI")
-    p.add_argument("--steps", type=_int("steps"), help="iterations (headless; default 1000)")
-    p.add_argument("--csv", metavar="FILE", help="write per-iteration metrics as CSV (headless)")
-    p.add_argument("--jsonl", metavar="FILE", help="write per-iteration metrics as JSON lines (headless)")
-    p.add_argument("--save", metavar="CKPT", help="save a checkpoint at the end (headless)")
-    p.add_argument("--record", metavar="FILE",
-                   help="record snapshots to a .jsonl file for `rnn-tui replay` (headless)")
-    p.add_argument("--record-every", type=_int("record-every"), default=None,
-                   help="iterations between recorded frames (default 10)")
+    """The whole command line: the training flags, in groups, and the subcommands."""
+    from rnn_tui.tui.settings import settings_path
+
+    home = str(__import__("pathlib").Path.home())
+    p = _Parser(prog="rnn-tui", formatter_class=argparse.RawDescriptionHelpFormatter,
+                usage="rnn-tui [options]            train and watch (the app, or --headless)\n"
+                      "       rnn-tui COMMAND [options]    COMMAND: serve, replay, check (each has --help)",
+                description="Train a NumPy RNN and watch it learn: loss, hidden states, predictions,\n"
+                            "samples, and BPTT one timestep at a time.",
+                epilog=f"Settings: {str(settings_path()).replace(home, '~', 1)} (TOML) holds your defaults "
+                       "for theme, fps, low_bandwidth,\nautosave and output_folder; flags win over it.\n"
+                       f"Autosaves: a run that has trained a minute or more is saved every few minutes, on\n"
+                       f"quit and when its terminal closes, to {_autosave_dir()} (the newest 5 runs);\n"
+                       "--resume continues the newest, --no-autosave leaves a run out.\n"
+                       "Keys: press ? in the app.")
+    p.add_argument("--version", action="version", version=version_text())
+    task = p.add_argument_group("task")
+    task.add_argument("--task", choices=list(TASKS), default=None,
+                      help="what to learn (default: charlm on tinyshakespeare)")
+    task.add_argument("--preset", metavar="NAME|FILE",
+                      help=f"a ready-made lesson ({', '.join(PRESETS)}) or a preset .toml file; "
+                           "flags given next to it override its values")
+    task.add_argument("--text", metavar="FILE", help="UTF-8 text for --task charlm")
+    task.add_argument("--seq-len", type=_int("seq-len"), help="timesteps per training window")
+    task.add_argument("--bits", type=_int("bits", 2), help="operand bits for subtraction and addition (default 8)")
+    task.add_argument("--delay", type=_int("delay", 0), help="delay for echo (default 2)")
+    model = p.add_argument_group("model")
+    model.add_argument("--hidden", type=_int("hidden"), help="hidden units per layer")
+    model.add_argument("--layers", type=_int("layers"), help="stacked recurrent layers")
+    model.add_argument("--activation", choices=ACTIVATIONS)
+    model.add_argument("--bias", action=argparse.BooleanOptionalAction, default=None,
+                       help="give the network the biases bh, by (default: yes; subtraction and addition: "
+                            "no, as their tutorials)")
+    model.add_argument("--h0", type=_float("h0", positive=None),
+                       help="initial hidden state, every unit (default 0; subtraction 0.1, as tutorial 003)")
+    model.add_argument("--init", choices=("normal", "uniform"), help="weight initialisation")
+    model.add_argument("--init-scale", type=_float("init-scale"), help="std (normal) or bound (uniform)")
+    model.add_argument("--init-from", metavar="FILE.npz",
+                       help="initial weights from an .npz holding Wxh, Whh, Why (and bh, by) by "
+                            "min-char-rnn's names; biases as (H,) or (H, 1)")
+    model.add_argument("--dtype", choices=("float64", "float32"), help="default float64")
+    training = p.add_argument_group("training")
+    training.add_argument("--lr", type=_float("lr"), help="learning rate")
+    training.add_argument("--optimizer", choices=OPTIMIZERS)
+    training.add_argument("--batch", type=_int("batch"), help="parallel sequences per iteration")
+    training.add_argument("--clip", type=_float("clip", positive=False), help="clip threshold (0: none)")
+    training.add_argument("--clip-mode", choices=CLIP_MODES, help="value: element-wise; norm: global norm")
+    training.add_argument("--seed", type=_int("seed", 0), help="default 0")
+    training.add_argument("--load", metavar="CKPT",
+                          help="resume from a checkpoint (.npz) with the settings saved in it; "
+                               "--lr may set a new learning rate, --text may point at the same corpus "
+                               "in another place")
+    training.add_argument("--resume", action="store_true",
+                          help="continue the newest autosaved run (as --load would)")
+    training.add_argument("--no-autosave", action="store_true", help="do not autosave this run (see below)")
+    training.add_argument("--backend", choices=("process", "thread"), default=None,
+                          help="where training runs: a child process (default) or a thread of the app")
+    display = p.add_argument_group("display")
+    display.add_argument("--theme", metavar="NAME", help="a Textual theme (textual-dark, textual-light, nord…; "
+                                                         "the app remembers the one chosen in it)")
+    display.add_argument("--fps", type=_float("fps"), default=None, help="screen refreshes per second (default 10)")
+    display.add_argument("--low-bandwidth", action="store_true",
+                         help="for slow links (SSH): 256 colours, 4 refreshes a second, heavy panels every 2 s")
+    display.add_argument("--paused", action="store_true", help="open the app paused")
+    display.add_argument("--temperature", type=_float("temperature"), help="sampling temperature (default 1)")
+    display.add_argument("--sample-every", type=_int("sample-every"),
+                         help="iterations between text samples (default 100)")
+    output = p.add_argument_group("output (with --headless)")
+    output.add_argument("--headless", action="store_true", help="train without the UI")
+    output.add_argument("--steps", type=_int("steps"), help="iterations (default 1000)")
+    output.add_argument("--csv", metavar="FILE", help="write per-iteration metrics as CSV")
+    output.add_argument("--jsonl", metavar="FILE", help="write per-iteration metrics as JSON lines")
+    output.add_argument("--save", metavar="CKPT", help="save a checkpoint at the end")
+    output.add_argument("--record", metavar="FILE", help="record snapshots to a .jsonl file for `rnn-tui replay`")
+    output.add_argument("--record-every", type=_int("record-every"), default=None,
+                        help="iterations between recorded frames (default 10)")
+    sub = p.add_subparsers(dest="command", title="commands", metavar="COMMAND", parser_class=_Parser)
+    from rnn_tui.tui.check_cli import CHECK_EPILOG, CHECK_HELP, add_check_arguments
+
+    add_serve_arguments(sub.add_parser("serve", help="serve the app in a web browser (textual-serve)",
+                                       description=SERVE_HELP))
+    add_replay_arguments(sub.add_parser("replay", help="play a recording made with --headless --record",
+                                        description=REPLAY_HELP))
+    add_check_arguments(sub.add_parser("check", help="find the bug in your own BPTT, timestep by timestep",
+                                       description=CHECK_HELP, epilog=CHECK_EPILOG,
+                                       formatter_class=argparse.RawDescriptionHelpFormatter))
     return p
 
 
@@ -148,7 +188,7 @@ PRESETS = _presets()
 # settings that mean something for some tasks only (each task says which apply to it)
 TASK_ONLY = {key: tasks_with(key) for key in sorted({k for cls in TASKS.values() for k in cls.options})}
 HEADLESS_ONLY = ("steps", "csv", "jsonl", "save", "record", "record_every")
-APP_ONLY = ("paused", "fps", "low_bandwidth", "backend")
+APP_ONLY = ("paused", "fps", "low_bandwidth", "backend", "theme")
 FPS_RANGE = (1.0, 60.0)
 
 
@@ -298,6 +338,30 @@ def check_output(flag: str, path) -> None:
         raise UsageError(f"cannot write {flag} {path}: the file is read-only")
 
 
+def app_settings(args: argparse.Namespace) -> dict:
+    """The display and saving settings of a run: the flags, then the user's config
+    file (:mod:`tui.settings`), then the defaults.  Keys: theme, fps, low_bandwidth,
+    autosave, output_folder."""
+    from pathlib import Path
+
+    from rnn_tui.tui.settings import SettingsError, load_settings
+    from rnn_tui.tui.themes import theme_names
+
+    try:
+        saved = load_settings()
+    except SettingsError as e:
+        raise UsageError(str(e)) from None
+    if args.theme is not None and args.theme not in theme_names():
+        raise UsageError(f"unknown theme {args.theme!r}; choose one of: {', '.join(theme_names())}")
+    low = args.low_bandwidth or saved.get("low_bandwidth", False)
+    folder = saved.get("output_folder")
+    if folder and not args.headless and not Path(folder).is_dir():
+        raise UsageError(f"output_folder {folder} (in the config file) is not a folder")
+    return {"theme": args.theme or saved.get("theme"), "low_bandwidth": low,
+            "fps": args.fps or saved.get("fps") or (4.0 if low else 10.0),
+            "autosave": not args.no_autosave and saved.get("autosave", True), "output_folder": folder}
+
+
 def config_from_args(args: argparse.Namespace) -> Config:
     """The validated, resolved :class:`Config` for ``args`` (raises :class:`UsageError`).
 
@@ -427,10 +491,13 @@ def make_run(args: argparse.Namespace):
     return RunRecipe(config=cfg)
 
 
-def build_replay_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="rnn-tui replay",
-                description="Replay a recording made with `rnn-tui --headless --record FILE`: "
-                            "space play/pause, ←/→ seek, +/- speed. Nothing is recomputed.")
+REPLAY_HELP = ("Replay a recording made with `rnn-tui --headless --record FILE`: space play/pause, "
+               "←/→ seek, +/- speed. Nothing is recomputed.")
+SERVE_HELP = ("Serve rnn-tui in a web browser (textual-serve); each browser tab gets its own session. "
+              "Options after `--` are passed to each session's rnn-tui.")
+
+
+def add_replay_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("recording", help="the .jsonl recording")
     p.add_argument("--speed", type=_float("speed"), default=1.0, help="start speed (1 = 10 frames/s)")
     p.add_argument("--paused", action="store_true", help="start paused on the first frame")
@@ -438,11 +505,16 @@ def build_replay_parser() -> argparse.ArgumentParser:
     return p
 
 
-def build_serve_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="rnn-tui serve",
-                description="Serve rnn-tui in a web browser (textual-serve); each browser tab gets "
-                            "its own session. Options after `--` are passed to each session's rnn-tui.")
+def add_serve_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     p.add_argument("--port", type=_int("port", maximum=65535), default=8000)
     p.add_argument("app_args", nargs=argparse.REMAINDER, help="arguments for rnn-tui itself")
     return p
+
+
+def build_replay_parser() -> argparse.ArgumentParser:
+    return add_replay_arguments(_Parser(prog="rnn-tui replay", description=REPLAY_HELP))
+
+
+def build_serve_parser() -> argparse.ArgumentParser:
+    return add_serve_arguments(_Parser(prog="rnn-tui serve", description=SERVE_HELP))
