@@ -258,7 +258,7 @@ class RnnApp(Actions, App[int]):
         mode = {"bptt": "BPTT", "forward": "forward"}.get(self.mode, "")   # the panel title says more
         if u.replay is not None:
             mode = ReplayMode.status(u)
-        stopped = f"{self.dead} · ctrl+r restarts from {self._restart[0]}" if self.dead else ""
+        stopped = (self.dead, f"ctrl+r restarts from {self._restart[0]}") if self.dead else None
         self.main.query_one(StatusBar).show(self.snapshot, u.running and not self.dead, u.rate, mode, self.message,
                                        u.warning, stopped=stopped)
 

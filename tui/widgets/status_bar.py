@@ -22,6 +22,41 @@ def _hint(mode: str, running: bool) -> str:
     return "? help · space run · n step · b BPTT · q quit"
 
 
+SEP = "  "
+
+
+def fit(fields: list[tuple[int, str, str]], width: int, cut: int | None = None) -> Text:
+    """``(priority, text, style)`` fields joined in their order, keeping each whole in
+    priority order (0 first) while they fit in ``width`` cells; the field of priority
+    ``cut`` may instead be cut at a word, with "…", to fill the room left."""
+    from rich.cells import cell_len
+
+    kept, used = set(), 0
+    for prio, text, _ in sorted(fields, key=lambda f: f[0]):
+        need = cell_len(text) + (len(SEP) if kept else 0)
+        if text and used + need <= width:
+            kept.add(prio)
+            used += need
+        elif prio == cut and text:
+            room = width - used - (len(SEP) if kept else 0)
+            words, short = text.split(" "), ""
+            for w in words:
+                if cell_len(short + " " + w if short else w) + 1 > room:
+                    break
+                short = short + " " + w if short else w
+            if short:
+                fields = [(p, short + "…" if p == cut else t, st) for p, t, st in fields]
+                kept.add(prio)
+                used += cell_len(short) + 1 + (len(SEP) if len(kept) > 1 else 0)
+    out = Text()
+    for prio, text, style in fields:
+        if prio in kept:
+            if out.plain:
+                out.append(SEP)
+            out.append(text, style=style)
+    return out
+
+
 class StatusBar(Vertical):
     """Two lines, each re-rendered only when its own text changes: the numbers
     change every frame while training, the state line rarely."""
@@ -46,49 +81,54 @@ class StatusBar(Vertical):
         return "\n".join(str(w.content) for w in self.query(Static))
 
     def show(self, snap, running: bool, rate: float, mode: str, message: str, warning: str,
-             stopped: str = "") -> None:
+             stopped: tuple[str, str] | None = None) -> None:
+        """Draw both lines.  Each is made of fields, kept whole in priority order as
+        far as the width allows (a message too long for its line is cut at a word,
+        with "…": the app shows it in full in a toast)."""
         m = snap.metrics
-        cfg = snap.config
-        state = mode or ("running" if running else "paused")
-        t = Text()
-        t.append(f"{snap.task}", style="bold")
-        t.append(f"  it {snap.iteration:,}")
-        if "loss" in m:
-            t.append(f"  loss {m['loss']:.4f}  smoothed {m['ema']:.4f}")
-        if "bpc" in m:
-            t.append(f"  bpc {m['bpc']:.2f}")
+        colour = self._colours()
         replay = mode.startswith("replay")
-        t.append(f"  {rate:,.0f} it/s" if running and not replay else "  — it/s")
-        line2 = Text()
+        numbers = [(0, f"{snap.task}", "bold"), (1, f"it {snap.iteration:,}", "")]
+        if "loss" in m:
+            numbers += [(2, f"loss {m['loss']:.4f}", ""), (4, f"smoothed {m['ema']:.4f}", "")]
+        if "bpc" in m:
+            numbers.append((5, f"bpc {m['bpc']:.2f}", ""))
+        numbers.append((3, f"{rate:,.0f} it/s" if running and not replay else "— it/s", ""))
+        width = self.content_size.width or 10_000
         if stopped:
-            line2.append(f"[stopped]  ⚠ {stopped}", style="bold red")
-            self._set(t, line2, warning=True)
+            state = [(0, "[stopped]", f"bold {colour['error']}"), (1, f"⚠ {stopped[0]}", f"bold {colour['error']}"),
+                     (2, stopped[1], "bold")]
+            self._set(fit(numbers, width), fit(state, width, cut=2), warning=True)
             return
-        line2.append(f"[{state}]", style="bold green" if running else "bold yellow")
+        state = [(0, f"[{mode or ('running' if running else 'paused')}]",
+                  f"bold {colour['success'] if running else colour['warning']}")]
         if warning:
-            # what to do first: a narrow terminal cuts the end of the line, not the advice
-            line2.append(f"  ⚠ diverged: z rolls back, - halves lr {cfg['lr']:.4g} · {warning}",
-                         style="bold red")
-            self._set(t, line2, warning=True)
+            # what to do first: a narrow terminal drops the end of the line, not the advice
+            state += [(1, "⚠ diverged: z rolls back", f"bold {colour['error']}"),
+                      (2, f"- halves the lr (now {snap.config['lr']:.4g})", f"bold {colour['error']}"),
+                      (3, warning, "")]
+            self._set(fit(numbers, width), fit(state, width, cut=3), warning=True)
             return
-        line2.append(self._settings(snap))
-        if message:
-            line2.append(f"  {message}", style="italic")
-        else:
-            line2.append("  " + _hint(mode, running), style="dim")
-        self._set(t, line2, warning=False)
+        state += [(1, message, "italic")] if message else [(4, _hint(mode, running), "dim")]
+        state += [(2, f"lr {snap.config['lr']:.4g}", "")]
+        if task_class(snap.task).is_language_model:
+            state.append((3, f"temp {snap.config['temperature']:.2f}", ""))
+        self._set(fit(numbers, width), fit(state, width, cut=1 if message else None), warning=False)
 
-    @staticmethod
-    def _settings(snap) -> str:
-        cfg = snap.config
-        temp = f"  temp {cfg['temperature']:.2f}" if task_class(snap.task).is_language_model else ""
-        return f"  lr {cfg['lr']:.4g}{temp}"
+    def _colours(self) -> dict[str, str]:
+        """The theme's colours for the run states (plain names before the app runs)."""
+        try:
+            theme = self.app.current_theme
+            return {"success": theme.success or "green", "warning": theme.warning or "yellow",
+                    "error": theme.error or "red"}
+        except Exception:  # not mounted: no app yet
+            return {"success": "green", "warning": "yellow", "error": "red"}
 
     def message_room(self, snap) -> int:
-        """Cells the state line leaves for a message after ``[state]  lr …``."""
+        """Cells the state line has for a message after ``[state]``."""
         state = self._last[1] or "[running]"
         used = state.index("]") + 1 if "]" in state else len(state)
-        return self.content_size.width - used - len(self._settings(snap)) - 2
+        return self.content_size.width - used - len(SEP)
 
     def _set(self, numbers: Text, state: Text, warning: bool) -> None:
         if numbers.plain != self._last[0]:
