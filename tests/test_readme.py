@@ -11,3 +11,22 @@ def test_ci_runs_the_readme_test_command():
     test_line = next(line for line in readme.splitlines() if "pip install \".[test]\"" in line)
     assert test_line.strip() in ci.splitlines()
     assert any("rnn-tui" in line and "pip install ." in line for line in readme.splitlines())
+
+
+def test_the_readme_key_table_is_the_apps_own():
+    """Help, README and footer say the same thing: the README's table is generated
+    from the key table that makes the ? screen and the footer."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "docs"))
+    import update_readme
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert update_readme.rendered(readme) == readme, "run python docs/update_readme.py"
+    from rnn_tui.tui.app import RnnApp
+    from rnn_tui.tui.keys import help_rows
+
+    assert RnnApp.HELP == help_rows("train")
+    for keys, what in RnnApp.HELP:
+        if keys:
+            assert f"| `{keys}` | {what} |" in readme

@@ -87,9 +87,9 @@ KEYS: list[Key] = [
     Key("n", "step", "Step", show=True, when=IDLE,
         help={TRAIN: ("n", "one training step (while paused)")}, palette="One training step"),
     Key("b", "bptt", "BPTT", show=True, when=NOT_BPTT,
-        help={TRAIN: ("b", "BPTT step-through of the next example (pauses)")}, palette="BPTT step-through"),
+        help={TRAIN: ("b", "BPTT step-through of the next example (pauses): ← one timestep further back, → undo, a applies exactly the update training would make, esc discards")}, palette="BPTT step-through"),
     Key("f", "forward", "Forward", show=True, when=NOT_STEPPING,
-        help={TRAIN: ("f", "forward step-through of the next example (→ next timestep, ← previous)")},
+        help={TRAIN: ("f", "forward step-through of the next example: → computes the next timestep (Wxh x_t, Whh h_{t−1}, pre-activation, h_t, output, loss), the heatmap fills in column by column; b goes backward on the same example")},
         palette="Forward step-through"),
     Key("left,j", "cursor('left')", "t−1", show=True, key_display="←/j", when=STEPPING,
         help={TRAIN: ("← j / → k", "in BPTT: one timestep back in time / undo one")}),
@@ -105,21 +105,21 @@ KEYS: list[Key] = [
         help={TRAIN: ("a / esc", "in BPTT: apply the update training would make / discard")}),
     Key("escape", "leave", "Leave", show=True, when=STEPPING),
     Key("g", "gradcheck", "Grad check",
-        help={TRAIN: ("g", "gradient check of the live model (pauses; table of relative errors)")},
+        help={TRAIN: ("g", "gradient check of the live model: BPTT against centred differences, per parameter")},
         palette="Gradient check"),
     Key("u", "neurons", "Neurons",
-        help={TRAIN: ("u", "neuron view: one hidden unit over the text (task charlm)")}, palette="Neuron view"),
+        help={TRAIN: ("u", "neuron view (char LM): one hidden unit's activation over the text and a sample that goes on from it, and the units that follow spaces, newlines, quotes, vowels…")}, palette="Neuron view"),
     Key("r", "resample", "Resample", help={TRAIN: ("r", "resample text (language models)")},
         palette="Resample text"),
     Key("t", "temperature(-0.1)", "Colder", help={TRAIN: ("t / T", "lower / raise the sampling temperature")},
         palette="Colder sampling (temperature −0.1)"),
     Key("T", "temperature(0.1)", "Hotter", palette="Hotter sampling (temperature +0.1)"),
-    Key("plus", "lr(2.0)", "lr×2", help={TRAIN: ("+ / -", "learning rate ×2 / ÷2")}, palette="Learning rate ×2"),
+    Key("plus", "lr(2.0)", "lr×2", help={TRAIN: ("+ / -", "learning rate ×2 / ÷2 (kept between 1e-6 and 1000)")}, palette="Learning rate ×2"),
     Key("minus", "lr(0.5)", "lr÷2", palette="Learning rate ÷2"),
     Key("plus", "speed(2.0)", "Faster", show=True, key_display="+", modes=(REPLAY,),
         help={REPLAY: ("+ / -", "play faster / slower")}, palette="Play faster"),
     Key("minus", "speed(0.5)", "Slower", show=True, key_display="-", modes=(REPLAY,), palette="Play slower"),
-    Key("l", "log_y", "Log y", modes=BOTH, help={TRAIN: ("l", "loss plot: log-y on/off"),
+    Key("l", "log_y", "Log y", modes=BOTH, help={TRAIN: ("l", "loss plot (the raw loss as a band from its lowest to its highest value, the moving average on top): log-y on/off"),
                                                  REPLAY: ("l", "loss plot: log-y on/off")},
         palette="Loss plot: log-y on/off"),
     Key("m", "smooth", "Smoothing", modes=BOTH, help={TRAIN: ("m", "loss plot: smoothed curve on/off"),
@@ -135,14 +135,15 @@ KEYS: list[Key] = [
     Key("S", "save_as", "Save as", palette="Save checkpoint as…"),
     Key("o", "open", "Open", when=IDLE, help={TRAIN: ("o", "open a checkpoint")}, palette="Open checkpoint"),
     Key("e", "export", "Export", modes=BOTH,
-        help={TRAIN: ("e", "export metrics (CSV) and the screen (SVG) to a folder"),
+        help={TRAIN: ("e", "export metrics (CSV) and the screen (SVG) to a folder, from any view"),
               REPLAY: ("e", "export metrics (CSV) and the screen (SVG) to a folder")},
         palette="Export metrics and screen"),
     *_tasks(),
     Key("R", "reset", "Reset", when=IDLE, help={TRAIN: ("R", "reset the weights (same settings)")},
         palette="Reset weights"),
     Key("z", "rollback", "Roll back", show=True, when=DIVERGED,
-        help={TRAIN: ("z", "after a divergence: roll back to the last backup (taken every 10 iterations)")},
+        help={TRAIN: ("z", "after a divergence: roll back to the last backup (taken every 10 iterations); "
+                          "then - lowers the learning rate")},
         palette="Roll back to the last backup"),
     Key("z", "no_rollback", "", when=NOT_DIVERGED),          # when nothing diverged: says so
     Key("ctrl+r", "restart", "Restart", show=True, when=DEAD,
@@ -158,12 +159,12 @@ KEYS: list[Key] = [
         help={TRAIN: ("y", "stacked networks: next layer (heatmap and gradients)"),
               REPLAY: ("y", "stacked networks: next layer")}, palette="Stacked networks: next layer"),
     Key("tab", "next_panel", "Panel", priority=True, modes=BOTH,
-        help={TRAIN: ("tab", "small terminals: next panel"), REPLAY: ("tab", "small terminals: next panel")},
+        help={TRAIN: ("tab", "next panel (small terminals show one panel at a time)"), REPLAY: ("tab", "small terminals: next panel")},
         palette="Next panel"),
     Key("question_mark", "help", "Help", show=True, modes=BOTH,
         help={TRAIN: ("?", "this help"), REPLAY: ("?", "this help")}, palette="Help: every key"),
     Key("q", "quit", "Quit", show=True, modes=BOTH,
-        help={TRAIN: ("q", "quit; press it twice if unsaved training would be lost (s saves)"),
+        help={TRAIN: ("q", "quit; press it twice if unsaved training of this run would be lost (s saves)"),
               REPLAY: ("q", "quit")}),
 ]
 
@@ -197,3 +198,13 @@ def palette_entries() -> list[tuple[str, str, str]]:
                      "question_mark": "?"}.get(k.key, k.key)
             out.append((k.palette, shown, k.action))
     return out
+
+
+def markdown_table(mode: str = TRAIN) -> str:
+    """The ``?`` screen's lines as the README's table (``docs/update_readme.py`` writes it there)."""
+    rows = ["| key | does |", "| --- | --- |"]
+    for keys, what in help_rows(mode):
+        if keys:
+            what = what.replace("|", r"\|")
+            rows.append(f"| `{keys}` | {what} |")
+    return "\n".join(rows)
