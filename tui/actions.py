@@ -6,7 +6,12 @@ A mixin of :class:`~rnn_tui.tui.app.RnnApp`: the actions send commands
 
 from __future__ import annotations
 
+import time
+from functools import partial
 from pathlib import Path
+
+from textual.actions import parse as parse_action
+from textual.app import SystemCommand
 
 from rnn_tui.core import messages as msg
 from rnn_tui.core.messages import Event
@@ -16,7 +21,8 @@ from rnn_tui.tui.screens.gradcheck import GradcheckScreen
 from rnn_tui.tui.screens.help import HelpScreen
 from rnn_tui.tui.screens.neurons import NeuronScreen
 from rnn_tui.tui.screens.path_prompt import PathPrompt
-from rnn_tui.tui.keys import REPLAY, TRAIN, help_rows
+from rnn_tui.tui.confirm import unsaved
+from rnn_tui.tui.keys import REPLAY, TRAIN, help_rows, palette_entries
 from rnn_tui.tui.widgets.grad_flow import GradFlow
 from rnn_tui.tui.widgets.heatmap import Heatmap
 from rnn_tui.tui.widgets.loss_plot import LossPlot
@@ -296,3 +302,44 @@ class Actions:
         self._on_event(Event("info", f"exported {csv_path} and {svg_path.name}"))
         self._draw_status()
         return csv_path, svg_path
+
+    def get_system_commands(self, screen):
+        # Textual's own "Screenshot" writes to ~/Downloads, which may not exist (it fails
+        # there); "Export" (e) saves the screen too, in a folder the user picks
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Screenshot")
+        for title, key, action in palette_entries():
+            _, name, params = parse_action(action)
+            if self.check_action(name, params) and not self._why_not(name):
+                yield SystemCommand(title, f"key {key}", partial(self.run_action, action))
+
+    # ---- helpers of the actions ---------------------------------------------------------
+
+    def _toast(self, text: str, severity: str = "information", timeout: float = 4) -> None:
+        """One notification at a time: a new one replaces the last, never piles up."""
+        self.clear_notifications()
+        self.notify(text, severity=severity, timeout=timeout)
+
+    @property
+    def _saved(self) -> tuple[str, int] | None:
+        """The user's last checkpoint of the run shown, ``(path, iteration)``."""
+        return self.snapshot.saved
+
+    def _unsaved(self) -> str:
+        """What replacing the run now would lose, in words; "" if nothing."""
+        return unsaved(self.snapshot)
+
+    def _confirmed(self, key: str, what: str) -> bool:
+        """True on the second press of ``key`` in time, or when nothing would be lost;
+        the first press explains what the second would throw away."""
+        pending = self.confirm.key == key
+        lost = self._unsaved()
+        if self.confirm.ask(key, lost, self.CONFIRM_SECONDS):
+            if pending:
+                self.clear_notifications()      # the "press again" prompt is answered
+                self.message = ""
+            return True
+        # in the status line too: a toast alone is easy to miss in the corner
+        self.message, self._message_until = f"press {key} again to {what}", time.monotonic() + self.CONFIRM_SECONDS
+        self._toast(f"press {key} again to {what}: {lost}", timeout=self.CONFIRM_SECONDS)
+        self._draw_status()
+        return False

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import time
-from functools import partial
 from pathlib import Path
 
 from textual import events
-from textual.actions import parse as parse_action
-from textual.app import App, ScreenStackError, SystemCommand
+from textual.app import App, ScreenStackError
 from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.widgets import Tabs
@@ -27,7 +25,7 @@ from rnn_tui.core.messages import Update
 from rnn_tui.core.session import RunRecipe
 from rnn_tui.tui import keys
 from rnn_tui.tui.actions import Actions
-from rnn_tui.tui.confirm import Confirm, unsaved
+from rnn_tui.tui.confirm import Confirm
 from rnn_tui.tui.restart import placeholder, restart_plan
 from rnn_tui.tui.replay import ReplayMode
 from rnn_tui.tui.scheduler import DrawScheduler
@@ -303,12 +301,7 @@ class RnnApp(Actions, App[int]):
             return False                # tab belongs to the dialog on top (focus, not panels)
         if self.replay is not None:
             return self.replay.allows(action, parameters)
-        if action in keys.REPLAY_ONLY:
-            return False
-        return {keys.DEAD: bool(self.dead), keys.IDLE: self.mode == "" or None, keys.STEPPING: self.mode != "",
-                keys.IN_BPTT: self.mode == "bptt", keys.NOT_BPTT: self.mode != "bptt",
-                keys.NOT_STEPPING: self.mode == "", keys.DIVERGED: self.diverged,
-                keys.NOT_DIVERGED: not self.diverged}.get(keys.WHEN.get(action, ""), True)
+        return keys.applies(action, self)
 
     def on_key(self, event: events.Key) -> None:
         """Say why a key does nothing when its binding is off: in a replay, or
@@ -330,47 +323,8 @@ class RnnApp(Actions, App[int]):
             self._toast(f"{event.key}: not during the {'BPTT' if self.mode == 'bptt' else 'forward'} "
                         f"step-through: {how}")
 
-    def get_system_commands(self, screen):
-        # Textual's own "Screenshot" writes to ~/Downloads, which may not exist (it fails
-        # there); "Export" (e) saves the screen too, in a folder the user picks
-        yield from (c for c in super().get_system_commands(screen) if c.title != "Screenshot")
-        for title, key, action in keys.palette_entries():
-            _, name, params = parse_action(action)
-            if self.check_action(name, params) and not self._why_not(name):
-                yield SystemCommand(title, f"key {key}", partial(self.run_action, action))
-
     # ---- helpers the actions use ------------------------------------------------------
 
     def _send(self, cmd) -> None:
         self.scheduler.force = True
         self.backend.send(cmd)
-
-    def _toast(self, text: str, severity: str = "information", timeout: float = 4) -> None:
-        """One notification at a time: a new one replaces the last, never piles up."""
-        self.clear_notifications()
-        self.notify(text, severity=severity, timeout=timeout)
-
-    @property
-    def _saved(self) -> tuple[str, int] | None:
-        """The user's last checkpoint of the run shown, ``(path, iteration)``."""
-        return self.snapshot.saved
-
-    def _unsaved(self) -> str:
-        """What replacing the run now would lose, in words; "" if nothing."""
-        return unsaved(self.snapshot)
-
-    def _confirmed(self, key: str, what: str) -> bool:
-        """True on the second press of ``key`` in time, or when nothing would be lost;
-        the first press explains what the second would throw away."""
-        pending = self.confirm.key == key
-        lost = self._unsaved()
-        if self.confirm.ask(key, lost, self.CONFIRM_SECONDS):
-            if pending:
-                self.clear_notifications()      # the "press again" prompt is answered
-                self.message = ""
-            return True
-        # in the status line too: a toast alone is easy to miss in the corner
-        self.message, self._message_until = f"press {key} again to {what}", time.monotonic() + self.CONFIRM_SECONDS
-        self._toast(f"press {key} again to {what}: {lost}", timeout=self.CONFIRM_SECONDS)
-        self._draw_status()
-        return False

@@ -177,6 +177,17 @@ STEPPING_OFF = frozenset(k.name for k in KEYS if k.when in OFF_WHILE_STEPPING)
 """Actions whose binding is off during a step-through (the app says why on the key)."""
 WHEN = {k.name: k.when for k in KEYS if k.when}
 
+def applies(action: str, app) -> bool | None:
+    """Whether ``action`` applies to the training app's state now (None: it is shown,
+    greyed out).  ``app`` has ``mode``, ``diverged`` and ``dead``."""
+    if action in REPLAY_ONLY:
+        return False
+    when = WHEN.get(action, "")
+    return {DEAD: bool(app.dead), IDLE: app.mode == "" or None, STEPPING: app.mode != "",
+            IN_BPTT: app.mode == "bptt", NOT_BPTT: app.mode != "bptt", NOT_STEPPING: app.mode == "",
+            DIVERGED: app.diverged, NOT_DIVERGED: not app.diverged}.get(when, True)
+
+
 _PALETTE_LINE = ("ctrl+p", "command palette (the same actions)")
 _REPLAY_NOTE = ("", "A replay shows what was recorded: training keys (n, b, f, s, r, …) are off.")
 
