@@ -176,6 +176,7 @@ def load(path: str | os.PathLike, text: str | None = None, expect_task: str | No
         raise CheckpointError(f"{path} is damaged or does not match this model "
                               f"({e.args[0] if isinstance(e, KeyError) else e})") from None
     trainer.saved = (str(Path(path).resolve()), trainer.iteration)   # the run is in that file
+    trainer.mark(f"loaded {Path(path).name}")
     saved_text, this_text = meta.get("corpus"), getattr(trainer.task, "fingerprint", None)
     if saved_text and this_text and saved_text != this_text:
         trainer.warnings.append(f"{Path(path).name} was trained on another text with the same "

@@ -84,6 +84,28 @@ class Reset:
 
 
 @dataclass(frozen=True)
+class ChangeSettings:
+    """Change settings a run can change as it goes (``lr``, ``clip_mode``, ``clip``,
+    ``temperature``, ``sample_every``), from the next step; the loss curve gets a mark."""
+
+    changes: dict
+
+
+@dataclass(frozen=True)
+class NewRun:
+    """Replace the run with a fresh one of these settings (a ``Config`` as a dict)."""
+
+    config: dict
+
+
+@dataclass(frozen=True)
+class ResumeRun:
+    """Make an earlier run of this session current again, exactly where it stopped."""
+
+    run: "RunRecord"
+
+
+@dataclass(frozen=True)
 class Rollback:
     """After a divergence: go back to the last backup."""
 
@@ -204,6 +226,23 @@ class StateCopy:
 
 
 @dataclass(frozen=True)
+class RunRecord:
+    """A run the session has put aside (a task switch, a reset, a new run): its
+    settings, figures and loss history for the runs list and the loss plot, and its
+    full state, so that it can go on exactly where it stopped."""
+
+    run_id: str
+    task: str
+    config: dict
+    iteration: int
+    train_seconds: float
+    metrics: dict
+    history: tuple
+    marks: tuple
+    state: dict
+
+
+@dataclass(frozen=True)
 class Loading:
     """How far building the run has come (a large corpus takes seconds to read)."""
 
@@ -228,3 +267,4 @@ class Update:
     replay: tuple | None = None        # (frame index, frames, speed, truncated) when replaying
     state: StateCopy | None = None
     loading: Loading | None = None
+    run: RunRecord | None = None       # a run put aside (kept by the UI in its runs list)

@@ -22,7 +22,7 @@ from rnn_tui.core import messages as msg
 from rnn_tui.core.config import LR_MAX, Config
 from rnn_tui.core.heap import keep_freed_memory
 from rnn_tui.core.messages import Event, GradcheckProgress, StateCopy, Update
-from rnn_tui.core.trainer import DivergenceError
+from rnn_tui.core.trainer import DivergenceError, plain_numbers
 
 
 def tune_process() -> None:
@@ -143,6 +143,13 @@ class Session:
             self._state_it = tr.iteration
             self.publish(Update(state=StateCopy(tr.iteration, tr.run_id,
                                                 {**dataclasses.asdict(tr.current_config())}, state)))
+
+    def record(self) -> msg.RunRecord:
+        """The current run, put aside: what the runs list shows and what resumes it."""
+        tr = self.trainer
+        return msg.RunRecord(tr.run_id, tr.task.name, dataclasses.asdict(tr.current_config()), tr.iteration,
+                             tr.train_seconds, plain_numbers(tr.metrics), tuple(tr.history.arrays()),
+                             tuple(tr.marks), tr.state_dict())
 
     def close(self) -> None:
         """The session ends (quit, or its UI is gone): a run worth keeping is autosaved."""
@@ -313,6 +320,45 @@ class Session:
         self._replace(Trainer(self.trainer.current_config()), "weights reset")
 
     @_dispatch.register
+    def _change_settings(self, cmd: msg.ChangeSettings) -> None:
+        """The settings a run can change as it goes, from its next step, with a mark."""
+        tr, changes = self.trainer, dict(cmd.changes)
+        unknown = set(changes) - {"lr", "clip_mode", "clip", "temperature", "sample_every"}
+        if unknown:
+            raise ValueError(f"not settings a run can change as it goes: {', '.join(sorted(unknown))}")
+        if "lr" in changes:
+            tr.set_lr(changes.pop("lr"))
+        if changes:
+            tr.config = dataclasses.replace(tr.config, **changes)
+        said = ", ".join(f"{k.replace('_', ' ')} {v:g}" if isinstance(v, float) else f"{k.replace('_', ' ')} {v}"
+                         for k, v in cmd.changes.items())
+        tr.mark(said)
+        if {"temperature", "sample_every"} & set(cmd.changes) and tr.is_language_model:
+            tr.resample()
+        self.publish(Update(event=Event("info", f"from iteration {tr.iteration + 1}: {said}")))
+
+    @_dispatch.register
+    def _new_run(self, cmd: msg.NewRun) -> None:
+        from rnn_tui.core.config import ConfigError
+        from rnn_tui.core.trainer import Trainer
+
+        try:
+            trainer = Trainer(Config(**cmd.config))
+        except ConfigError as e:
+            self.publish(Update(event=Event("error", str(e))))
+        else:
+            self._replace(trainer, "a new run with the new settings (the last one is in the runs list, x)")
+
+    @_dispatch.register
+    def _resume_run(self, cmd: msg.ResumeRun) -> None:
+        from rnn_tui.core.trainer import Trainer
+
+        rec = cmd.run
+        trainer = Trainer(Config(**rec.config), read_init=False)
+        trainer.load_state_dict(rec.state)
+        self._replace(trainer, f"back to the {rec.task} run {rec.run_id} at iteration {rec.iteration:,}")
+
+    @_dispatch.register
     def _rollback(self, cmd: msg.Rollback) -> None:
         it = self.trainer.rollback()
         if self.trainer.is_language_model:
@@ -323,6 +369,9 @@ class Session:
     def _replace(self, trainer, message: str) -> None:
         if self.autosaver.final(self.trainer):  # the run it replaces, if it is worth keeping
             self._autosave()
+        if self.pending is not None:            # a step-through's example goes back first
+            self.trainer.discard(self.pending)
+        self.publish(Update(run=self.record()))   # the UI keeps it in its runs list
         self.pending = None
         self.trainer = trainer
         self.warning = ""

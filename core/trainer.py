@@ -110,6 +110,9 @@ class Trainer:
         """Wall time spent training (steps only: a paused run or a step-through's thinking does not count)."""
         self.saved: tuple[str, int] | None = None
         """The user's last checkpoint of this run: ``(path, iteration)`` (an autosave is not one)."""
+        self.marks: list[tuple[int, str]] = []
+        """``(iteration, what)`` of what changed during the run (a rate, a rollback, a load):
+        the loss curve marks them."""
         self.warnings: list[str] = []
         """What loading this run found worth saying (e.g. another text with the same symbols)."""
         self._backup = self.state_dict()
@@ -298,7 +301,7 @@ class Trainer:
                 "vocab": getattr(self.task, "vocab", ""), "sample_text": self.sample_text,
                 "sample_iteration": self.sample_iteration,
                 "recent": [list(r) for r in self.recent.items], "metrics": plain_numbers(self.metrics),
-                "run_id": self.run_id, "train_seconds": self.train_seconds,
+                "run_id": self.run_id, "train_seconds": self.train_seconds, "marks": [list(m) for m in self.marks],
                 "corpus": getattr(self.task, "fingerprint", None)}
         return {"arrays": {k: copied(k, v) for k, v in arrays.items()}, "meta": meta}
 
@@ -336,6 +339,7 @@ class Trainer:
         self.recent = RecentAccuracy(self.recent.items.maxlen, (tuple(r) for r in meta.get("recent", [])))
         self.metrics = copy.deepcopy(dict(meta.get("metrics", {})))   # the last iteration's figures
         self.run_id = str(meta.get("run_id", self.run_id))
+        self.marks = [(int(i), str(what)) for i, what in meta.get("marks", [])]
         self.train_seconds = float(meta.get("train_seconds", 0.0))
         self.last = None
         self._backup = self.state_dict(out=self._backup)
@@ -350,7 +354,12 @@ class Trainer:
         lr = self.lr
         self.load_state_dict(self._backup)
         self.set_lr(lr)
+        self.mark(f"rolled back to {self.iteration}")
         return self.iteration
+
+    def mark(self, what: str) -> None:
+        """Note on the loss curve that ``what`` happened at the current iteration."""
+        self.marks.append((self.iteration, what))
 
     # ---- views ----------------------------------------------------------------
 
@@ -441,6 +450,7 @@ class Trainer:
             info = {k: (v[0].item() if isinstance(v, np.ndarray) else v)
                     for k, v in (last.batch.info or {}).items()}
         return Snapshot(iteration=self.iteration, task=self.task.name, run_id=self.run_id, saved=self.saved,
+                        marks=tuple(self.marks), train_seconds=self.train_seconds,
                         config=FrozenDict(dataclasses.asdict(self.current_config())),
                         metrics=frozen_tree(self.metrics),
                         history=tuple(frozen(a) for a in self.history.arrays()),

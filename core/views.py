@@ -83,6 +83,10 @@ class Snapshot:
     """Which run this is: a task switch, a reset or a load gives another one."""
     saved: tuple | None = None
     """The user's last checkpoint of this run, ``(path, iteration)``, or None."""
+    marks: tuple = ()
+    """``(iteration, what)`` of what changed during the run (see ``Trainer.marks``)."""
+    train_seconds: float = 0.0
+    """Wall time spent training so far."""
 
 
 def placeholder_snapshot(config: dict, iteration: int = 0) -> Snapshot:
@@ -185,7 +189,7 @@ class ForwardView:
 
 RUN_FIELDS = ("task", "config", "activation", "vocab", "run_id")
 """Snapshot fields that a whole recording shares (its header holds them)."""
-LIVE_ONLY = ("history", "saved")
+LIVE_ONLY = ("history", "saved", "marks", "train_seconds")
 """Snapshot fields a recording does not store (the history is rebuilt from the losses)."""
 
 

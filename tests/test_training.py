@@ -300,7 +300,9 @@ def test_a_pickled_trainer_keeps_training_the_same_weights():
 @pytest.mark.parametrize("task,saturated", [("charlm", lambda h: np.abs(h) > 0.95),
                                             ("subtraction", lambda h: (h < 0.05) | (h > 0.95))])
 def test_saturated_fraction_counts_units_near_the_rails(task, saturated):
-    cfg = Config(task=task, text=SHAKESPEARE, lr=1.0) if task == "charlm" else Config(task=task, lr=5.0)
+    # lr 0.5 saturates every unit within 200 iterations (lr 1.0 sits at the edge of divergence:
+    # with numpy 1.26 and one BLAS thread it diverges at iteration 154)
+    cfg = Config(task=task, text=SHAKESPEARE, lr=0.5) if task == "charlm" else Config(task=task, lr=5.0)
     trainer = Trainer(cfg)
     fractions = []
     for _ in range(200):

@@ -6,6 +6,7 @@ A mixin of :class:`~rnn_tui.tui.app.RnnApp`: the actions send commands
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from functools import partial
 from pathlib import Path
@@ -80,7 +81,7 @@ class Actions:
         self.action_toggle_pause()
 
     def action_quit(self) -> None:
-        if self.replay is None and not (self.dead or self.failed) and not self._confirmed("q", "quit"):
+        if self.replay is None and not (self.dead or self.failed) and not self._confirmed("q", "quit", listed=False):
             return
         self.exit(return_code=2 if self.failed else (1 if self.dead else 0))   # a crash is not a clean exit
 
@@ -120,6 +121,40 @@ class Actions:
         if self._confirmed("R", "reset the weights"):
             self._send(msg.Reset())
 
+    def action_new_seed(self) -> None:
+        cfg = dict(self.snapshot.config)
+        if self._confirmed("N", f"restart with seed {cfg['seed'] + 1}"):
+            self._send(msg.NewRun({**cfg, "seed": cfg["seed"] + 1, "init_from": None}))
+
+    def action_settings(self) -> None:
+        from rnn_tui.tui.cli import PRESETS
+        from rnn_tui.tui.screens.settings import SettingsScreen
+
+        def done(result) -> None:
+            if not result:
+                return
+            if result["live"]:
+                self._send(msg.ChangeSettings(result["changed"]))
+            else:
+                self._send(msg.NewRun({**dataclasses.asdict(result["config"]), "init_from": None}))
+
+        self.push_screen(SettingsScreen(dict(self.snapshot.config), PRESETS), done)
+
+    def action_runs(self) -> None:
+        from rnn_tui.tui.screens.runs import RunsScreen
+
+        def done(run_id: str | None) -> None:
+            rec = next((r for r in self.runs if r.run_id == run_id), None)
+            if rec is not None:
+                self._send(msg.ResumeRun(rec))
+
+        self.push_screen(RunsScreen(self.run_rows(), (self.output_folder or Path.cwd()) / "rnn-tui-runs.csv"), done)
+
+    def action_compare(self) -> None:
+        self.show_runs = not self.show_runs
+        self._draw(force=True)
+        self._toast(f"earlier runs on the loss plot: {'on' if self.show_runs else 'off'}")
+
     def action_no_rollback(self) -> None:
         self._toast("nothing to roll back: training has not diverged")
 
@@ -129,7 +164,9 @@ class Actions:
     # ---- step-throughs --------------------------------------------------------------
 
     def _to_step_panel(self) -> None:
-        """A step-through is read in the heatmap and the gradients panel."""
+        """A step-through is read in the heatmap and the gradients panel (and the arrows
+        are its own: the loss plot lets go of them)."""
+        self.main.set_focus(None)
         if self.panel not in ("hidden", "gradients"):
             self.panel = "gradients"
             self._apply_layout()
@@ -233,9 +270,22 @@ class Actions:
         self._draw(force=True)
 
     def action_next_panel(self) -> None:
-        visible = self.screen.visible_panels(self.task_name)
+        """Small terminals: the next panel.  All panels at once: onto the loss plot (its
+        cursor: ← → read the curve) and off it."""
+        plot = self.main.query_one(LossPlot)
+        if self.main.has_class("-wide"):
+            if plot.has_focus:
+                self.main.set_focus(None)
+            else:
+                plot.focus()
+            return
+        visible = self.main.visible_panels(self.task_name)
         self.panel = visible[(visible.index(self.panel) + 1) % len(visible)]
         self._apply_layout()
+        if self.panel == "loss":
+            plot.focus()
+        elif plot.has_focus:
+            self.main.set_focus(None)
         self._draw(force=True)
 
     # ---- files --------------------------------------------------------------------------
@@ -328,11 +378,14 @@ class Actions:
         """What replacing the run now would lose, in words; "" if nothing."""
         return unsaved(self.snapshot)
 
-    def _confirmed(self, key: str, what: str) -> bool:
+    def _confirmed(self, key: str, what: str, listed: bool = True) -> bool:
         """True on the second press of ``key`` in time, or when nothing would be lost;
-        the first press explains what the second would throw away."""
+        the first press explains what the second would throw away.  ``listed``: the
+        run goes to the runs list (a new run replaces it), where ``x`` finds it."""
         pending = self.confirm.key == key
         lost = self._unsaved()
+        if lost and listed:
+            lost += "; it stays in the runs list (x) for this session"
         if self.confirm.ask(key, lost, self.CONFIRM_SECONDS):
             if pending:
                 self.clear_notifications()      # the "press again" prompt is answered

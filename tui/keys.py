@@ -139,8 +139,22 @@ KEYS: list[Key] = [
               REPLAY: ("e", "export metrics (CSV) and the screen (SVG) to a folder")},
         palette="Export metrics and screen"),
     *_tasks(),
-    Key("R", "reset", "Reset", when=IDLE, help={TRAIN: ("R", "reset the weights (same settings)")},
-        palette="Reset weights"),
+    Key("R", "reset", "Reset", when=IDLE,
+        help={TRAIN: ("R", "restart these settings from the same initial weights and data order (the same "
+                           "seed): replay a run, compare it with itself after one change")},
+        palette="Restart the run (same seed)"),
+    Key("N", "new_seed", "New seed", when=IDLE, help={TRAIN: ("N", "restart these settings with the next seed")},
+        palette="New seed: restart with the next seed"),
+    Key("c", "settings", "Settings", show=True, when=IDLE,
+        help={TRAIN: ("c", "settings: every setting of the run in a form (the rate, clipping and sampling change "
+                           "the run as it goes; the others start a new run)")},
+        palette="Settings…"),
+    Key("x", "runs", "Runs", help={TRAIN: ("x", "the runs of this session: compare them, enter continues one "
+                                                "where it stopped, e exports the table")},
+        palette="Runs of this session"),
+    Key("v", "compare", "Compare", modes=BOTH,
+        help={TRAIN: ("v", "loss plot: earlier runs of this task as faded lines, on/off")},
+        palette="Loss plot: earlier runs on/off"),
     Key("z", "rollback", "Roll back", show=True, when=DIVERGED,
         help={TRAIN: ("z", "after a divergence: roll back to the last backup (taken every 10 iterations); "
                           "then - lowers the learning rate")},
@@ -159,7 +173,10 @@ KEYS: list[Key] = [
         help={TRAIN: ("y", "stacked networks: next layer (heatmap and gradients)"),
               REPLAY: ("y", "stacked networks: next layer")}, palette="Stacked networks: next layer"),
     Key("tab", "next_panel", "Panel", priority=True, modes=BOTH,
-        help={TRAIN: ("tab", "next panel (small terminals show one panel at a time)"), REPLAY: ("tab", "small terminals: next panel")},
+        help={TRAIN: ("tab", "next panel (small terminals show one panel at a time); with all panels shown, onto "
+                             "the loss plot and off it: there ← → (shift: ×10) read the curve at a point, as the "
+                             "mouse does"),
+              REPLAY: ("tab", "small terminals: next panel")},
         palette="Next panel"),
     Key("question_mark", "help", "Help", show=True, modes=BOTH,
         help={TRAIN: ("?", "this help"), REPLAY: ("?", "this help")}, palette="Help: every key"),

@@ -40,6 +40,7 @@ class _Slot:
         self.gradcheck = None          # newest GradcheckProgress
         self.neurons = None            # newest NeuronReport
         self.state = None              # newest StateCopy (what a restart continues from)
+        self.runs: list = []           # RunRecords put aside, not yet taken
         self.loading = None            # newest Loading, until the first snapshot
 
     def put(self, update: Update) -> None:
@@ -57,6 +58,14 @@ class _Slot:
                 self.state = update.state
             if update.loading is not None:
                 self.loading = update.loading
+            if update.run is not None:
+                self.runs.append(update.run)
+
+    def take_runs(self) -> list:
+        """The runs put aside since the last call."""
+        with self.lock:
+            runs, self.runs = self.runs, []
+            return runs
 
     def take(self) -> tuple[Update | None, list[Event], int]:
         with self.lock:

@@ -31,6 +31,8 @@ STEP_TITLES = {"bptt": "BPTT step-through", "forward": "Forward step-through"}
 class MainScreen(Screen):
     """The app's default screen."""
 
+    AUTO_FOCUS = ""         # nothing has the keys at first: the arrows belong to the step-throughs
+
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         tabs = Tabs(*[Tab(p.tab, id=f"tab-{p.id}") for p in PANELS], id="tabs")
@@ -123,15 +125,19 @@ class MainScreen(Screen):
 
     # ---- drawing ------------------------------------------------------------------
 
-    def draw(self, due: set[str], snap, running: bool, bptt=None, forward=None, replay: bool = False) -> None:
+    def draw(self, due: set[str], snap, running: bool, bptt=None, forward=None, replay: bool = False,
+             others=None) -> None:
         """Redraw the ``due`` panels from ``snap`` (a step-through's panels always:
-        its view changes with every key)."""
+        its view changes with every key); ``others``: earlier runs for the loss plot."""
         view = bptt or forward
         shown = self.shown()
         if "loss" in due:
             plot = self.query_one(LossPlot)
             plot.running = running
             plot.set_history(snap.history)
+            plot.set_marks(snap.marks)
+            if others is not None:
+                plot.set_others(others)
         if "hidden" in due or (view is not None and "hidden" in shown):
             hm = self.query_one(Heatmap)
             hm.set_data(*((view.h, view.labels, view.activation) if view is not None

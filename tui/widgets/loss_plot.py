@@ -41,28 +41,35 @@ LINE_SAMPLE = "▄▀"   # the line in the legend
 LOG_FLOOR = 1e-12
 
 
+FADED = range(5)       # earlier runs drawn at most
+
+
 @dataclass(frozen=True)
 class _Cells:
-    """How the plot's cells look: a band cell's character and style, and the line's
-    style on the empty canvas and over the band."""
+    """How the plot's cells look: a band cell's character and style, the line's style
+    on the empty canvas and over the band, the earlier runs' faded lines, and the
+    marks and the cursor."""
 
     band: str
     band_style: Style
     line_style: Style
     over_style: Style
+    faded: tuple = (Style(dim=True),) * 5
+    mark_style: Style = Style(bold=True)
+    cursor_style: Style = Style(dim=True)
 
 
 def downsample(it: np.ndarray, raw: np.ndarray, ema: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-               columns: int):
+               columns: int, xlim: tuple[float, float] | None = None):
     """One bucket per plot column: ``(column, it, raw, ema, lo, hi)``, each ``(k,)``
     for the ``k`` columns that hold points.
 
-    ``it`` spans the x axis, ``it[0]`` on the first column and ``it[-1]`` on the
-    last (plotext's mapping, :func:`~rnn_tui.tui.plotext_compat.cell`).  A bucket
+    The x axis spans ``xlim`` (default: ``it`` itself, ``it[0]`` on the first column
+    and ``it[-1]`` on the last: plotext's mapping, :func:`~rnn_tui.tui.plotext_compat.cell`).  A bucket
     has the mean of ``raw``, the lowest ``lo``, the highest ``hi``, and ``it`` and
     ``ema`` at its end; every point falls in exactly one bucket.
     """
-    col = plotext_compat.cell(it, float(it[0]), float(it[-1]), columns)
+    col = plotext_compat.cell(it, *(xlim or (float(it[0]), float(it[-1]))), columns)
     starts = np.flatnonzero(np.r_[True, col[1:] != col[:-1]])
     ends = np.r_[starts[1:], len(it)]
     mean = np.add.reduceat(raw, starts) / (ends - starts)
@@ -224,6 +231,13 @@ def plot_colors(variables: dict[str, str], background: Color) -> tuple[Color, Co
     return band, line
 
 
+def faded_colors(variables: dict[str, str], background: Color) -> list[Color]:
+    """Five colours for earlier runs: the theme's own hues, half way to the background
+    (visible, and behind the current run's brighter line)."""
+    keys = ("secondary", "success", "error", "accent", "foreground")
+    return [Color.parse(variables.get(k, variables["primary"])).blend(background, 0.45) for k in keys]
+
+
 class LossPlot(Widget):
     """The loss panel."""
 
@@ -238,10 +252,21 @@ class LossPlot(Widget):
     windowed: reactive[bool] = reactive(False)
     """Show only the last ``WINDOW`` iterations."""
 
+    BINDINGS = [("left", "move(-1)", "Earlier"), ("right", "move(1)", "Later"),
+                ("shift+left", "move(-10)", "Earlier ×10"), ("shift+right", "move(10)", "Later ×10"),
+                ("home", "move_to(0)", "First"), ("end", "move_to(-1)", "Last"), ("escape", "leave", "Leave")]
+    can_focus = True
+
+    cursor: reactive[int | None] = reactive(None)
+    """The data column the reading is at (None: no cursor)."""
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         empty = np.zeros(0)
         self.history = (np.zeros(0, dtype=np.int64), empty, empty, empty, empty)
+        self.others: list = []          # earlier runs: (label, iterations, smoothed)
+        self.marks: tuple = ()          # (iteration, what) of the current run
+        self._buckets = None            # what the last drawing put in each data column
         self._cache_key = None
         self._cache: Text | None = None
 
@@ -268,6 +293,68 @@ class LossPlot(Widget):
             history = (*history[:3], history[1], history[1])
         self.history = tuple(history)
         self.refresh()
+
+    def set_others(self, others: list) -> None:
+        """Earlier runs to draw as faded lines behind this one: ``(label, iterations, smoothed)``."""
+        key = [(lab, len(it), int(it[-1]) if len(it) else -1) for lab, it, _ in others]
+        if key != [(lab, len(it), int(it[-1]) if len(it) else -1) for lab, it, _ in self.others]:
+            self.others = list(others)
+            self._cache_key = None
+            self.refresh()
+
+    def set_marks(self, marks: tuple) -> None:
+        """What changed during the run, ``(iteration, what)``: a tick on the curve each."""
+        if tuple(marks) != self.marks:
+            self.marks = tuple(marks)
+            self._cache_key = None
+            self.refresh()
+
+    # ---- the cursor: a reading of the curve at one column ------------------------------
+
+    def action_move(self, delta: int) -> None:
+        n = self._buckets[0] if self._buckets is not None else 0
+        if n:
+            start = self.cursor if self.cursor is not None else (n - 1 if delta < 0 else 0)
+            self.cursor = int(np.clip(start + (delta if self.cursor is not None else 0), 0, n - 1))
+
+    def action_move_to(self, column: int) -> None:
+        n = self._buckets[0] if self._buckets is not None else 0
+        if n:
+            self.cursor = column % n
+
+    def action_leave(self) -> None:
+        self.cursor = None
+        self.screen.set_focus(None)
+
+    def on_mouse_move(self, event) -> None:
+        if self._buckets is not None:
+            k = event.x - self._buckets[1]
+            self.cursor = k if 0 <= k < self._buckets[0] else None
+
+    def on_leave(self, event) -> None:
+        if not self.has_focus:
+            self.cursor = None
+
+    def on_blur(self) -> None:
+        self.cursor = None
+
+    def watch_cursor(self) -> None:
+        self._cache_key = None
+        self.refresh()
+
+    def reading(self) -> str:
+        """What the cursor reads: iteration, raw loss (the bucket's lowest and highest),
+        smoothed loss, and the marks near it ("" without a cursor)."""
+        if self.cursor is None or self._buckets is None:
+            return ""
+        _, _, col, x, raw, ema, lo, hi, span = self._buckets
+        i = np.searchsorted(col, self.cursor, side="right") - 1
+        if i < 0:
+            return ""
+        it = int(x[i])
+        out = f"it {it:,} · raw {raw[i]:.4g} ({lo[i]:.4g}–{hi[i]:.4g}) · smoothed {ema[i]:.4g}"
+        near = [f"{what} at {m:,}" for m, what in self.marks if abs(m - it) <= max(span, 1)]
+        return out + (" · ▾ " + "; ".join(near) if near else "")
 
     def watch_log_y(self) -> None:
         self.refresh()
@@ -304,8 +391,12 @@ class LossPlot(Widget):
         except Exception:  # not mounted: no app yet
             return _Cells(BAND, Style(), Style(bold=True), Style(reverse=True))
         band, line = plot_colors(variables, background)
+        faded = tuple(Style(color=c.rich_color) for c in faded_colors(variables, background))
+        mark = Color.parse(variables.get("warning", "yellow"))
+        muted = Color.parse(variables.get("foreground", "white")).blend(background, 0.6)
         return _Cells(BAND, Style(color=band.rich_color, bgcolor=band.rich_color),
-                      Style(color=line.rich_color), Style(color=line.rich_color, bgcolor=band.rich_color))
+                      Style(color=line.rich_color), Style(color=line.rich_color, bgcolor=band.rich_color),
+                      faded, Style(color=mark.rich_color, bold=True), Style(color=muted.rich_color))
 
     def _draw(self, w: int, h: int) -> Text:
         it, raw, ema, lo, hi = self.history
@@ -322,9 +413,10 @@ class LossPlot(Widget):
                      if len(it) == 1 else "waiting for the first iterations…")
             return Text(first + ("" if self.running else
                         " (paused: space starts training, n takes one step)"), style="dim")
-        ph = h - 1                                          # the first line holds the legend
+        others = self._others_in(it)
+        ph = h - 1 - (1 if others else 0)                   # the first line(s) hold the legend
         rows = plotext_compat.data_rows(ph)
-        shown = [lo, hi] + ([ema] if self.smooth else [])
+        shown = [lo, hi] + ([ema] if self.smooth else []) + [o[2] for o in others]
         ymin, ymax = min(float(a.min()) for a in shown), max(float(a.max()) for a in shown)
         if self.log_y:
             bottom, top, yticks, ylabels = log_axis(max(ymin, LOG_FLOOR), max(ymax, LOG_FLOOR), rows)
@@ -334,7 +426,8 @@ class LossPlot(Widget):
             bottom, top, yticks, ylabels = linear_axis(ymin, ymax, rows)
             def scale(a):
                 return a
-        x0, x1 = float(it[0]), float(it[-1])
+        x0 = min([float(it[0])] + [float(o[1][0]) for o in others])
+        x1 = max([float(it[-1])] + [float(o[1][-1]) for o in others])
         xticks = int_ticks(x0, x1, max(2, min(8, w // 10)))
         # the frame takes two columns and the y tick labels their width; read back below
         columns = w - 2 - max((len(label) for label in ylabels), default=0)
@@ -346,7 +439,11 @@ class LossPlot(Widget):
             if ncols == columns:
                 break
             columns = ncols
-        col, x, _, e, blo, bhi = downsample(it, raw, ema, lo, hi, ncols)
+        col, x, mean, e, blo, bhi = downsample(it, raw, ema, lo, hi, ncols, (x0, x1))
+        span = (x1 - x0) / max(ncols - 1, 1)
+        self._buckets = (ncols, left, col, x, mean, e, blo, bhi, span)
+        if self.cursor is not None and self.cursor >= ncols:
+            self.cursor = ncols - 1
         # the band: in each column, the rows from its lowest to its highest loss
         r_lo = np.clip(plotext_compat.cell(scale(blo), bottom, top, nrows), 0, nrows - 1)
         r_hi = np.clip(plotext_compat.cell(scale(bhi), bottom, top, nrows), 0, nrows - 1)
@@ -354,17 +451,45 @@ class LossPlot(Widget):
         band = np.zeros((nrows, ncols), dtype=bool)        # (rows, columns) of the data area
         band[:, col] = (height >= r_lo) & (height <= r_hi)
         # the smoothed line: from where training started, then each column's last point
-        line = (line_cells(np.r_[x0, x], scale(np.r_[ema[0], e]), (x0, x1), (bottom, top), ncols, nrows)
+        line = (line_cells(np.r_[float(it[0]), x], scale(np.r_[ema[0], e]), (x0, x1), (bottom, top), ncols, nrows)
                 if self.smooth else np.zeros((nrows, ncols), dtype=np.uint8))
-        out = self._legend(w, cells := self._cells())
+        faded = [line_cells(o[1], scale(o[2]), (x0, x1), (bottom, top), ncols, nrows) for o in others]
+        ticks = {int(plotext_compat.cell(m, x0, x1, ncols)) for m, _ in self.marks if x0 <= m <= x1}
+        cells = self._cells()
+        out = self._legend(w, cells) if self.cursor is None else Text(self.reading()[:w], style="bold", end="")
+        if others:
+            out.append("\n")
+            out.append_text(self._others_legend(w, others, cells))
         for r, row in enumerate(lines[:-1]):
             out.append("\n")
             i = r - first_row
             inside = 0 <= i < nrows
             out.append_text(_compose(row, left, band[i] if inside else None, line[i] if inside else None,
-                                     cells))
+                                     cells, [f[i] for f in faded] if inside else (),
+                                     ticks if i == 0 else (), self.cursor))
         out.append("\n")
         out.append(_x_labels(w, left, ncols, (x0, x1), xticks))
+        return out
+
+    def _others_in(self, it: np.ndarray) -> list:
+        """The earlier runs to draw, cut to the window shown, with their style index."""
+        out = []
+        for k, (lab, oit, oema) in enumerate(self.others[:len(FADED)]):
+            oit, oema = np.asarray(oit), np.asarray(oema)
+            keep = np.isfinite(oema)
+            if self.windowed and len(it):
+                keep &= oit > it[-1] - WINDOW
+            if keep.sum() >= 2:
+                out.append((lab, oit[keep], oema[keep], k))
+        return out
+
+    def _others_legend(self, w: int, others: list, cells: _Cells) -> Text:
+        """The line naming the earlier runs, each by what differs from this one."""
+        out = Text("earlier runs (v hides): ", style="dim", no_wrap=True, end="")
+        for lab, _, _, k in others:
+            out.append(LINE_SAMPLE, cells.faded[k])
+            out.append(f" {lab}  ")
+        out.truncate(w)
         return out
 
     def _legend(self, w: int, cells: _Cells) -> Text:
@@ -404,10 +529,12 @@ def _x_labels(w: int, left: int, columns: int, xlim, xticks) -> str:
 
 
 def _compose(row: str, left: int, band: np.ndarray | None, line: np.ndarray | None,
-             cells: _Cells) -> Text:
+             cells: _Cells, faded=(), ticks=(), cursor: int | None = None) -> Text:
     """One row of the plot: plotext's frame and ticks, the band's cells (``band``:
     which data columns it covers, from column ``left``) and the line's (``line``:
-    :data:`QUADRANTS` codes) over them, each cell in its series' style."""
+    :data:`QUADRANTS` codes) over them, the earlier runs' ``faded`` lines behind both,
+    the ``ticks`` of the marks (on the top row) and the cursor's column, each cell in
+    its series' style."""
     text = Text(no_wrap=True, end="")
     run, run_style = [], None
     for c, ch in enumerate(row):
@@ -418,6 +545,13 @@ def _compose(row: str, left: int, band: np.ndarray | None, line: np.ndarray | No
                 ch, style = QUADRANTS[line[k]], (cells.over_style if band[k] else cells.line_style)
             elif band[k]:
                 ch, style = cells.band, cells.band_style
+            elif k in ticks:
+                ch, style = "▾", cells.mark_style
+            elif any(f[k] for f in faded):
+                n = next(j for j, f in enumerate(faded) if f[k])
+                ch, style = QUADRANTS[faded[n][k]], cells.faded[n % len(cells.faded)]
+            elif k == cursor:
+                ch, style = "│", cells.cursor_style
         if style is not run_style and run:
             text.append("".join(run), run_style)
             run = []

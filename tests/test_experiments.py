@@ -1,0 +1,154 @@
+"""Experiments inside the app: change the network in Settings, compare runs, go back
+to one, replay a run with R, read the loss curve at a point."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnn_tui.core import Config, Trainer
+from rnn_tui.core import messages as msg
+from rnn_tui.core.session import Session
+from rnn_tui.tui.app import RnnApp
+from rnn_tui.tui.screens.runs import RunsScreen
+from rnn_tui.tui.screens.settings import SettingsScreen, check
+from rnn_tui.tui.widgets.loss_plot import LossPlot
+from tests.app_helpers import trained, wait_until, worker_ready
+
+
+async def _settings(pilot, **values):
+    """Open Settings, type ``values`` into their fields, and wait for the form to check them."""
+    app = pilot.app
+    await pilot.press("c")
+    await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen), what="the settings screen")
+    for key, value in values.items():
+        app.screen.query_one(f"#field-{key}").value = value
+    await pilot.pause(0.2)
+    return app.screen
+
+
+async def test_changing_h_starts_a_new_run_and_keeps_the_old_one(tmp_path):
+    app = RnnApp(trained("echo", 60), paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await worker_ready(pilot)
+        old = app.snapshot.run_id
+        screen = await _settings(pilot, hidden="5")
+        assert "starts a new run" in str(screen.query_one("#what").content)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.snapshot.run_id != old and app.snapshot.config["hidden"] == 5,
+                         what="the new run")
+        assert app.snapshot.h.shape[2] == 5 and app.snapshot.iteration == 0
+        await wait_until(pilot, lambda: any(r.run_id == old for r in app.runs), what="the old run kept")
+        for _ in range(3):
+            await pilot.press("n")
+        await wait_until(pilot, lambda: app.snapshot.iteration == 3, what="three steps")
+        await pilot.pause(0.3)
+        plot = app.query_one(LossPlot)
+        assert [lab for lab, _, _ in plot.others] == ["H 10"]             # the old run, by what differs
+        assert "earlier runs (v hides)" in plot.render().plain and "H 10" in plot.render().plain
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen), what="the runs table")
+        rows = app.screen.rows
+        assert [(r.current, r.iterations, r.differs) for r in rows] == [(True, 3, "current run"), (False, 60, "H 10")]
+
+
+async def test_a_wrong_value_shows_the_command_lines_message_and_blocks_apply():
+    app = RnnApp(trained("echo", 5), paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await worker_ready(pilot)
+        screen = await _settings(pilot, hidden="0")
+        assert str(screen.query_one("#error-hidden").content) == "--hidden must be a positive integer, got 0"
+        assert screen.query_one("#apply").disabled
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, SettingsScreen)                  # refused: still open
+        screen.query_one("#field-hidden").value = "12"
+        screen.query_one("#field-delay").value = "10"                  # the delay must be < seq-len
+        await pilot.pause(0.2)
+        assert "--delay must be between 0 and seq-len - 1 (9), got 10" in str(screen.query_one("#error-delay").content)
+    assert check({"task": "echo", "clip_mode": "value", "clip": "x"})[1] == {"clip": "--clip must be a number, got 'x'"}
+
+
+async def test_a_mid_run_rate_change_marks_the_curve_and_applies_from_the_next_step():
+    app = RnnApp(trained("subtraction", 20), paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await worker_ready(pilot)
+        run = app.snapshot.run_id
+        screen = await _settings(pilot, lr="0.3")
+        assert "from its next step" in str(screen.query_one("#what").content)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.snapshot.config["lr"] == 0.3, what="the new rate")
+        assert app.snapshot.run_id == run and app.snapshot.iteration == 20   # the same run, nothing trained
+        assert app.snapshot.marks == ((20, "lr 0.3"),)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: app.snapshot.iteration == 21, what="a step")
+        assert app.snapshot.metrics["lr"] == 0.3
+    ref = trained("subtraction", 20)                                       # the same step, by hand
+    ref.set_lr(0.3)
+    assert ref.step()["loss"] == app.snapshot.metrics["loss"]
+
+
+def _losses(session: Session) -> np.ndarray:
+    return np.array(session.trainer.history.arrays()[1])
+
+
+def test_r_twice_gives_bit_identical_runs():
+    session = Session(trained("echo", 0), lambda u: None)
+    runs = []
+    for _ in range(3):
+        session.handle(msg.Step(40))
+        runs.append(_losses(session))
+        session.handle(msg.Reset())
+    assert np.array_equal(runs[0], runs[1]) and np.array_equal(runs[1], runs[2])
+
+
+def test_going_back_to_a_run_continues_it_exactly_as_if_it_never_left():
+    out = []
+    session = Session(Trainer(Config(task="charlm", seed=4)), out.append)
+    session.handle(msg.Step(30))
+    session.handle(msg.SwitchTask("echo"))
+    record = next(u.run for u in out if u.run is not None)
+    session.handle(msg.Step(10))
+    session.handle(msg.ResumeRun(record))
+    assert session.trainer.run_id == record.run_id and session.trainer.iteration == 30
+    session.handle(msg.Step(25))
+    straight = Trainer(Config(task="charlm", seed=4))
+    for _ in range(55):
+        straight.step()
+    for k, v in straight.params.items():
+        assert np.array_equal(session.trainer.params[k], v), k
+    assert np.array_equal(_losses(session), np.array(straight.history.arrays()[1]))
+    assert session.trainer.sample_text == straight.sample_text
+
+
+async def test_going_back_from_the_runs_table():
+    app = RnnApp(trained("echo", 30), paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await worker_ready(pilot)
+        first = app.snapshot.run_id
+        await pilot.press("R", "R")                                   # a new run (same settings)
+        await wait_until(pilot, lambda: app.snapshot.run_id != first, what="the new run")
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen), what="the runs table")
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: app.snapshot.run_id == first and app.snapshot.iteration == 30,
+                         what="the first run again")
+
+
+async def test_the_cursor_reads_the_curve_at_a_point():
+    app = RnnApp(trained("subtraction", 300), paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("tab")                                        # onto the loss plot
+        plot = app.query_one(LossPlot)
+        await wait_until(pilot, lambda: plot.has_focus, what="the plot to have the keys")
+        await pilot.press("end")
+        await pilot.pause(0.2)
+        reading = plot.render().plain.splitlines()[0]
+        it, raw, ema = (np.asarray(a) for a in app.snapshot.history[:3])
+        assert reading.startswith(f"it {int(it[-1]):,} · raw ") and f"smoothed {ema[-1]:.4g}" in reading
+        await pilot.press("left", "left")
+        await pilot.pause(0.1)
+        assert plot.render().plain.splitlines()[0] != reading                # it moved back
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert plot.cursor is None and not plot.has_focus

@@ -1,0 +1,91 @@
+"""The runs of this app session: what tells one from another, and the figures the
+runs list shows.  A run put aside is a :class:`~core.messages.RunRecord`; the
+current one is read off the newest snapshot."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _clip(cfg: dict) -> str:
+    if cfg.get("clip_mode") == "none" or not cfg.get("clip"):
+        return "clip off"
+    return f"clip ±{cfg['clip']:g}" if cfg["clip_mode"] == "value" else f"clip norm {cfg['clip']:g}"
+
+
+# what a setting looks like in a label: the short forms a learner reads on a plot
+SHOWN = {
+    "task": lambda c: c["task"],
+    "text": lambda c: Path(c["text"]).name if c.get("text") else "",
+    "hidden": lambda c: f"H {c['hidden']}",
+    "layers": lambda c: f"{c['layers']} layers",
+    "activation": lambda c: c["activation"],
+    "seq_len": lambda c: f"T {c['seq_len']}",
+    "bits": lambda c: f"{c['bits']} bits",
+    "delay": lambda c: f"delay {c['delay']}",
+    "batch": lambda c: f"B {c['batch']}",
+    "optimizer": lambda c: c["optimizer"],
+    "lr": lambda c: f"lr {c['lr']:g}",
+    "clip": _clip,
+    "init": lambda c: f"{c['init']} {c['init_scale']:g}",
+    "bias": lambda c: "biases" if c.get("bias") else "no biases",
+    "h0": lambda c: f"h0 {c['h0']:g}",
+    "dtype": lambda c: c["dtype"],
+    "seed": lambda c: f"seed {c['seed']}",
+}
+
+
+def differences(cfg: dict, other: dict) -> list[str]:
+    """How the settings ``cfg`` differ from ``other``, in short words ("H 50", "clip
+    off", "sigmoid"), the most telling first."""
+    out = []
+    for show in SHOWN.values():
+        try:
+            mine, theirs = show(cfg), show(other)
+        except (KeyError, TypeError):
+            continue
+        if mine != theirs and mine not in out:
+            out.append(mine)
+    return out
+
+
+def label(cfg: dict, current: dict, number: int) -> str:
+    """A run's label beside the current one: what differs, or its number if nothing does."""
+    diff = differences(cfg, current)
+    return ", ".join(diff[:3]) if diff else f"run {number}, same settings"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the runs list."""
+
+    number: int
+    run_id: str
+    task: str
+    differs: str
+    iterations: int
+    seconds: float
+    rate: float
+    smoothed: float
+    score: str
+    current: bool = False
+
+
+def score(metrics: dict) -> str:
+    """The figure that says how good the run is: bpc, accuracy or mean squared error."""
+    if "bpc" in metrics:
+        return f"bpc {metrics['bpc']:.3f}"
+    if "recent_accuracy" in metrics:
+        return f"acc {metrics['recent_accuracy']:.0%}"
+    if "mse" in metrics:
+        return f"mse {metrics['mse']:.4f}"
+    return ""
+
+
+def row(number: int, run_id: str, task: str, cfg: dict, current_cfg: dict, iteration: int, seconds: float,
+        metrics: dict, current: bool = False) -> Row:
+    ema = metrics.get("ema", math.nan)
+    return Row(number, run_id, task, "current run" if current else label(cfg, current_cfg, number), iteration,
+               seconds, iteration / seconds if seconds > 0 else 0.0, float(ema), score(metrics), current)
