@@ -142,3 +142,11 @@ class Task(ABC):
     def sample_start(self, hprev: np.ndarray, last_batch: Batch | None) -> SampleStart:
         """Language models: where the Text panel's sample starts (``hprev (L, B, H)``)."""
         raise TaskError(f"task {self.name} does not generate text")
+
+    probe_hint: ClassVar[str] = ""
+    """What to type to probe the network with an input of one's own ("" : no probe)."""
+
+    def probe_batch(self, typed: str) -> Batch:
+        """A one-example batch made of what the user typed (:attr:`probe_hint`), or
+        :class:`TaskError` saying in one line what is wrong with it."""
+        raise TaskError(f"task {self.name} has no input to type: its examples are random vectors")

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from rnn_tui.core.tasks.base import Batch, Task
+from rnn_tui.core.tasks.base import Batch, Task, TaskError
 
 
 class BinaryArithmetic(Task):
@@ -108,6 +108,22 @@ class BinaryArithmetic(Task):
 
     def target_labels(self, batch, b=0):
         return [str(int(v)) for v in batch.y[:, b, 0]]
+
+    probe_hint = "two numbers a and b"
+
+    def probe_batch(self, typed: str) -> Batch:
+        """``a`` and ``b`` written as two whole numbers (``12 5``, ``12-5``, ``12+5``)."""
+        import re
+
+        nums = re.findall(r"\d+", typed)
+        if len(nums) != 2 or re.search(r"[^\d\s+\-−,]", typed):
+            raise TaskError(f"type two whole numbers a and b (e.g. 12 {self.op} 5), got {typed!r}")
+        a, b = (int(n) for n in nums)
+        c = self.combine(a, b)
+        if not 0 <= c < 2 ** self.bits or max(a, b) >= 2 ** self.bits:
+            raise TaskError(f"a {self.op} b must fit in {self.bits} bits (0 … {2 ** self.bits - 1}): "
+                            f"{a} {self.op} {b} = {c}")
+        return self.encode(np.array([a]), np.array([b]))
 
     @staticmethod
     def operands(labels) -> tuple[int, int]:

@@ -126,6 +126,20 @@ class CharLM(Task):
     def target_labels(self, batch: Batch, b: int = 0) -> list[str]:
         return [self.vocab[int(i)] for i in batch.y[:, b]]
 
+    probe_hint = "a text: the network reads it, predicting each next character"
+
+    def probe_batch(self, typed: str) -> Batch:
+        """``x`` is every character of ``typed`` but the last, ``y`` every one but the
+        first (as in training)."""
+        unknown = sorted({c for c in typed if c not in self.char_to_ix})
+        if unknown:
+            shown = ", ".join(repr(c) for c in unknown[:8]) + (" …" if len(unknown) > 8 else "")
+            raise TaskError(f"not in the vocabulary ({len(self.vocab)} symbols): {shown}")
+        if len(typed) < 2:
+            raise TaskError("type at least two characters: each one is read and the next predicted")
+        ix = np.array([self.char_to_ix[c] for c in typed])
+        return Batch(x=ix[:-1, None], y=ix[1:, None], mask=np.ones(len(ix) - 1), reset=True)
+
     def sample_start(self, hprev: np.ndarray, last_batch: Batch | None) -> SampleStart:
         """From stream 0's carried state, fed the last target it read."""
         return SampleStart(hprev[:, 0], int(last_batch.y[-1, 0]) if last_batch is not None else 0)

@@ -43,6 +43,19 @@ class Echo(Task):
         self.seq_len, self.delay = seq_len, delay
         self.vocab = "01"
 
+    probe_hint = "a bit string such as 0110100111: the network should echo it"
+
+    def probe_batch(self, typed: str) -> Batch:
+        bits = typed.replace(" ", "")
+        if not bits or set(bits) - {"0", "1"}:
+            raise TaskError(f"type a bit string of 0s and 1s, got {typed!r}")
+        if len(bits) <= self.delay:
+            raise TaskError(f"type more than {self.delay} bits: the echo comes {self.delay} steps later")
+        x = np.array([int(c) for c in bits])[:, None]
+        y = np.zeros_like(x)
+        y[self.delay:] = x[:len(x) - self.delay]
+        return Batch(x=x, y=y, mask=np.ones(len(x)), reset=True)
+
     def spec_fields(self) -> dict:
         return dict(input_size=2, output_size=2, head="softmax_ce", index_input=True)
 
