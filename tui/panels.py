@@ -4,7 +4,8 @@ naming its panels.
 A panel has an id (also its tab and its box, ``#panel-<id>``), the tab's label and
 the box's title, its widget, how often it is redrawn while training runs (in units
 of ``1 / heavy_hz`` seconds: at most one *heavy* panel is redrawn per tick), which
-column it sits in when all panels show, and for which tasks it shows at all.
+column it sits in when all panels show, for which tasks it shows at all, and whether
+it shows the latest example (those are redrawn together, and say its iteration).
 """
 
 from __future__ import annotations
@@ -39,17 +40,21 @@ class Panel:
     column: str
     heavy: bool = False
     shows: Callable[[str], bool] = _always
+    example: bool = False
 
 
 PANELS: list[Panel] = [
     Panel("loss", "Loss", "Loss", LossPlot, "loss-plot", 1.0, "left", heavy=True),
     Panel("hidden", "Hidden state", "Hidden state h_t (time →, units ↓)", Heatmap, "heatmap", 2.0, "right",
-          heavy=True),
-    Panel("predictions", "Predictions", "Predictions vs truth", Predictions, "preds", 2.0, "left"),
+          heavy=True, example=True),
+    Panel("predictions", "Predictions", "Predictions vs truth", Predictions, "preds", 2.0, "left", example=True),
     Panel("text", "Text", "Generated text", SampleText, "sample", 2.0, "left", shows=_language_models),
-    Panel("gradients", "Gradients / BPTT", "Gradient flow ‖dh_t‖", GradFlow, "grads", 2.0, "right"),
+    Panel("gradients", "Gradients / BPTT", "Gradient flow ‖dh_t‖", GradFlow, "grads", 2.0, "right",
+          example=True),
 ]
 """In tab order; within a column, top to bottom."""
 
 BY_ID = {p.id: p for p in PANELS}
+EXAMPLE = {p.id for p in PANELS if p.example}
+"""The panels that show one example: the heatmap's, with the predictions and gradients."""
 COLUMNS = ("left", "right")

@@ -4,12 +4,12 @@ While training runs, the status line is redrawn at most ``STATUS_HZ`` times a
 second and each panel once per its period (:mod:`tui.panels`); at most one of the
 heavy panels (plot, heatmap) per tick, so a key press never waits behind both.
 Paused, or right after a key press (:attr:`DrawScheduler.force`), everything is
-due at once.
+due at once, without moving the periods on.
 """
 
 from __future__ import annotations
 
-from rnn_tui.tui.panels import PANELS
+from rnn_tui.tui.panels import EXAMPLE, PANELS
 
 
 class DrawScheduler:
@@ -30,11 +30,14 @@ class DrawScheduler:
         return False
 
     def due(self, now: float, running: bool) -> set[str]:
-        """The panels to redraw now (each then counts as drawn at ``now``)."""
+        """The panels to redraw now.  A periodic redraw counts as drawn at ``now``; a
+        forced or paused one does not move the periods on: the run it drew (the first
+        snapshot, the one of a key press or of a resume) is soon old while training
+        runs, and its example would stay on screen for a whole period (a second, some
+        thousand iterations, when the session had just started)."""
         ids = [p.id for p in PANELS]
         if self.force or not running:
             self.force = False
-            self._drawn_at.update(dict.fromkeys(ids, now))
             return set(ids)
         late = {p.id: now - self._drawn_at.get(p.id, 0.0) - p.period / self.heavy_hz for p in PANELS}
         due = {p.id for p in PANELS if late[p.id] >= 0 and not p.heavy}
@@ -51,5 +54,5 @@ class DrawScheduler:
         never show two different examples."""
         if "hidden" not in shown:
             return due
-        tied = {"predictions", "gradients"}
+        tied = EXAMPLE - {"hidden"}
         return due | tied if "hidden" in due else due - tied

@@ -12,10 +12,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, ProgressBar, Static, Tab, Tabs
+from textual.widgets import ProgressBar, Static, Tab, Tabs
 
 from rnn_tui.core.tasks import task_class
-from rnn_tui.tui.panels import BY_ID, COLUMNS, PANELS
+from rnn_tui.tui.panels import BY_ID, COLUMNS, EXAMPLE, PANELS
+from rnn_tui.tui.widgets.footer import Footer        # drawn before the first click in a browser
 from rnn_tui.tui.widgets.grad_flow import GradFlow
 from rnn_tui.tui.widgets.heatmap import Heatmap
 from rnn_tui.tui.widgets.loss_plot import LossPlot
@@ -157,3 +158,6 @@ class MainScreen(Screen):
             grads.show_forward(forward, snap.vocab)
         elif "gradients" in due:
             grads.show_live(snap, replay=replay)
+        # the iteration of the example they show (the status line's counter runs ahead)
+        for pid in EXAMPLE & (due | (shown if view is not None else set())):
+            self.query_one(f"#panel-{pid}").border_subtitle = f"it {snap.iteration:,}"
