@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from rnn_tui.core.config import LR_MAX
-from rnn_tui.core.heap import keep_freed_memory
+from rnn_tui.core.heap import keep_freed_memory, mmap_large_blocks
 from rnn_tui.tui.messages import Event, Update
 
 
@@ -441,6 +441,7 @@ class ProcessBackend:
             sys.stdout, sys.stderr = saved
         cmd_recv.close()
         out_send.close()
+        mmap_large_blocks()         # each received snapshot's buffer is freed whole (see core.heap)
         self._reader = threading.Thread(target=self._read, name="rnn-tui-reader", daemon=True)
         self._reader.start()
 
