@@ -46,13 +46,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from app_bench import (STATUS, AppSession, kill_all_active, session_members, strip_ansi,  # noqa: E402
-                       trainer_pid)
+from app_bench import AppSession, kill_all_active, strip_ansi, trainer_pid  # noqa: E402
 
 MIB = 1 << 20
 KEEP_FIRST = 4 << 20          # bytes of output kept from the start (the first frame is in them)
 TAIL = 8192                   # bytes kept from the newest output
 TRACEBACK = b"Traceback (most recent call last)"
+ITERATION = re.compile(r"\w+  it ([\d,]+)")     # the status line: "<task>  it 12,345", any task
 
 
 class SoakSession(AppSession):
@@ -77,9 +77,14 @@ class SoakSession(AppSession):
         elif self.traceback and len(self.traceback) < 4000:
             self.traceback += data.decode("utf-8", "replace")
         self.tail = (self.tail + data)[-TAIL:]
-        its = [int(m.group(1).replace(",", "")) for m in STATUS.finditer(strip_ansi(self.tail))]
+        its = [int(m.group(1).replace(",", "")) for m in ITERATION.finditer(strip_ansi(self.tail))]
         if its:
             self.iteration = max(self.iteration, *its)
+
+    def first_frame(self, timeout: float = 30.0) -> float | None:
+        """Seconds from spawn to the first status line of any task, or None."""
+        t = self.wait_for(ITERATION, 0, timeout)
+        return None if t is None else t - self.t_spawn
 
     def problem(self) -> str | None:
         """What went wrong in the app, from its output, or None."""
