@@ -191,9 +191,12 @@ ACTIVE: set = set()          # running sessions, killed on any exit path
 class AppSession:
     """``rnn-tui`` on a pty of ``cols`` x ``rows``; a thread drains and time-stamps its output."""
 
-    def __init__(self, cols: int, rows: int, truecolor: bool = False, args: tuple = ()):
+    def __init__(self, cols: int, rows: int, truecolor: bool = False, args: tuple = (),
+                 command: tuple = ()):
+        """``command``: what starts the app (default: the ``rnn-tui`` console script),
+        e.g. ``(sys.executable, "-X", "tracemalloc", "-m", "rnn_tui")``; ``args`` follow it."""
         self.cols, self.rows, self.truecolor = cols, rows, truecolor
-        self.argv = [RNN_TUI, *args]
+        self.argv = [*(command or (RNN_TUI,)), *args]
         self.chunks: list[tuple[float, bytes]] = []
         self.cond = threading.Condition()
         self.eof = False
@@ -234,12 +237,17 @@ class AppSession:
             now = time.monotonic()
             with self.cond:
                 if data:
-                    self.chunks.append((now, data))
+                    self._store(now, data)
                 else:
                     self.eof = True
                 self.cond.notify_all()
             if not data:
                 return
+
+    def _store(self, now: float, data: bytes) -> None:
+        """Keep one read (called with ``cond`` held).  Every read is kept here; a long
+        run (bench/soak.py) keeps less."""
+        self.chunks.append((now, data))
 
     # ---- reading the stream ------------------------------------------------------
 

@@ -22,6 +22,7 @@ import time
 from collections import deque
 
 from rnn_tui.core import messages as msg
+from rnn_tui.core.heap import mmap_large_blocks
 from rnn_tui.core.messages import Event, Update
 from rnn_tui.core.session import RunRecipe, Session, tune_process
 
@@ -185,6 +186,7 @@ class ProcessBackend:
             sys.stdout, sys.stderr = saved
         cmd_recv.close()
         out_send.close()
+        mmap_large_blocks()         # each received snapshot's buffer is freed whole (see core.heap)
         self._reader = threading.Thread(target=self._read, name="rnn-tui-reader", daemon=True)
         self._reader.start()
 

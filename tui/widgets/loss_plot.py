@@ -103,13 +103,16 @@ def line_cells(x, y, xlim: tuple[float, float], ylim: tuple[float, float],
 
 def int_ticks(lo: float, hi: float, count: int = 5) -> tuple[list[int], list[str]]:
     """At most ``count`` round whole-number positions between ``lo`` and ``hi``
-    (steps of 1, 2 or 5 times a power of ten), and short labels."""
+    (steps of 1, 2 or 5 times a power of ten), and short labels.
+
+    The ticks of a step are counted before any is made: listing them first would
+    build a list as long as the x range (every iteration of the run) on each redraw."""
     for e in range(0, 13):
         for m in (1, 2, 5):
             step = m * 10 ** e
-            ticks = list(range(int(np.ceil(lo / step) * step), int(hi) + 1, step))
-            if len(ticks) <= count:
-                ticks = ticks or [int(round(lo))]
+            span = range(int(np.ceil(lo / step) * step), int(hi) + 1, step)
+            if len(span) <= count:
+                ticks = list(span) or [int(round(lo))]
                 return ticks, [_short(t) for t in ticks]
     return [int(lo)], [_short(int(lo))]
 
