@@ -151,8 +151,7 @@ def _deriv(spec: Spec, flags: frozenset, h: np.ndarray, hraw: np.ndarray) -> np.
 
 
 def _output_delta(spec: Spec, flags: frozenset, cache: Cache) -> np.ndarray:
-    """dy at every timestep, ``(T, B, V)``: the head's delta, or under ``dy_no_target``
-    the output with no target taken off."""
+    """dy at every timestep, ``(T, B, V)``, as the head gives it (or as ``dy_no_target`` does)."""
     head = HEADS[spec.head]
     if "dy_no_target" not in flags:
         return head.backward(cache.probs, cache.logits, cache.y, cache.mask)   # (T, B, V)
