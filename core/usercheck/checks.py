@@ -36,8 +36,8 @@ from rnn_tui.core.model import Spec, forward
 from rnn_tui.core.usercheck import diagnose as diag
 from rnn_tui.core.usercheck import trace as tracing
 from rnn_tui.core.usercheck.contracts import (MINCHAR_DEFAULT_HIDDEN, MINCHAR_DEFAULT_VOCAB, Batched,
-                                              ContractError, Example, MinChar, reference, large_example,
-                                              spec64, working_params)
+                                              ContractError, Example, MinChar, UserResult, reference,
+                                              large_example, spec64, working_params)
 from rnn_tui.core.usercheck.report import (ERROR, FAIL, PASS, SKIP, CheckReport, CheckRow, Failure, Output,
                                            ParamError, Setup)
 from rnn_tui.core.usercheck.runner import Child, UserCodeError
@@ -381,59 +381,16 @@ class _Runner:
         return info
 
     def run(self) -> None:
-        plan, spec, rep = self.plan, self.plan.spec, self.report
-        main, P = plan.main, plan.params
-        ref = reference(spec, P, main)
+        """Checks 1–6 in order, into the report's rows, failure and diagnosis."""
+        rep = self.report
+        ref = reference(self.plan.spec, self.plan.params, self.plan.main)
         rows: dict[str, CheckRow] = {}
         ev = None
         try:
-            # 1 and 2: the first call
-            (A, rawA), = self.call([(P, main)], "gradients")
-            low = self._notes(rawA, A)
-            f_loss, f_h = _rel(A.loss, ref.loss), _vrel(A.h_last, ref.h_last)
-            forward_ok = f_loss <= TOL and f_h <= TOL
-            rows["forward"] = CheckRow(
-                "forward", "1", "forward: loss and h_last", PASS if forward_ok else FAIL,
-                (f"loss {ref.loss:.6g} and h_last agree" if forward_ok else
-                 f"loss: yours {A.loss:.10g}, rnn-tui's {ref.loss:.10g}" +
-                 (f"; h_last differs (relative {f_h:.1e})" if f_h > TOL else "; h_last agrees")),
-                value=f_loss)
-            errs = param_errors(A.grads, ref.grads)
-            grads_ok = all(p.passed for p in errs)
-            rows["gradients"] = CheckRow("gradients", "2", "gradients vs rnn-tui's BPTT",
-                                         PASS if grads_ok else FAIL, _grad_summary(errs), errs)
-            # 2b: the same call again
-            (Bres, _), = self.call([(P, main)], "repeat")
-            same = close(Bres.grads, A.grads) and _rel(Bres.loss, A.loss) <= TOL
-            accumulating: list[str] = []
-            user = A
-            if not same:
-                diff = {k: Bres.grads[k] - A.grads[k] for k in A.grads}
-                e_dbl = param_errors(diff, A.grads)
-                e_ref = param_errors(diff, ref.grads)
-                moved = [p.name for p in param_errors(Bres.grads, A.grads) if not p.passed]
-                accumulating = [k for k, a, b in zip(A.grads, e_dbl, e_ref, strict=True) if k in moved and (a.passed or b.passed)]
-                if accumulating:
-                    self.increments = [1, 2, 3, 4, 5] if self.c.kind == "lossFun" else [1]
-                    if not all(p.passed for p in e_dbl):
-                        # the first call already had something in its sums: its own share is the change
-                        user = type(A)(Bres.loss, {k: diff[k] if k in accumulating else Bres.grads[k]
-                                                   for k in A.grads}, Bres.h_last, Bres.dtypes, Bres.changed)
-            rows["repeat"] = CheckRow(
-                "repeat", "2b", "the same call twice", PASS if same else FAIL,
-                "the same arguments give the same values" if same else
-                ("the second call's " + ", ".join(f"d{k}" for k in accumulating) +
-                 " include the first call's: the sums are not reset" if accumulating else
-                 "the same arguments gave different values"))
-            user_errs = param_errors(user.grads, ref.grads) if user is not A else errs
-            ev = diag.Evidence(spec=spec, params=P, main=main, ref=ref, user=user, close=close,
-                               errors=param_errors, tol=TOL, forward_ok=forward_ok,
-                               grads_ok=all(p.passed for p in user_errs), grad_errors=user_errs,
-                               accumulating=accumulating, repeat_differs=not same,
-                               batch=plan.setup.batch, contract=self.c.kind, low_precision=low)
+            ev = self._first_calls(ref, rows)
             self._trace(ev, ref, rows)
             self._large(ev, rows)
-            self._consistency(ev, user, rows)
+            self._consistency(ev, ev.user, rows)
             self._lengths(ev, rows)
         except UserCodeError as e:
             info = self.arity_message(e.info) if e.info.get("kind") == "return" else e.info
@@ -444,6 +401,66 @@ class _Runner:
         if ev is not None and rep.failure is None:
             if not all(r.status in (PASS, SKIP) for r in rep.rows):
                 rep.diagnosis = diag.diagnose(ev)
+
+    def _first_calls(self, ref, rows) -> diag.Evidence:
+        """Checks 1, 2 and 2b on the main example; returns the evidence the later checks add to."""
+        plan = self.plan
+        (A, rawA), = self.call([(plan.params, plan.main)], "gradients")
+        low = self._notes(rawA, A)
+        forward_ok = self._forward(A, ref, rows)
+        errs = param_errors(A.grads, ref.grads)
+        rows["gradients"] = CheckRow("gradients", "2", "gradients vs rnn-tui's BPTT",
+                                     PASS if all(p.passed for p in errs) else FAIL, _grad_summary(errs), errs)
+        same, accumulating, user = self._repeat(A, ref, rows)
+        user_errs = param_errors(user.grads, ref.grads) if user is not A else errs
+        return diag.Evidence(spec=plan.spec, params=plan.params, main=plan.main, ref=ref, user=user, close=close,
+                             errors=param_errors, tol=TOL, forward_ok=forward_ok,
+                             grads_ok=all(p.passed for p in user_errs), grad_errors=user_errs,
+                             accumulating=accumulating, repeat_differs=not same,
+                             batch=plan.setup.batch, contract=self.c.kind, low_precision=low)
+
+    def _forward(self, A, ref, rows) -> bool:
+        """Check 1: the first call's loss and ``h_last`` against rnn-tui's forward pass."""
+        f_loss, f_h = _rel(A.loss, ref.loss), _vrel(A.h_last, ref.h_last)
+        ok = f_loss <= TOL and f_h <= TOL
+        rows["forward"] = CheckRow(
+            "forward", "1", "forward: loss and h_last", PASS if ok else FAIL,
+            (f"loss {ref.loss:.6g} and h_last agree" if ok else
+             f"loss: yours {A.loss:.10g}, rnn-tui's {ref.loss:.10g}" +
+             (f"; h_last differs (relative {f_h:.1e})" if f_h > TOL else "; h_last agrees")),
+            value=f_loss)
+        return ok
+
+    def _repeat(self, A, ref, rows) -> tuple[bool, list[str], UserResult]:
+        """Check 2b: the same call again.  Returns whether it gave the same values, the
+        parameters whose sums carry over, and the first call's own values."""
+        (Bres, _), = self.call([(self.plan.params, self.plan.main)], "repeat")
+        same = close(Bres.grads, A.grads) and _rel(Bres.loss, A.loss) <= TOL
+        accumulating, user = ([], A) if same else self._accumulation(A, Bres, ref)
+        rows["repeat"] = CheckRow(
+            "repeat", "2b", "the same call twice", PASS if same else FAIL,
+            "the same arguments give the same values" if same else
+            ("the second call's " + ", ".join(f"d{k}" for k in accumulating) +
+             " include the first call's: the sums are not reset" if accumulating else
+             "the same arguments gave different values"))
+        return same, accumulating, user
+
+    def _accumulation(self, A, Bres, ref) -> tuple[list[str], UserResult]:
+        """The parameters whose second call added a gradient to the first's, and the first
+        call's own share; from then on each call is judged by its own share."""
+        diff = {k: Bres.grads[k] - A.grads[k] for k in A.grads}
+        e_dbl = param_errors(diff, A.grads)
+        e_ref = param_errors(diff, ref.grads)
+        moved = [p.name for p in param_errors(Bres.grads, A.grads) if not p.passed]
+        accumulating = [k for k, a, b in zip(A.grads, e_dbl, e_ref, strict=True) if k in moved and (a.passed or b.passed)]
+        if not accumulating:
+            return [], A
+        self.increments = [1, 2, 3, 4, 5] if self.c.kind == "lossFun" else [1]
+        if all(p.passed for p in e_dbl):
+            return accumulating, A
+        # the first call already had something in its sums: its own share is the change
+        return accumulating, type(A)(Bres.loss, {k: diff[k] if k in accumulating else Bres.grads[k]
+                                                 for k in A.grads}, Bres.h_last, Bres.dtypes, Bres.changed)
 
     def _nonfatal(self, e: UserCodeError, key: str, number: str, title: str, rows: dict) -> None:
         """An exception or a wrong return on one check: that check errs, the others go on."""

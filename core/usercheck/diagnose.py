@@ -253,6 +253,12 @@ def _tied(matches, ev: Evidence) -> list[Finding] | None:
     return None
 
 
+def _clipped(ev: Evidence, how: str, evidence: list[str]) -> Finding:
+    """The finding "gradients clipped inside the function", ``how`` saying to what."""
+    title, hint = variants.describe("clipped", ev.spec.activation)
+    return Finding("clipped", f"{title} ({how})", hint, evidence, exact=True)
+
+
 def _clip_findings(ev: Evidence, flags: frozenset) -> list[Finding]:
     """Clipping seen on the large-gradient example (or on the main one)."""
     if ev.probe is None:
@@ -264,17 +270,16 @@ def _clip_findings(ev: Evidence, flags: frozenset) -> list[Finding]:
         return []
     big = max(float(np.max(np.abs(g))) for g in target.values())
     c = variants.clip_value_fit(user.grads, target, ev.close)
-    title, hint = variants.describe("clipped", ev.spec.activation)
     if c is not None:
-        return [Finding("clipped", title + f" (to ±{c:.3g})", hint,
-                        [f"on an example whose gradients reach {big:.3g}, yours are rnn-tui's cut at ±{c:.3g}",
-                         "where the gradients stay below that, yours agree"], exact=True)]
+        return [_clipped(ev, f"to ±{c:.3g}",
+                         [f"on an example whose gradients reach {big:.3g}, yours are rnn-tui's cut at ±{c:.3g}",
+                          "where the gradients stay below that, yours agree"])]
     s = variants.scale_fit(user.grads, target, ev.close)
     if s is not None and s < 1:
         n = variants.norm(user.grads)
-        return [Finding("clipped", title + f" (by their norm, to {n:.3g})", hint,
-                        [f"on an example whose gradients have norm {variants.norm(target):.3g}, yours are "
-                         f"the same gradients scaled by {s:.3g} to norm {n:.3g}"], exact=True)]
+        return [_clipped(ev, f"by their norm, to {n:.3g}",
+                         [f"on an example whose gradients have norm {variants.norm(target):.3g}, yours are "
+                          f"the same gradients scaled by {s:.3g} to norm {n:.3g}"])]
     worst = max(ev.errors(user.grads, target), key=lambda p: p.max_rel)
     return [Finding("large", "on large gradients yours differ from rnn-tui's",
                     "look for code that treats large values specially (clipping, thresholds)",
@@ -284,76 +289,102 @@ def _clip_findings(ev: Evidence, flags: frozenset) -> list[Finding]:
 
 def diagnose(ev: Evidence) -> list[Finding]:
     """The findings, most certain first; empty when every check passed."""
-    out: list[Finding] = []
+    out = _repeat_findings(ev)
+    if ev.ignores_weights:
+        # nothing else can be compared while the function computes with weights of its own
+        return out + [_ignores_weights(ev)]
+    matches = search(ev) if not ev.grads_ok or not ev.forward_ok else [(frozenset(), None, (0, 0))]
+    if matches:
+        flags, v, agreement = matches[0]
+        if flags:
+            tied = _tied(matches, ev) if len(matches) > 1 else None
+            out.extend(tied or _finding(flags, ev, v, agreement))
+        return out + _clip_findings(ev, flags)
+    # nothing reproduces the main example: clipping or a constant factor on top of BPTT?
+    return out + (_on_top_of_bptt(ev) or _precision(ev) or _fallback(ev))
+
+
+def _repeat_findings(ev: Evidence) -> list[Finding]:
+    """What calling twice with the same arguments showed: sums that carry over, or
+    calls that are not independent."""
     if ev.accumulating:
         title, hint = variants.describe("not_reset", ev.spec.activation)
         names = ", ".join(f"d{k}" for k in ev.accumulating)
-        out.append(Finding("not_reset", title, hint,
-                           [f"called twice with the same arguments, the second call's {names} are the "
-                            "first call's plus its gradient again: the sums carry over",
-                            "each call's own share (the change from the call before) is what the other "
-                            "checks compare"], exact=True))
-    elif ev.repeat_differs:
-        out.append(Finding("not_independent", "calls are not independent",
-                           "the function must depend only on its arguments and the weights rnn-tui sets",
-                           ["called twice with the same arguments, it returned different values"]))
-    if ev.ignores_weights:
-        # nothing else can be compared while the function computes with weights of its own
-        where = "globals Wxh, Whh, Why, bh, by" if ev.contract == "lossFun" else "params it is given"
-        out.append(Finding("ignores_weights", "your loss does not change with the weights rnn-tui sets",
-                           f"read the weights from the {where}; do not keep your own copies",
-                           ["moving any weight by ±0.002 left your loss exactly the same",
-                            f"so your loss ({ev.user.loss:.10g}) is not computed on rnn-tui's weights "
-                            f"(rnn-tui's: {ev.ref.loss:.10g})"]))
-        return out
-    matches = search(ev) if not ev.grads_ok or not ev.forward_ok else [(frozenset(), None, (0, 0))]
-    flags: frozenset = frozenset()
-    if matches:
-        flags = matches[0][0]
-        if flags:
-            tied = _tied(matches, ev) if len(matches) > 1 else None
-            out.extend(tied or _finding(flags, ev, matches[0][1], matches[0][2]))
-        out.extend(_clip_findings(ev, flags))
-        return out
-    # nothing reproduces the main example: clipping or a constant factor on top of BPTT?
-    title, hint = variants.describe("clipped", ev.spec.activation)
+        return [Finding("not_reset", title, hint,
+                        [f"called twice with the same arguments, the second call's {names} are the "
+                         "first call's plus its gradient again: the sums carry over",
+                         "each call's own share (the change from the call before) is what the other "
+                         "checks compare"], exact=True)]
+    if ev.repeat_differs:
+        return [Finding("not_independent", "calls are not independent",
+                        "the function must depend only on its arguments and the weights rnn-tui sets",
+                        ["called twice with the same arguments, it returned different values"])]
+    return []
+
+
+def _ignores_weights(ev: Evidence) -> Finding:
+    """The user's loss did not move with any weight: it is computed on weights of its own."""
+    where = "globals Wxh, Whh, Why, bh, by" if ev.contract == "lossFun" else "params it is given"
+    return Finding("ignores_weights", "your loss does not change with the weights rnn-tui sets",
+                   f"read the weights from the {where}; do not keep your own copies",
+                   ["moving any weight by ±0.002 left your loss exactly the same",
+                    f"so your loss ({ev.user.loss:.10g}) is not computed on rnn-tui's weights "
+                    f"(rnn-tui's: {ev.ref.loss:.10g})"])
+
+
+def _on_top_of_bptt(ev: Evidence) -> list[Finding]:
+    """rnn-tui's gradients on the main example clipped, or times one constant (empty
+    when neither, or when the forward pass differs)."""
+    if not ev.forward_ok:
+        return []
     c = variants.clip_value_fit(ev.user.grads, ev.ref.grads, ev.close)
-    if c is not None and ev.forward_ok:
-        lines = [f"your gradients are rnn-tui's cut at ±{c:.3g}: they agree wherever rnn-tui's stay "
-                 f"below {c:.3g}"]
-        if ev.probe is not None:
-            _, _, pref, puser = ev.probe
-            big = max(float(np.max(np.abs(g))) for g in pref.grads.values())
-            if variants.clip_value_fit(puser.grads, pref.grads, ev.close) == c:
-                lines.append(f"on an example whose gradients reach {big:.3g}, yours stop at ±{c:.3g} too")
-        out.append(Finding("clipped", title + f" (to ±{c:.3g})", hint, lines, exact=True))
-        return out
+    if c is not None:
+        return [_clipped_by_value(ev, c)]
     s = variants.scale_fit(ev.user.grads, ev.ref.grads, ev.close)
-    if s is not None and ev.forward_ok:
-        B = ev.batch
-        if B > 1 and abs(s - B) < 1e-6 * B:
-            out.append(Finding("scaled", f"gradients {B}× too large: summed over the batch, not averaged",
-                               "the loss is the batch's mean: divide dy by B (the batch size)",
-                               [f"every gradient is exactly {B} (= B) × rnn-tui's"], exact=True))
-        elif s < 1:
-            n = variants.norm(ev.user.grads)
-            out.append(Finding("clipped", title + f" (by their norm, to {n:.3g})", hint,
-                               [f"every gradient is rnn-tui's × {s:.4g}, the same factor for all: "
-                                f"their norm is cut to {n:.3g}"], exact=True))
-        else:
-            out.append(Finding("scaled", f"every gradient is {s:.6g}× rnn-tui's",
-                               "a constant factor: check the loss's scale (a ½, a mean) against dy",
-                               [f"yours / rnn-tui's = {s:.6g} for every entry"], exact=True))
-        return out
-    if ev.low_precision:
-        out.append(Finding("precision", "your arrays are not float64",
-                           "keep every array float64 (np.float64, no astype(np.float32)) for the check",
-                           [f"{', '.join(ev.low_precision)} came back in lower precision: float32 carries "
-                            "about 7 digits, and the check compares to 1e-7",
-                            _trace_evidence(ev, None) or "the gradients differ at the level float32 rounds at"]))
-        return out
-    out.extend(_fallback(ev))
-    return out
+    if s is not None:
+        return [_scaled(ev, s)]
+    return []
+
+
+def _clipped_by_value(ev: Evidence, c: float) -> Finding:
+    """Gradients that are rnn-tui's cut at ``±c``, confirmed on the large example when it ran."""
+    lines = [f"your gradients are rnn-tui's cut at ±{c:.3g}: they agree wherever rnn-tui's stay "
+             f"below {c:.3g}"]
+    if ev.probe is not None:
+        _, _, pref, puser = ev.probe
+        big = max(float(np.max(np.abs(g))) for g in pref.grads.values())
+        if variants.clip_value_fit(puser.grads, pref.grads, ev.close) == c:
+            lines.append(f"on an example whose gradients reach {big:.3g}, yours stop at ±{c:.3g} too")
+    return _clipped(ev, f"to ±{c:.3g}", lines)
+
+
+def _scaled(ev: Evidence, s: float) -> Finding:
+    """Gradients that are ``s`` × rnn-tui's: a sum over the batch, a clip by norm, or a
+    constant in the loss."""
+    B = ev.batch
+    if B > 1 and abs(s - B) < 1e-6 * B:
+        return Finding("scaled", f"gradients {B}× too large: summed over the batch, not averaged",
+                       "the loss is the batch's mean: divide dy by B (the batch size)",
+                       [f"every gradient is exactly {B} (= B) × rnn-tui's"], exact=True)
+    if s < 1:
+        n = variants.norm(ev.user.grads)
+        return _clipped(ev, f"by their norm, to {n:.3g}",
+                        [f"every gradient is rnn-tui's × {s:.4g}, the same factor for all: "
+                         f"their norm is cut to {n:.3g}"])
+    return Finding("scaled", f"every gradient is {s:.6g}× rnn-tui's",
+                   "a constant factor: check the loss's scale (a ½, a mean) against dy",
+                   [f"yours / rnn-tui's = {s:.6g} for every entry"], exact=True)
+
+
+def _precision(ev: Evidence) -> list[Finding]:
+    """Arrays that came back in lower precision than float64 (empty when none did)."""
+    if not ev.low_precision:
+        return []
+    return [Finding("precision", "your arrays are not float64",
+                    "keep every array float64 (np.float64, no astype(np.float32)) for the check",
+                    [f"{', '.join(ev.low_precision)} came back in lower precision: float32 carries "
+                     "about 7 digits, and the check compares to 1e-7",
+                     _trace_evidence(ev, None) or "the gradients differ at the level float32 rounds at"])]
 
 
 def _fallback(ev: Evidence) -> list[Finding]:

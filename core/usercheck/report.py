@@ -320,87 +320,109 @@ def _vec(a: np.ndarray | None, n: int = 6) -> str:
 def format_text(r: CheckReport, width: int = 100) -> str:
     """The readable report ``--headless`` prints: the table of checks, the first
     mismatch, the diagnosis with its hint, and what the user's code printed."""
-    out: list[str] = []
+    out = _heading_lines(r) + _table_lines(r) + _mismatch_lines(r)
+    if r.failure is not None:
+        out += _failure_lines(r.failure)
+    out += _diagnosis_lines(r)
+    out += [f"  note: {n}" for n in r.notes]
+    out += _printed_lines(r.output, width)
+    verdict = "PASS" if r.passed else "FAIL"
+    out += ["", f"{verdict} ({r.seconds:.2f} s)"]
+    return "\n".join(out)
+
+
+def _heading_lines(r: CheckReport) -> list[str]:
+    """The file and function checked, and the network and data it ran on."""
     s = r.setup
     head = f"rnn-tui check {r.file}"
-    if s is not None:
-        kind = "min-char-rnn style" if s.contract == "lossFun" else f"task {s.task}"
-        head += f" — {s.function} ({kind})"
-        out.append(head)
-        net = (f"on rnn-tui's weights and examples: H {s.hidden}, "
-               + (f"V {s.output_size}" if s.contract == "lossFun" else
-                  f"D {s.input_size}, V {s.output_size}, layers {s.layers}, batch {s.batch}")
-               + f", T {s.seq_len}, {s.activation}, seed {s.seed}, float64")
-        out.append(net + (f" ({s.where_sizes})" if s.where_sizes else ""))
-    else:
-        out.append(head)
-    if r.rows:
-        out.append("")
-        w = max(len(x.title) for x in r.rows) + 2
-        for x in r.rows:
-            mark = {PASS: "pass", FAIL: "FAIL", SKIP: "skip", ERROR: "ERROR"}[x.status]
-            out.append(f"  {x.number:<3}{x.title:<{w}}{mark:<6} {x.summary}")
-        grad = r.row("gradients")
-        cons = r.row("consistency")
-        if grad is not None and grad.params and grad.status == FAIL:
-            out.append("")
-            out.append("  max. relative error per parameter   vs rnn-tui's BPTT"
-                       + ("   your gradient vs your loss" if cons and cons.params else ""))
-            cmap = {p.name: p for p in (cons.params if cons else [])}
-            for p in grad.params:
-                c = cmap.get(p.name)
-                shape = "(" + ", ".join(str(n) for n in p.shape) + ("," if len(p.shape) == 1 else "") + ")"
-                line = f"    d{p.name:<6}{shape:<14}{_e(p.max_rel):>14} {'ok' if p.passed else 'FAIL':<6}"
-                if c is not None:
-                    line += f"{_e(c.max_rel):>17} {'ok' if c.passed else 'FAIL'}"
-                out.append(line)
+    if s is None:
+        return [head]
+    kind = "min-char-rnn style" if s.contract == "lossFun" else f"task {s.task}"
+    net = (f"on rnn-tui's weights and examples: H {s.hidden}, "
+           + (f"V {s.output_size}" if s.contract == "lossFun" else
+              f"D {s.input_size}, V {s.output_size}, layers {s.layers}, batch {s.batch}")
+           + f", T {s.seq_len}, {s.activation}, seed {s.seed}, float64")
+    return [head + f" — {s.function} ({kind})", net + (f" ({s.where_sizes})" if s.where_sizes else "")]
+
+
+def _table_lines(r: CheckReport) -> list[str]:
+    """One line per check, then the per-parameter errors when the gradients failed."""
+    if not r.rows:
+        return []
+    out = [""]
+    w = max(len(x.title) for x in r.rows) + 2
+    for x in r.rows:
+        mark = {PASS: "pass", FAIL: "FAIL", SKIP: "skip", ERROR: "ERROR"}[x.status]
+        out.append(f"  {x.number:<3}{x.title:<{w}}{mark:<6} {x.summary}")
+    return out + _param_lines(r.row("gradients"), r.row("consistency"))
+
+
+def _param_lines(grad: CheckRow | None, cons: CheckRow | None) -> list[str]:
+    """Each parameter's largest relative error against rnn-tui's BPTT (check 2) and,
+    where check 3 ran, against the user's own loss."""
+    if grad is None or not grad.params or grad.status != FAIL:
+        return []
+    out = ["", "  max. relative error per parameter   vs rnn-tui's BPTT"
+           + ("   your gradient vs your loss" if cons and cons.params else "")]
+    cmap = {p.name: p for p in (cons.params if cons else [])}
+    for p in grad.params:
+        c = cmap.get(p.name)
+        shape = "(" + ", ".join(str(n) for n in p.shape) + ("," if len(p.shape) == 1 else "") + ")"
+        line = f"    d{p.name:<6}{shape:<14}{_e(p.max_rel):>14} {'ok' if p.passed else 'FAIL':<6}"
+        if c is not None:
+            line += f"{_e(c.max_rel):>17} {'ok' if c.passed else 'FAIL'}"
+        out.append(line)
+    return out
+
+
+def _mismatch_lines(r: CheckReport) -> list[str]:
+    """The trace's first mismatch: where, by how much, and the two values side by side."""
     tr = r.trace
-    if tr is not None and tr.first_mismatch is not None:
-        v = tr.first_mismatch
-        layer = f", layer {v.layer}" if s is not None and s.layers > 1 else ""
-        out.append("")
-        out.append(f"  first mismatch: {v.quantity} at t = {v.t}{layer} "
-                   f"(max |difference| {_e(v.max_abs)}, relative {_e(v.rel)})")
-        if v.yours is None:
-            out.append(f"    {v.note}")
-        else:
-            out.append(f"    yours      {_vec(v.yours)}")
-            out.append(f"    reference  {_vec(v.reference)}")
-            out.append(f"    difference {_vec(v.difference)}")
-    if r.failure is not None:
-        f = r.failure
-        out.append("")
-        out.append(f"  {f.message}")
-        for line in f.traceback:
-            out.append(f"    {line}")
-        if f.summary and f.summary not in f.message:
-            out.append(f"    {f.summary}")
+    if tr is None or tr.first_mismatch is None:
+        return []
+    v = tr.first_mismatch
+    layer = f", layer {v.layer}" if r.setup is not None and r.setup.layers > 1 else ""
+    out = ["", f"  first mismatch: {v.quantity} at t = {v.t}{layer} "
+               f"(max |difference| {_e(v.max_abs)}, relative {_e(v.rel)})"]
+    if v.yours is None:
+        return out + [f"    {v.note}"]
+    return out + [f"    yours      {_vec(v.yours)}", f"    reference  {_vec(v.reference)}",
+                  f"    difference {_vec(v.difference)}"]
+
+
+def _failure_lines(f: Failure) -> list[str]:
+    """What stopped the user's code, with the frames of their file."""
+    out = ["", f"  {f.message}"] + [f"    {line}" for line in f.traceback]
+    if f.summary and f.summary not in f.message:
+        out.append(f"    {f.summary}")
+    return out
+
+
+def _diagnosis_lines(r: CheckReport) -> list[str]:
+    """Each finding with its hint and evidence, or the line that says all checks pass."""
     if r.diagnosis:
-        out.append("")
-        out.append("  diagnosis:")
+        out = ["", "  diagnosis:"]
         for d in r.diagnosis:
             out.append(f"    {d.title}" + ("" if d.exact else " (where the evidence points)"))
             out.append(f"      hint: {d.hint}")
-            for ev in d.evidence:
-                out.append(f"      · {ev}")
-    elif r.passed:
-        out.append("")
-        out.append("  all checks pass: your BPTT agrees with rnn-tui's at every timestep.")
-    for n in r.notes:
-        out.append(f"  note: {n}")
-    o = r.output
+            out += [f"      · {ev}" for ev in d.evidence]
+        return out
+    if r.passed:
+        return ["", "  all checks pass: your BPTT agrees with rnn-tui's at every timestep."]
+    return []
+
+
+def _printed_lines(o: Output, width: int) -> list[str]:
+    """What the user's code printed to stdout and stderr: the start and the end when long."""
+    out: list[str] = []
     for name, text, nbytes, nlines in (("stdout", o.stdout, o.stdout_bytes, o.stdout_lines),
                                        ("stderr", o.stderr, o.stderr_bytes, o.stderr_lines)):
         if not nbytes:
             continue
-        out.append("")
         keep = text.splitlines()
         shown = keep[:5] + (["…"] + keep[-3:] if len(keep) > 8 else keep[5:8])
+        out.append("")
         out.append(f"  your file printed {nlines:,} line{'s' if nlines != 1 else ''} "
                    f"({nbytes:,} bytes) to {name}" + ("; the first and last of it:" if len(keep) > 8 else ":"))
-        for line in shown:
-            out.append(f"    | {line[:width - 6]}")
-    out.append("")
-    verdict = "PASS" if r.passed else "FAIL"
-    out.append(f"{verdict} ({r.seconds:.2f} s)")
-    return "\n".join(out)
+        out += [f"    | {line[:width - 6]}" for line in shown]
+    return out

@@ -79,63 +79,11 @@ def compare(passes: list[dict], saw_t: bool, names: dict[str, str], tname: str, 
     L, T = steps["dh"].shape[:2]
     trace = Trace(status=SKIP, names=dict(names), T=T)
     if not passes:
-        trace.note = (f"no loop variable {tname!r} was found in your function; name yours with "
-                      f"--names t=NAME" if not saw_t else
-                      "none of " + ", ".join(f"{q}" + (f" (as {n})" if n != q else "") for q, n in names.items())
-                      + " was found in your backward loop; map your names with --names dh=NAME,…,t=NAME")
+        trace.note = _nothing_traced(saw_t, names, tname)
         return trace
-    func, run = select(passes)
-    trace.function = func
-    values: list[TraceValue] = []
-    unknown_layer = False
-    for p in run:
-        t = p["t"]
-        if not 0 <= t < T:
-            continue
-        for q in QUANTITIES:
-            if q not in p["values"]:
-                continue
-            v = p["values"][q]
-            if isinstance(v, dict):                       # one array per layer
-                per_layer = list(enumerate(v["layers"]))[:L]
-                if p["l"] is not None:                    # a pass of one layer: its own entry
-                    per_layer = [x for x in per_layer if x[0] == p["l"]]
-            elif p["l"] is not None:
-                per_layer = [(p["l"], v)]
-            elif L == 1:
-                per_layer = [(0, v)]
-            else:
-                unknown_layer = True
-                continue
-            for l, arr in per_layer:
-                if not 0 <= l < L:
-                    continue
-                ref = steps[q][l, t]
-                u = to_layout(np.asarray(arr), ref.shape)
-                if u is None:
-                    values.append(TraceValue(t, l, q, None, ref, float("nan"), float("nan"), False,
-                                             note=f"your {names[q]} at t = {t} has shape {tuple(np.shape(arr))}; "
-                                                  f"expected {ref.shape} (batch, width) or its transpose"))
-                    continue
-                m, rel = _rel(u, ref)
-                values.append(TraceValue(t, l, q, u, ref, m, rel, rel <= tol))
-    notes = []
-    for q in QUANTITIES:
-        vs = [v for v in values if v.quantity == q and v.yours is not None]
-        if not vs or all(v.ok for v in vs):
-            continue
-        u = np.concatenate([v.yours.ravel() for v in vs])
-        r = np.concatenate([v.reference.ravel() for v in vs])
-        rr = float(r @ r)
-        if rr == 0 or not np.all(np.isfinite(u)):
-            continue
-        s = float(u @ r) / rr
-        if abs(s - 1) > 1e-6 and s != 0 and _rel(u, s * r)[1] <= tol:
-            notes.append(f"your {names[q]} is {s:.6g}× the reference at every timestep"
-                         + (" (a constant your gradients account for later)" if grads_ok else ""))
-            if grads_ok:
-                for v in vs:
-                    v.ok = True
+    trace.function, run = select(passes)
+    values, unknown_layer = _traced_values(run, names, steps, tol)
+    notes = _constant_factors(values, names, tol, grads_ok)
     trace.values = values
     trace.found = [q for q in QUANTITIES if any(v.quantity == q for v in values)]
     top = max((v.layer for v in values), default=0)
@@ -154,3 +102,84 @@ def compare(passes: list[dict], saw_t: bool, names: dict[str, str], tname: str, 
         trace.status = PASS if trace.first_mismatch is None and not missing else FAIL
     trace.note = "; ".join(notes)
     return trace
+
+
+def _nothing_traced(saw_t: bool, names: dict[str, str], tname: str) -> str:
+    """Why the child recorded no pass, and which ``--names`` to give."""
+    if not saw_t:
+        return f"no loop variable {tname!r} was found in your function; name yours with --names t=NAME"
+    return ("none of " + ", ".join(f"{q}" + (f" (as {n})" if n != q else "") for q, n in names.items())
+            + " was found in your backward loop; map your names with --names dh=NAME,…,t=NAME")
+
+
+def _traced_values(run: list[dict], names: dict[str, str], steps: dict[str, np.ndarray],
+                   tol: float) -> tuple[list[TraceValue], bool]:
+    """Every value of the backward loop's passes against the stepper's at the same ``t``
+    and layer, in processing order; and whether some value's layer could not be told."""
+    L, T = steps["dh"].shape[:2]
+    values: list[TraceValue] = []
+    unknown_layer = False
+    for p in run:
+        t = p["t"]
+        if not 0 <= t < T:
+            continue
+        for q in QUANTITIES:
+            if q not in p["values"]:
+                continue
+            per_layer = _per_layer(p["values"][q], p["l"], L)
+            if per_layer is None:
+                unknown_layer = True
+                continue
+            for l, arr in per_layer:
+                if 0 <= l < L:
+                    values.append(_traced_value(t, l, q, arr, steps[q][l, t], names[q], tol))
+    return values, unknown_layer
+
+
+def _per_layer(v, layer: int | None, L: int) -> list[tuple[int, object]] | None:
+    """The ``(layer, array)`` pairs one traced value stands for; None when the network
+    has several layers and the pass does not say which one it is."""
+    if isinstance(v, dict):                       # one array per layer
+        per_layer = list(enumerate(v["layers"]))[:L]
+        if layer is not None:                     # a pass of one layer: its own entry
+            per_layer = [x for x in per_layer if x[0] == layer]
+        return per_layer
+    if layer is not None:
+        return [(layer, v)]
+    if L == 1:
+        return [(0, v)]
+    return None
+
+
+def _traced_value(t: int, l: int, q: str, arr, ref: np.ndarray, name: str, tol: float) -> TraceValue:
+    """One user value put in rnn-tui's ``(B, X)`` layout and compared with the stepper's."""
+    u = to_layout(np.asarray(arr), ref.shape)
+    if u is None:
+        return TraceValue(t, l, q, None, ref, float("nan"), float("nan"), False,
+                          note=f"your {name} at t = {t} has shape {tuple(np.shape(arr))}; "
+                               f"expected {ref.shape} (batch, width) or its transpose")
+    m, rel = _rel(u, ref)
+    return TraceValue(t, l, q, u, ref, m, rel, rel <= tol)
+
+
+def _constant_factors(values: list[TraceValue], names: dict[str, str], tol: float, grads_ok: bool) -> list[str]:
+    """Notes on quantities that are one constant times the reference at every timestep;
+    when the gradients passed, their values are marked as agreeing."""
+    notes = []
+    for q in QUANTITIES:
+        vs = [v for v in values if v.quantity == q and v.yours is not None]
+        if not vs or all(v.ok for v in vs):
+            continue
+        u = np.concatenate([v.yours.ravel() for v in vs])
+        r = np.concatenate([v.reference.ravel() for v in vs])
+        rr = float(r @ r)
+        if rr == 0 or not np.all(np.isfinite(u)):
+            continue
+        s = float(u @ r) / rr
+        if abs(s - 1) > 1e-6 and s != 0 and _rel(u, s * r)[1] <= tol:
+            notes.append(f"your {names[q]} is {s:.6g}× the reference at every timestep"
+                         + (" (a constant your gradients account for later)" if grads_ok else ""))
+            if grads_ok:
+                for v in vs:
+                    v.ok = True
+    return notes

@@ -150,6 +150,27 @@ def _deriv(spec: Spec, flags: frozenset, h: np.ndarray, hraw: np.ndarray) -> np.
     return 1.0 - h * h if tanh else h * (1.0 - h)
 
 
+def _output_delta(spec: Spec, flags: frozenset, cache: Cache) -> np.ndarray:
+    """dy at every timestep, ``(T, B, V)``, as the head gives it (or as ``dy_no_target`` does)."""
+    head = HEADS[spec.head]
+    if "dy_no_target" not in flags:
+        return head.backward(cache.probs, cache.logits, cache.y, cache.mask)   # (T, B, V)
+    # the output itself, without the target taken off: the head's delta for
+    # a target of zeros (for softmax, p alone, no onehot subtracted)
+    if head.index_targets:
+        B = cache.h.shape[2]
+        return cache.probs * (cache.mask / B)[:, None, None]
+    return head.backward(cache.probs, cache.logits, np.zeros_like(cache.probs), cache.mask)
+
+
+def _add_term(grad: np.ndarray, term: np.ndarray, last_only: bool) -> None:
+    """``grad += term``; under a ``*_last`` mistake ``grad = term`` (the sum over t is lost)."""
+    if last_only:
+        grad[...] = term
+    else:
+        grad += term
+
+
 def run(spec: Spec, params: dict[str, np.ndarray], x, y, h0, mask, flags: frozenset = frozenset(),
         cache: Cache | None = None) -> Variant:
     """BPTT over one example with the mistakes in ``flags`` switched on.
@@ -163,31 +184,17 @@ def run(spec: Spec, params: dict[str, np.ndarray], x, y, h0, mask, flags: frozen
     elif cache is None:
         cache = forward(spec, params, x, y, h0, mask)
     L, T, B, H = cache.h.shape
-    head = HEADS[spec.head]
-    if "dy_no_target" in flags:
-        # the output itself, without the target taken off: the head's delta for
-        # a target of zeros (for softmax, p alone, no onehot subtracted)
-        if head.index_targets:
-            dy = cache.probs * (cache.mask / B)[:, None, None]
-        else:
-            dy = head.backward(cache.probs, cache.logits, np.zeros_like(cache.probs), cache.mask)
-    else:
-        dy = head.backward(cache.probs, cache.logits, cache.y, cache.mask)   # (T, B, V)
+    dy = _output_delta(spec, flags, cache)                              # (T, B, V)
     V = dy.shape[2]
     g = {k: np.zeros_like(v) for k, v in params.items()}
-    nan = np.nan
-    steps = {"dy": np.full((L, T, B, V), nan), "dh": np.full((L, T, B, H), nan),
-             "dhraw": np.full((L, T, B, H), nan), "dhnext": np.full((L, T, B, H), nan)}
+    steps = {q: np.full((L, T, B, V if q == "dy" else H), np.nan) for q in QUANTITIES}
     names = layer_names(L)
     dhnext = [np.zeros((B, H)) for _ in range(L)]
     htop = cache.h[-1]
     last = 1 if "skip_t0" in flags else 0
     for t in range(T - 1, last - 1, -1):
         g["Why"] += dy[t].T @ htop[t]                                   # (V, H)
-        if "dby_last" in flags:
-            g["by"][...] = dy[t].sum(axis=0)
-        else:
-            g["by"] += dy[t].sum(axis=0)
+        _add_term(g["by"], dy[t].sum(axis=0), "dby_last" in flags)      # dby += dy
         dtop = dy[t] @ params["Why"]                                    # Whyᵀ dy, (B, H)
         for l in range(L - 1, -1, -1):
             wxh, whh, bh = names[l]
@@ -195,10 +202,7 @@ def run(spec: Spec, params: dict[str, np.ndarray], x, y, h0, mask, flags: frozen
             h_prev = cache.h[l, t - 1] if t > 0 else cache.h0[l]
             dh = dtop if "no_dhnext" in flags else dtop + dhnext[l]
             dhraw = _deriv(spec, flags, h_t, hraw_t) * dh
-            if "dbh_last" in flags:
-                g[bh][...] = dhraw.sum(axis=0)
-            else:
-                g[bh] += dhraw.sum(axis=0)
+            _add_term(g[bh], dhraw.sum(axis=0), "dbh_last" in flags)    # dbh += dhraw
             if l == 0 and spec.index_input:
                 np.add.at(g[wxh].T, cache.x[t], dhraw)                  # column x_t += dhraw
             else:
