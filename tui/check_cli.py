@@ -16,6 +16,8 @@ from rnn_tui.core.tasks import TASKS
 from rnn_tui.tui.cli import UsageError, _float, _int, _Parser, config_from_args
 
 CONFIG_FLAGS = ("task", "hidden", "layers", "batch", "seq_len", "seed", "bias")
+# the check's network always has the biases bh, by (whatever the task trains with): a
+# forward that forgets one then shows, and both contracts name them
 TIMEOUT_MAX = 3600.0
 
 
@@ -64,9 +66,6 @@ def add_check_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                    help="hidden units (a lossFun file's own Wxh decides; this must agree)")
     p.add_argument("--seq-len", type=_int("seq-len"), help="timesteps of the example (default 25)")
     p.add_argument("--seed", type=_int("seed", 0), help="seed of rnn-tui's weights and examples (default 0)")
-    p.add_argument("--bias", action=argparse.BooleanOptionalAction, default=None,
-                   help="loss_and_grads only: whether params hold the biases bh, by (default: yes, "
-                        "whatever the task trains with: a forward that forgets them then shows)")
     p.add_argument("--timeout", type=_float("timeout"), default=20.0,
                    help="seconds allowed for the import and for each call (default 20)")
     p.add_argument("--headless", action="store_true",
@@ -95,9 +94,8 @@ def check(argv: list[str]) -> int:
         if args.timeout > TIMEOUT_MAX:
             raise UsageError(f"--timeout {args.timeout:g} is too long (at most {TIMEOUT_MAX:g} s)")
         names = parse_names(args.names)
-        given = frozenset(k for k in CONFIG_FLAGS if getattr(args, k) is not None)
-        if args.bias is None:
-            args.bias = True
+        args.bias = True
+        given = frozenset(k for k in CONFIG_FLAGS if k != "bias" and getattr(args, k) is not None)
         cfg = config_from_args(argparse.Namespace(**{k: getattr(args, k) for k in CONFIG_FLAGS}))
         opts = CheckOptions(file=args.file, function=args.function, names=names, config=cfg, given=given,
                             timeout=args.timeout)
