@@ -152,3 +152,17 @@ async def test_the_cursor_reads_the_curve_at_a_point():
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert plot.cursor is None and not plot.has_focus
+
+
+def test_the_runs_list_keeps_the_state_of_the_newest_runs_only():
+    from rnn_tui.tui.runs import RunsList
+
+    runs = RunsList()
+    session = Session(trained("echo", 0), lambda u: None)
+    for _ in range(RunsList.KEPT + 3):
+        session.handle(msg.Step(2))
+        runs.add(session.record())
+        session.handle(msg.Reset())
+    kept = [r.state is not None for r in runs.records]
+    assert kept == [False] * 3 + [True] * RunsList.KEPT                 # flat memory: old states dropped
+    assert [runs.number(r.run_id) for r in runs.records] == list(range(1, RunsList.KEPT + 4))

@@ -144,11 +144,15 @@ class Actions:
         from rnn_tui.tui.screens.runs import RunsScreen
 
         def done(run_id: str | None) -> None:
-            rec = next((r for r in self.runs if r.run_id == run_id), None)
-            if rec is not None:
+            rec = self.runs_list.find(run_id) if run_id else None
+            if rec is not None and rec.state is None:
+                self._toast(f"run {self.runs_list.number(rec.run_id)} can no longer go on: only the newest "
+                            f"{self.runs_list.KEPT} runs keep their state (its figures stay in the list)")
+            elif rec is not None:
                 self._send(msg.ResumeRun(rec))
 
-        self.push_screen(RunsScreen(self.run_rows(), (self.output_folder or Path.cwd()) / "rnn-tui-runs.csv"), done)
+        self.push_screen(RunsScreen(self.runs_list.rows(self.snapshot),
+                                    (self.output_folder or Path.cwd()) / "rnn-tui-runs.csv"), done)
 
     def action_compare(self) -> None:
         self.show_runs = not self.show_runs

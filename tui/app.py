@@ -27,7 +27,7 @@ from rnn_tui.tui import keys
 from rnn_tui.tui.actions import Actions
 from rnn_tui.tui.confirm import Confirm
 from rnn_tui.tui.restart import placeholder, restart_plan
-from rnn_tui.tui.runs import label, row
+from rnn_tui.tui.runs import RunsList
 from rnn_tui.tui.replay import ReplayMode
 from rnn_tui.tui.scheduler import DrawScheduler
 from rnn_tui.tui.screens.gradcheck import GradcheckScreen
@@ -95,8 +95,7 @@ class RnnApp(Actions, App[int]):
         self.message, self._message_until = "", 0.0
         self.panel = "loss"
         self.confirm = Confirm()
-        self.runs: list = []                    # RunRecords of this session, put aside (x lists them)
-        self.run_numbers: dict[str, int] = {}   # run id -> its number, in the order first seen
+        self.runs_list = RunsList()             # the runs of this session put aside (x lists them)
         self.show_runs = True                   # v: earlier runs on the loss plot
 
     @property
@@ -191,8 +190,7 @@ class RnnApp(Actions, App[int]):
                 and self.screen.report is not slot.neurons:
             self.screen.show(slot.neurons)
         for rec in slot.take_runs():
-            self._number(rec.run_id)
-            self.runs = [r for r in self.runs if r.run_id != rec.run_id] + [rec]
+            self.runs_list.add(rec)
         latest, events_, seq = slot.take()
         for ev in events_:
             self._on_event(ev)
@@ -224,7 +222,7 @@ class RnnApp(Actions, App[int]):
         self.mode = "bptt" if latest.bptt is not None else ("forward" if latest.forward is not None else "")
         self.diverged = bool(latest.warning)
         self.main.set_titles(self.snapshot)
-        self._number(self.snapshot.run_id)
+        self.runs_list.number(self.snapshot.run_id)
         if self.snapshot.task != self.task_name:
             self.task_name = self.snapshot.task
             self._apply_layout()
@@ -280,30 +278,13 @@ class RnnApp(Actions, App[int]):
         shown = main.shown()
         due = self.scheduler.same_example(self.scheduler.due(time.monotonic(), running) & shown, shown)
         main.draw(due, self.snapshot, running, self.bptt_view, self.forward_view, replay=self.replay is not None,
-                  others=self.plot_others() if "loss" in due else None)
+                  others=self.runs_list.others(self.snapshot) if "loss" in due and self.show_runs else
+                  ([] if "loss" in due else None))
 
-    # ---- the runs of this session ------------------------------------------------------
-
-    def _number(self, run_id: str) -> int:
-        return self.run_numbers.setdefault(run_id, len(self.run_numbers) + 1)
-
-    def run_rows(self) -> list:
-        """The runs list: the current run, then those put aside."""
-        snap = self.snapshot
-        rows = [row(self._number(snap.run_id), snap.run_id, snap.task, dict(snap.config), dict(snap.config),
-                    snap.iteration, snap.train_seconds, dict(snap.metrics), current=True)]
-        rows += [row(self._number(r.run_id), r.run_id, r.task, r.config, dict(snap.config), r.iteration,
-                     r.train_seconds, r.metrics) for r in reversed(self.runs) if r.run_id != snap.run_id]
-        return rows
-
-    def plot_others(self) -> list:
-        """Up to 5 earlier runs of this task for the loss plot: ``(label, iterations, smoothed)``."""
-        snap = self.snapshot
-        if not self.show_runs:
-            return []
-        same = [r for r in reversed(self.runs) if r.task == snap.task and r.run_id != snap.run_id][:5]
-        return [(label(r.config, dict(snap.config), self._number(r.run_id)), r.history[0], r.history[2])
-                for r in same if len(r.history[0]) > 1]
+    @property
+    def runs(self) -> list:
+        """The runs of this session put aside (``RunRecord`` s), oldest first."""
+        return self.runs_list.records
 
     @staticmethod
     def same_example(due: set[str], shown: set[str]) -> set[str]:

@@ -4,6 +4,7 @@ current one is read off the newest snapshot."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,3 +90,44 @@ def row(number: int, run_id: str, task: str, cfg: dict, current_cfg: dict, itera
     ema = metrics.get("ema", math.nan)
     return Row(number, run_id, task, "current run" if current else label(cfg, current_cfg, number), iteration,
                seconds, iteration / seconds if seconds > 0 else 0.0, float(ema), score(metrics), current)
+
+
+class RunsList:
+    """The runs of this app session put aside (``RunRecord`` s), numbered in the order
+    they were first seen.  The newest :attr:`KEPT` keep their full state (they can go
+    on); older ones keep their figures only, so memory stays flat however many runs a
+    class makes."""
+
+    KEPT = 20
+
+    def __init__(self):
+        self.records: list = []
+        self.numbers: dict[str, int] = {}
+
+    def number(self, run_id: str) -> int:
+        return self.numbers.setdefault(run_id, len(self.numbers) + 1)
+
+    def add(self, rec) -> None:
+        self.number(rec.run_id)
+        runs = [r for r in self.records if r.run_id != rec.run_id] + [rec]
+        cut = len(runs) - self.KEPT
+        self.records = [dataclasses.replace(r, state=None) if i < cut and r.state is not None else r
+                        for i, r in enumerate(runs)]
+
+    def find(self, run_id: str):
+        return next((r for r in self.records if r.run_id == run_id), None)
+
+    def rows(self, snap) -> list[Row]:
+        """The table: the current run (from its snapshot ``snap``), then those put aside, newest first."""
+        cur = dict(snap.config)
+        out = [row(self.number(snap.run_id), snap.run_id, snap.task, cur, cur, snap.iteration,
+                   snap.train_seconds, dict(snap.metrics), current=True)]
+        return out + [row(self.number(r.run_id), r.run_id, r.task, r.config, cur, r.iteration, r.train_seconds,
+                          r.metrics) for r in reversed(self.records) if r.run_id != snap.run_id]
+
+    def others(self, snap, limit: int = 5) -> list:
+        """Up to ``limit`` earlier runs of the same task, newest first, for the loss plot:
+        ``(label, iterations, smoothed)``."""
+        same = [r for r in reversed(self.records) if r.task == snap.task and r.run_id != snap.run_id][:limit]
+        return [(label(r.config, dict(snap.config), self.number(r.run_id)), r.history[0], r.history[2])
+                for r in same if len(r.history[0]) > 1]

@@ -401,7 +401,8 @@ class LossPlot(Widget):
                       Style(color=line.rich_color), Style(color=line.rich_color, bgcolor=band.rich_color),
                       faded, Style(color=mark.rich_color, bold=True), Style(color=muted.rich_color))
 
-    def _draw(self, w: int, h: int) -> Text:
+    def _series(self):
+        """The run's history as drawn: the window shown, diverged iterations left out."""
         it, raw, ema, lo, hi = self.history
         if self.windowed and len(it):
             keep = it > it[-1] - WINDOW
@@ -409,6 +410,32 @@ class LossPlot(Widget):
         finite = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(ema)
         if not finite.all():                    # a diverged iteration: leave it out
             it, raw, ema, lo, hi = it[finite], raw[finite], ema[finite], lo[finite], hi[finite]
+        return it, raw, ema, lo, hi
+
+    def _y_axis(self, shown: list, rows: int):
+        """``(bottom, top, ticks, labels, scale)`` of a y axis holding ``shown``."""
+        ymin, ymax = min(float(a.min()) for a in shown), max(float(a.max()) for a in shown)
+        if self.log_y:
+            bottom, top, ticks, labels = log_axis(max(ymin, LOG_FLOOR), max(ymax, LOG_FLOOR), rows)
+            return bottom, top, ticks, labels, lambda a: np.log10(np.maximum(a, LOG_FLOOR))
+        return (*linear_axis(ymin, ymax, rows), lambda a: a)
+
+    def _frame(self, w: int, ph: int, xlim, ylim, xticks, yticks):
+        """plotext's frame and ticks (the data area is left empty) and where the data
+        area lies: ``(lines, left, first_row, columns, rows)``."""
+        columns = w - 2 - max((len(label) for label in yticks[1]), default=0)   # frame, y labels
+        for _ in range(2):
+            lines = plotext_compat.render(
+                [plotext_compat.Series([xlim[0]], [ylim[0]], " ", lines=False)],   # nothing visible: the axes
+                w, ph, xlim, ylim, xticks, yticks)
+            left, first_row, ncols, nrows = plotext_compat.data_area(lines)
+            if ncols == columns:
+                break
+            columns = ncols
+        return lines, left, first_row, ncols, nrows
+
+    def _draw(self, w: int, h: int) -> Text:
+        it, raw, ema, lo, hi = self._series()
         if len(it) < 2 or w < 20 or h < 6:
             if len(it) >= 2:
                 return Text("(too small to plot)", style="dim")
@@ -418,33 +445,14 @@ class LossPlot(Widget):
                         " (paused: space starts training, n takes one step)"), style="dim")
         others = self._others_in(it)
         ph = h - 1 - (1 if others else 0)                   # the first line(s) hold the legend
-        rows = plotext_compat.data_rows(ph)
-        shown = [lo, hi] + ([ema] if self.smooth else []) + [o[2] for o in others]
-        ymin, ymax = min(float(a.min()) for a in shown), max(float(a.max()) for a in shown)
-        if self.log_y:
-            bottom, top, yticks, ylabels = log_axis(max(ymin, LOG_FLOOR), max(ymax, LOG_FLOOR), rows)
-            def scale(a):
-                return np.log10(np.maximum(a, LOG_FLOOR))
-        else:
-            bottom, top, yticks, ylabels = linear_axis(ymin, ymax, rows)
-            def scale(a):
-                return a
+        bottom, top, yticks, ylabels, scale = self._y_axis(
+            [lo, hi] + ([ema] if self.smooth else []) + [o[2] for o in others], plotext_compat.data_rows(ph))
         x0 = min([float(it[0])] + [float(o[1][0]) for o in others])
         x1 = max([float(it[-1])] + [float(o[1][-1]) for o in others])
         xticks = int_ticks(x0, x1, max(2, min(8, w // 10)))
-        # the frame takes two columns and the y tick labels their width; read back below
-        columns = w - 2 - max((len(label) for label in ylabels), default=0)
-        for _ in range(2):
-            lines = plotext_compat.render(
-                [plotext_compat.Series([x0], [bottom], " ", lines=False)],   # nothing visible: the axes
-                w, ph, (x0, x1), (bottom, top), xticks, (yticks, ylabels))
-            left, first_row, ncols, nrows = plotext_compat.data_area(lines)
-            if ncols == columns:
-                break
-            columns = ncols
+        lines, left, first_row, ncols, nrows = self._frame(w, ph, (x0, x1), (bottom, top), xticks, (yticks, ylabels))
         col, x, mean, e, blo, bhi = downsample(it, raw, ema, lo, hi, ncols, (x0, x1))
-        span = (x1 - x0) / max(ncols - 1, 1)
-        self._buckets = (ncols, left, col, x, mean, e, blo, bhi, span)
+        self._buckets = (ncols, left, col, x, mean, e, blo, bhi, (x1 - x0) / max(ncols - 1, 1))
         if self.cursor is not None and self.cursor >= ncols:
             self.cursor = ncols - 1
         # the band: in each column, the rows from its lowest to its highest loss
