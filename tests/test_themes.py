@@ -14,6 +14,7 @@ from textual.theme import BUILTIN_THEMES
 from rnn_tui.core.tasks import Subtraction
 from rnn_tui.tui.app import RnnApp
 from rnn_tui.tui.colours import contrast, luminance
+from rnn_tui.tui.screens.path_prompt import PathPrompt
 from rnn_tui.tui.widgets.bptt_steps import BpttSteps
 from rnn_tui.tui.widgets.forward_steps import ForwardSteps
 from rnn_tui.tui.widgets.gradient_strip import GradientStrip
@@ -72,6 +73,10 @@ async def test_subtraction_panels_and_dialogs_read_in_the_theme(theme):
         await pilot.press("escape", "question_mark")
         await _settle(pilot)
         problems += _problems(app, _modal(app))
+        await pilot.press("escape")
+        app.push_screen(PathPrompt("Save a checkpoint to", warning="the current folder cannot be written"))
+        await _settle(pilot)
+        problems += _problems(app, [app.screen.query_one("#warning")])
         assert problems == []
 
 
@@ -180,4 +185,5 @@ async def test_no_color_heatmap_writes_digits_and_keeps_the_rows(monkeypatch):
         assert len(units) == 16 and not any("▀" in line for line in lines)
         h = app.snapshot.h[0, :, 0]                                  # unit 0 over time, sigmoid
         assert units[0][GUTTER:].split() == [str(int(round(v * 9))) for v in h]
-        assert any(line.startswith("   a ") for line in lines) and "cells: round(9·h)" in lines[-1] + "".join(lines)
+        assert any(line.startswith("   a ") for line in lines)
+        assert any(line.startswith("cells: round(9·h), h from 0 to 1 (sigmoid)") for line in lines)

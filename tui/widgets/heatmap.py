@@ -35,7 +35,7 @@ from rnn_tui.tui.widgets import layer_name, no_color, time_note
 LEVELS = 11
 GUTTER = 5        # cells left of the first timestep: the unit numbers
 CELLS_MAX = 8     # cells per timestep at most: a short sequence is widened up to this
-HALVES_MAX = 4    # half-rows per unit at most: a few units are heightened up to this (2 text rows)
+HALVES_MAX = 4    # half-rows per unit at most (2 text rows): a few units are heightened up to this
 
 # The ramps, LEVELS colours from the low end to the high end.  Truecolor costs no
 # more bytes than the 256-colour palette here: Textual turns palette colours into
@@ -186,8 +186,11 @@ class Heatmap(ThemeAware, Widget):
         return max(1, self.size.height - 3 - len(self.input_rows))
 
     def _halves(self, H: int) -> int:
-        """Half-rows per unit (colour): more than one when few units would leave the panel empty."""
-        return max(1, min(HALVES_MAX, 2 * self._unit_rows() // max(H, 1)))
+        """Half-rows per unit (colour): more than one when few units would leave the
+        panel empty; 1, 2 or 4, so that every unit starts on a text row of its own
+        (or shares one with its neighbour, at 1)."""
+        fit = 2 * self._unit_rows() // max(H, 1)
+        return next(k for k in (HALVES_MAX, 2, 1) if k <= max(fit, 1))
 
     @property
     def rows_per_page(self) -> int:
@@ -286,7 +289,9 @@ class Heatmap(ThemeAware, Widget):
 
     @staticmethod
     def _line(segs: list[Segment], w: int, look: _Look) -> Strip:
-        return Strip(segs).crop(0, w).adjust_cell_length(w, look.base)
+        """A line of ``w`` cells; neighbours of one style joined (each segment costs
+        its escape sequence)."""
+        return Strip(Segment.simplify(segs)).crop(0, w).adjust_cell_length(w, look.base).simplify()
 
     def _colour_rows(self, hl, unknown, win: _Window, w: int, look: _Look) -> list[Strip]:
         """Each text row holds two half-rows: the upper one as the half block's
@@ -309,7 +314,7 @@ class Heatmap(ThemeAware, Widget):
                     continue
                 b = -1 if lower is None else lower[i]
                 segs.append(Segment("▀" * cw, look.upper[a] if b < 0 else look.pairs[a][b]))
-            lines.append(self._line(Segment.simplify(segs), w, look))
+            lines.append(self._line(segs, w, look))
         return lines
 
     def _digit_rows(self, hl, unknown, win: _Window, w: int, look: _Look) -> list[Strip]:
