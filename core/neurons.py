@@ -48,6 +48,17 @@ class NeuronReport:
     activation: str
     temperature: float = 1.0
 
+    def best_unit(self) -> tuple[int, str, float] | None:
+        """``(unit, feature, r)``: the unit that follows one of the features most
+        closely (the largest ``|r|`` in :attr:`top`), or None when the text has none
+        of the features.  The neuron view opens on it."""
+        found = [(abs(r), -u, name, r) for name, units in self.top.items() for u, r in units
+                 if np.isfinite(r)]
+        if not found:
+            return None
+        _, u, name, r = max(found)
+        return -u, name, r
+
 
 def correlations(text: str, acts: np.ndarray, k: int = 5) -> dict[str, list[tuple[int, float]]]:
     """Pearson r between each unit and each feature; the ``k`` strongest per feature."""

@@ -64,9 +64,12 @@ async def test_predictions_show_the_sum_and_its_carries():
         await pilot.pause(0.3)
         text = str(app.query_one("#preds").content)
         a, b = app.snapshot.info["a"], app.snapshot.info["b"]
-        assert f"a+b = {a + b:>3}  {a + b:08b}" in text
-        assert "carry" in text and "a carry came in from the bit on its right" in text
+        # bits in time order, t=0 (the least significant) first, and the sum as written
+        c = a + b
+        assert f"a+b = {c:>3}  " + " ".join(str((c >> i) & 1) for i in range(8)) in text
+        assert f"{c:08b} as written (MSB first)" in text
+        assert "↑: a carry came in from bit t−1, on its left" in text
         marks = next(line for line in text.splitlines() if line.strip().startswith("carry"))
         carries = Addition.chain(a, b, 8)
-        assert marks.split("carry", 1)[1].split()[0] == "".join("↑" if c else "·" for c in reversed(carries))
+        assert marks.split("carry", 1)[1].split()[:8] == ["↑" if c else "·" for c in carries]
         assert "Loss · ½ squared error summed over the 8 bits" == app.query_one("#panel-loss").border_title

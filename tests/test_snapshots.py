@@ -84,3 +84,12 @@ def test_neuron_view_120x36(snap_compare):
     app = RnnApp(trained("charlm"), paused=True)
     assert snap_compare(app, terminal_size=(120, 36), run_before=_wait(
         (["u", "7"], lambda a: getattr(a.screen, "report", None) is not None)))
+
+
+@pytest.mark.parametrize("theme", ["textual-light", "textual-dark"])
+@pytest.mark.parametrize("task, tabs", [("charlm", 1), ("subtraction", 2)], ids=["charlm-hidden", "subtraction-predictions"])
+def test_theme_80x24(task, tabs, theme, snap_compare):
+    """The heatmap (a language model's tanh units) and the predictions (subtraction's
+    bits) in one light and one dark theme."""
+    app = RnnApp(trained(task), paused=True, theme=theme)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_before(tabs))

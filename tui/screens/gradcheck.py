@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,8 +11,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import ProgressBar, Static
 
+from rnn_tui.tui.colours import ThemeAware, palette
 
-class GradcheckScreen(ModalScreen[None]):
+BOLD = Style(bold=True)
+
+
+class GradcheckScreen(ThemeAware, ModalScreen[None]):
     """Shows progress while the worker checks, then one row per parameter."""
 
     DEFAULT_CSS = """
@@ -39,6 +44,10 @@ class GradcheckScreen(ModalScreen[None]):
         if self._pending is not None:
             self.show(self._pending)
 
+    def theme_changed(self) -> None:
+        if self._pending is not None:
+            self.show(self._pending)
+
     def show(self, prog) -> None:
         """Update from a :class:`~core.messages.GradcheckProgress` (kept until the
         screen's widgets exist: a fast check can finish before they are composed)."""
@@ -48,8 +57,9 @@ class GradcheckScreen(ModalScreen[None]):
         except NoMatches:
             return
         bar.update(total=max(prog.total, 1), progress=prog.checked)
+        pal = palette(self.query_one("#gc-table"))
         if prog.error:
-            self.query_one("#gc-table", Static).update(Text(f"check failed: {prog.error}", style="red"))
+            self.query_one("#gc-table", Static).update(Text(f"check failed: {prog.error}", style=pal.error))
             return
         if not prog.done:
             self.query_one("#gc-table", Static).update(f"checking… {prog.checked}/{prog.total} entries")
@@ -62,17 +72,17 @@ class GradcheckScreen(ModalScreen[None]):
             ok = r.max_rel <= prog.tolerance
             ok_all &= ok
             table.add_row(r.name, "×".join(map(str, r.shape)), f"{r.checked} ({r.nonzero})", f"{r.max_rel:.2e}",
-                          f"{r.median_rel:.2e}", Text("pass", style="green bold") if ok else
-                          Text("FAIL", style="red bold"))
+                          f"{r.median_rel:.2e}", Text("pass", style=pal.success + BOLD) if ok else
+                          Text("FAIL", style=pal.error + BOLD))
         verdict = Text("all gradients agree" if ok_all else "some gradients disagree: BPTT is wrong",
-                       style="green" if ok_all else "red bold")
+                       style=pal.success if ok_all else pal.error + BOLD)
         grid = Table.grid()
         grid.add_row(table)
         grid.add_row(verdict)
         most = max((r.checked for r in prog.results), default=0)
         grid.add_row(Text(f"checked (≠ 0): entries sampled (at most {most} per parameter), and how "
                           "many of them carry a gradient (mostly those; zeros agree trivially)",
-                          style="dim"))
+                          style=pal.muted))
         self.query_one("#gc-table", Static).update(grid)
         self.verdict = ok_all
 

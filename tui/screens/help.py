@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from rnn_tui.tui.colours import ThemeAware, palette
 
-class HelpScreen(ModalScreen[None]):
+
+class HelpScreen(ThemeAware, ModalScreen[None]):
     """Lists the bindings; any of esc, q, ? closes it."""
 
     DEFAULT_CSS = """
@@ -24,14 +27,22 @@ class HelpScreen(ModalScreen[None]):
         self.rows = rows
 
     def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static("[b]rnn-tui keys[/b]  (esc closes)")
+            yield Static(id="help-keys")
+
+    def on_mount(self) -> None:
+        self.theme_changed()
+
+    def theme_changed(self) -> None:
+        """The table, its key column in the theme's accent colour (as the footer's keys)."""
+        keys = self.query_one("#help-keys", Static)
         table = Table(box=None, show_header=False, padding=(0, 1))
-        table.add_column(style="bold cyan", no_wrap=True)
+        table.add_column(style=palette(keys).accent + Style(bold=True), no_wrap=True)
         table.add_column()
         for key, desc in self.rows:
             table.add_row(key, desc)
-        with VerticalScroll():
-            yield Static("[b]rnn-tui keys[/b]  (esc closes)")
-            yield Static(table)
+        keys.update(table)
 
     def action_close(self) -> None:
         self.dismiss(None)

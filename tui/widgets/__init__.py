@@ -15,3 +15,10 @@ def no_color(widget) -> bool:
         return bool(widget.app.no_color)
     except Exception:  # not mounted: no app yet
         return False
+
+
+def time_note(task) -> str:
+    """What time means for a task's inputs, said by the heatmap and the predictions
+    ("" when there is nothing to add).  The binary renderer's tasks feed their
+    numbers least significant bit first (see ``core/tasks/binary.py``)."""
+    return "t=0 is the least significant bit" if task.renderer == "binary" else ""

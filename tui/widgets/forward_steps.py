@@ -16,12 +16,14 @@ class ForwardSteps(StepText):
     def show(self, view, vocab: str = "") -> None:
         if not self._changed((view.iteration, view.shown), (view, vocab)):
             return
+        pal = self.pal
         L = view.layers
         layer = min(self.net_layer, L - 1)
-        t = Text(f"Forward step-through · iteration {view.iteration}", style="bold")
+        t = Text()
+        t.append(f"Forward step-through · iteration {view.iteration}", style="bold")
         t.append(where(layer, L, view.batch) + "\n", style="bold")
         t.append("→/k next timestep · ←/j previous · home/end · b backward (BPTT) · esc leave\n",
-                 style="dim")
+                 style=pal.muted)
         if view.t is None:
             start = ("the state carried in from the previous window" if view.carried
                      else "the fixed start state h0")
@@ -36,21 +38,21 @@ class ForwardSteps(StepText):
         scored = bool(tgt) or view.target_index is not None
         t.append(f"\nt = {ts}   input x_t = {lab!r}   "
                  + (f"target {tgt!r}\n" if scored else "not scored (mask 0)\n"), style="bold")
-        t.append("Wxh x_t" if layer == 0 else "Wxh h_t (layer below)", style="cyan")
-        t.append("   (a column of Wxh: x_t is one-hot)\n" if layer == 0 and vocab else "\n", style="dim")
+        t.append("Wxh x_t" if layer == 0 else "Wxh h_t (layer below)", style=pal.primary)
+        t.append("   (a column of Wxh: x_t is one-hot)\n" if layer == 0 and vocab else "\n", style=pal.muted)
         t.append("      " + vec(tm["xterm"]) + "\n")
-        t.append("Whh h_{t−1}\n", style="cyan")
+        t.append("Whh h_{t−1}\n", style=pal.primary)
         t.append("      " + vec(tm["hterm"]) + "\n")
         t.append("hraw_t = Wxh x_t + Whh h_{t−1} + bh\n" if layer == 0 else
-                 "hraw_t = Wxh h_t(below) + Whh h_{t−1} + bh\n", style="cyan")
+                 "hraw_t = Wxh h_t(below) + Whh h_{t−1} + bh\n", style=pal.primary)
         t.append("      " + vec(tm["hraw"]) + "\n")
         f = "tanh" if view.activation == "tanh" else "sigmoid"
-        t.append(f"h_t = {f}(hraw_t)\n", style="cyan")
+        t.append(f"h_t = {f}(hraw_t)\n", style=pal.primary)
         t.append("      " + vec(tm["h"]) + "\n")
         if view.probs_t is not None:
             p = view.probs_t
             if view.head == "softmax_ce":
-                t.append("p_t = softmax(Why h_t + by)   top 5:\n", style="cyan")
+                t.append("p_t = softmax(Why h_t + by)   top 5:\n", style=pal.primary)
                 top = np.argsort(-p)[:5]
                 t.append("      " + "  ".join(
                     f"{(vocab[i] if i < len(vocab) else i)!r}:{p[i]:.3f}" for i in top) + "\n")
@@ -59,7 +61,7 @@ class ForwardSteps(StepText):
                     t.append(f"loss_t = −log p_t[target] = −log {pt:.4f} = "
                              f"{float(view.step_loss[ts]):.4f}\n", style="bold")
             else:
-                t.append("output_t = head(Why h_t + by)\n", style="cyan")
+                t.append("output_t = head(Why h_t + by)\n", style=pal.primary)
                 t.append("      " + vec(p) + "\n")
                 t.append(f"loss_t = {float(view.step_loss[ts]):.4f}\n" if scored else
                          "loss_t: none, this timestep is not scored\n", style="bold")

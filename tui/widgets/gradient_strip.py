@@ -18,19 +18,21 @@ class GradientStrip(StepText):
         key = (snap.task, snap.iteration, snap.dh_norm.shape, snap.dh_norm.tobytes()[:64], replay)
         if not self._changed(key, (snap, replay)):
             return
+        pal = self.pal
         L = snap.dh_norm.shape[0]
         layer = min(self.net_layer, L - 1)
         B = snap.config.get("batch", 1) or 1
-        t = Text(f"Gradient flow of the latest {'batch of ' + str(B) if B > 1 else 'example'}: "
+        t = Text()
+        t.append(f"Gradient flow of the latest {'batch of ' + str(B) if B > 1 else 'example'}: "
                  "‖dh_t‖ per timestep", style="bold")
-        t.append(f" (layer {layer}: {layer_name(layer, L)})" if L > 1 else "")
+        t.append(f" (layer {layer}: {layer_name(layer, L)})" if L > 1 else "", style="bold")
         t.append("\n")
         t.append_text(self.strip_line(snap.dh_norm[layer], None, snap.dh_norm.shape[1], label=""))
         g = snap.metrics.get("grad_norms", {})
         if g:
-            t.append("gradient norms (before clipping): ", style="dim")
+            t.append("gradient norms (before clipping): ", style=pal.muted)
             # no-break spaces keep each name with its value when the line wraps
             t.append("  ".join(f"{k}\u00a0{v:.3g}" for k, v in g.items()) + "\n")
         if not replay:
-            t.append("b: pause and step through BPTT one timestep at a time", style="dim")
+            t.append("b: pause and step through BPTT one timestep at a time", style=pal.muted)
         self.update(t)

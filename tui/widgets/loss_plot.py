@@ -32,6 +32,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from rnn_tui.tui import plotext_compat
+from rnn_tui.tui.colours import contrast
 from rnn_tui.tui.widgets import no_color
 
 WINDOW = 1000        # iterations shown by the "last N" window
@@ -193,19 +194,6 @@ def _label(v: float, step: float) -> str:
         return f"{v / 1000:g}k"
     decimals = max(0, -math.floor(math.log10(abs(step)) + 1e-9)) if step else 0
     return f"{v:.{decimals}f}"
-
-
-def _luminance(c: Color) -> float:
-    def channel(v: int) -> float:
-        v = v / 255
-        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
-    return 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b)
-
-
-def contrast(a: Color, b: Color) -> float:
-    """WCAG contrast ratio of two colours (1 to 21)."""
-    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
 
 
 def plot_colors(variables: dict[str, str], background: Color) -> tuple[Color, Color]:

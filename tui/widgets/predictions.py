@@ -2,34 +2,41 @@
 
 How they are drawn is the task's choice (its ``renderer`` trait), looked up here
 by the task, never by its name.  Binary arithmetic gets the full picture: a, b and
-the result in decimal and binary (most significant bit on the left, as numbers are
-written), the predicted probability of each bit as a shaded cell under the true
-bit, wrong bits marked, and the chain that links the bits (a subtraction's
-borrows).  Regression shows the scored outputs against their targets; every other
-task a strip of input, target and prediction per timestep.
+the result in decimal and bit by bit, the predicted P(bit = 1) of each bit as a
+shaded cell under the true bit, wrong bits marked, and the chain that links the
+bits (a subtraction's borrows).  The bits are in time order, t=0 (the least
+significant bit) on the left, as the network reads them and as the Hidden state
+panel's columns run: a borrow then travels left to right, as the hidden state
+carries it; a side note gives the result as numbers are written, most significant
+bit first.  Regression shows the scored outputs against their targets; every
+other task a strip of input, target and prediction per timestep.
+
+Colours come from the theme (:func:`~rnn_tui.tui.colours.palette`); under
+NO_COLOR, marks and text styles carry what colour would.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
 from rnn_tui.core.tasks import task_class
-from rnn_tui.tui.widgets import no_color
+from rnn_tui.tui.colours import ThemeAware, palette
+from rnn_tui.tui.widgets import no_color, time_note
 from rnn_tui.tui.widgets.heatmap import symbol_cell
 
 SHADES = " ░▒▓█"
+BOLD = Style(bold=True)
+WIDTH = 76                  # the text's width before the panel has been laid out
 
 
 def _shade(p: float) -> str:
     return SHADES[int(np.clip(round(p * (len(SHADES) - 1)), 0, len(SHADES) - 1))]
 
 
-WRONG = "bold red underline"       # with NO_COLOR: reverse video instead
-
-
-class Predictions(Static):
+class Predictions(ThemeAware, Static):
     """The predictions panel; :meth:`show` takes a snapshot."""
 
     DEFAULT_CSS = """
@@ -39,8 +46,10 @@ class Predictions(Static):
     def __init__(self, **kwargs):
         super().__init__("", **kwargs)
         self._key = None
+        self._last = None               # the latest show() call, redone for a new theme or size
 
     def show(self, snap, probs=None, labels=None, targets=None) -> None:
+        self._last = (snap, probs, labels, targets)
         probs = snap.probs if probs is None else probs
         labels = snap.labels if labels is None else labels
         targets = snap.targets if targets is None else targets
@@ -56,46 +65,87 @@ class Predictions(Static):
         else:
             self.update(self._symbols(task, snap, probs, labels, targets))
 
+    def _redo(self) -> None:
+        if self._last is not None and self.is_mounted:
+            self._key = None
+            self.show(*self._last)
+
+    def theme_changed(self) -> None:
+        self._redo()
+
+    def on_resize(self) -> None:
+        self._redo()
+
+    @property
+    def _width(self) -> int:
+        return self.content_size.width or WIDTH
+
+    def _wrong_style(self, pal) -> Style:
+        """A wrong prediction: the theme's error colour, underlined; reverse video under NO_COLOR."""
+        return Style(reverse=True, bold=True) if no_color(self) else pal.error + Style(bold=True, underline=True)
+
     def _binary(self, task, snap, probs, labels, targets) -> Text:
+        """One column per bit, in time order (t=0, the least significant bit, first)."""
+        pal = palette(self)
         # a, b and the result from the example shown (LSB first), which in a step-through
         # is the step-through's, not the last one trained on
         a, b = task.operands(labels)
-        c = sum(int(y) << i for i, y in enumerate(targets))
         T = probs.shape[0]
-        p = probs[:, 0]                                        # LSB first
+        c = sum(int(y) << i for i, y in enumerate(targets))
+        p = probs[:, 0]                                        # (T,) P(bit = 1), t = 0 first
         pred = int(sum(1 << i for i in range(T) if p[i] > 0.5))
+        wrong = [(p[i] > 0.5) != bool((c >> i) & 1) for i in range(T)]
+        digits = len(str(2 ** T))
+        gap = " " if 14 + 2 * T <= self._width else ""        # bits apart while they fit
+        lead = 8 + digits + 2                                  # "  pred = 132  "
+        width = self._width
         t = Text()
-        width = len(str(2 ** T))
-        for name, v in (("a", a), ("b", b), (f"a{task.op}b", c)):
-            t.append(f"{name:>5} = {v:>{width}}  ", style="bold")
-            t.append(f"{v:0{T}b}\n")
+
+        def row(name: str, cells: list[tuple[str, Style | str | None]], note: Text | str = "",
+                name_style: Style | str | None = BOLD) -> None:
+            line = Text()
+            line.append(f"{name:>{lead}}", style=name_style)
+            for i, (cell, style) in enumerate(cells):
+                line.append(gap if i else "")
+                line.append(cell, style)
+            note = Text(note, style=pal.muted) if isinstance(note, str) else note
+            if note.cell_len:
+                if line.cell_len + 3 + note.cell_len <= width:
+                    line.append("   ")
+                else:                                  # no room beside: on its own line
+                    line.append("\n" + " " * lead)
+                line.append_text(note)
+            t.append_text(line)
+            t.append("\n")
+
+        ticks = [(f"{i % 10}", pal.muted) for i in range(T)]
+        row("t  ", ticks, time_note(task) + " (time →)", name_style=pal.muted)
+        for name, v in (("a", a), ("b", b)):
+            row(f"{name} = {v:>{digits}}  ", [(str((v >> i) & 1), None) for i in range(T)])
+        row(f"a{task.op}b = {c:>{digits}}  ", [(str((c >> i) & 1), None) for i in range(T)],
+            f"{c:0{T}b} as written (MSB first)")
         ok = pred == c
-        t.append(f"{'pred':>5} = {pred:>{width}}  ", style="bold")
-        t.append(f"{pred:0{T}b}", style="green" if ok else "red")
-        t.append("  ✓\n" if ok else "  ✗\n", style="green" if ok else "red bold")
-        pad = " " * (width + 10)
-        cbits = [(c >> i) & 1 for i in range(T)]
-        t.append(pad[:-8] + "p(bit)  ", style="dim")
-        for i in reversed(range(T)):
-            wrong = (p[i] > 0.5) != bool(cbits[i])
-            t.append(_shade(float(p[i])), style="red" if wrong else "cyan")
-        t.append("   shaded: p from 0 ( ) to 1 (█)\n", style="dim")
-        t.append(pad[:-8] + "wrong   ", style="dim")
-        for i in reversed(range(T)):
-            t.append("✗" if (p[i] > 0.5) != bool(cbits[i]) else " ", style="red bold")
-        t.append("\n")
-        t.append(pad[:-8] + f"{task.chain_name:<8}", style="dim")
+        verdict = Text("✓ right" if ok else f"✗ {sum(wrong)} wrong", style=(pal.success if ok else pal.error) + BOLD)
+        row(f"pred = {pred:>{digits}}  ",
+            [(str((pred >> i) & 1), self._wrong_style(pal) if wrong[i] else pal.success) for i in range(T)],
+            verdict)
+        row("P(bit=1)  ", [(_shade(float(p[i])), pal.error if wrong[i] else pal.primary) for i in range(T)],
+            "shade: 0 ( ) … 1 (█)", name_style=pal.muted)
+        row("wrong  ", [("✗" if wrong[i] else " ", pal.error + BOLD) for i in range(T)], name_style=pal.muted)
         chain = task.chain(a, b, T)
-        for i in reversed(range(T)):
-            t.append(task.chain_mark if chain[i] else "·", style="yellow" if chain[i] else "dim")
-        t.append(f"   {task.chain_legend}\n\n", style="dim")
+        mark = Text()
+        mark.append(task.chain_mark, style=pal.accent + BOLD)
+        mark.append(f": a {task.chain_name} came in from bit t−1, on its left", style=pal.muted)
+        row(f"{task.chain_name}  ", [(task.chain_mark, pal.accent + BOLD) if chain[i] else ("·", pal.muted)
+                                     for i in range(T)], mark, name_style=pal.muted)
         m = snap.metrics
         if "recent_accuracy" in m:
-            t.append(f"recent {m['recent_n']} examples: exact match {m['recent_accuracy']:.0%}, "
+            t.append(f"\nrecent {m['recent_n']} examples: exact match {m['recent_accuracy']:.0%}, "
                      f"bits {m['recent_bit_accuracy']:.1%}\n", style="bold")
         return t
 
     def _symbols(self, task, snap, probs, labels, targets) -> Text:
+        pal = palette(self)
         T = len(labels)
         vocab = snap.vocab or "01"
         t = Text()
@@ -103,28 +153,34 @@ class Predictions(Static):
         rows = [("input ", [symbol_cell(s) for s in labels], None)]
         rows.append(("target", [symbol_cell(s) for s in targets], None))
         cells, styles = [], []
+        wrong = self._wrong_style(pal)
         for i in range(T):
             sym = vocab[int(pred[i])] if int(pred[i]) < len(vocab) else "?"
             cells.append(symbol_cell(sym))
             if i < task.unscored_steps(snap.config):
-                styles.append("dim")
+                styles.append(pal.muted)
             else:
                 right = sym == (targets[i] if i < len(targets) else "")
-                styles.append("green" if right else ("reverse bold" if no_color(self) else WRONG))
+                styles.append(pal.success if right else wrong)
         rows.append(("pred  ", cells, styles))
         for name, cells, sty in rows:
             t.append(f"{name} ", style="bold")
             for i, c in enumerate(cells):
-                t.append(c, style=sty[i] if sty else "")
+                t.append(c, style=sty[i] if sty else None)
             t.append("\n")
         t.append("p(tgt) ", style="bold")
         for i in range(T):
             ix = vocab.find(targets[i]) if i < len(targets) and targets[i] else -1
             pt = float(probs[i, ix]) if ix >= 0 else 0.0
-            t.append(_shade(pt) * 2, style="cyan")
-        t.append("\n")
-        right_wrong = "inverted: wrong" if no_color(self) else "green: right, red underlined: wrong"
-        t.append(f"        {right_wrong}; p(tgt) from 0 ( ) to 1 (█)\n", style="dim")
+            t.append(_shade(pt) * 2, style=pal.primary)
+        t.append("\n        ")
+        if no_color(self):
+            t.append("inverted: wrong", style=pal.muted)
+        else:
+            t.append("right", style=pal.success)
+            t.append(", ", style=pal.muted)
+            t.append("wrong", style=wrong)
+        t.append("; p(tgt): P(target) from 0 ( ) to 1 (█)\n", style=pal.muted)
         m = snap.metrics
         if "recent_accuracy" in m:
             t.append(f"recent {m['recent_n']} iterations: {task.accuracy_label} {m['recent_accuracy']:.0%}",
@@ -135,8 +191,10 @@ class Predictions(Static):
         return t
 
     def _regression(self, snap, probs, targets) -> Text:
-        t = Text("Only the last two outputs are scored (½ squared error);\n"
-                 "the target is the previous input x_{t−1}.\n", style="dim")
+        pal = palette(self)
+        t = Text()
+        t.append("Only the last two outputs are scored (½ squared error);\n"
+                 "the target is the previous input x_{t−1}.\n", style=pal.muted)
         T = probs.shape[0]
         for i in range(max(0, T - 2), T):
             head = f"t={i}  "
