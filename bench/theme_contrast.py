@@ -50,7 +50,6 @@ SCREENS = {
                               lambda a: getattr(a.screen, "verdict", None) is not None),
     "neuron view 120x36": ("charlm", (120, 36), ["u"], lambda a: getattr(a.screen, "report", None) is not None),
 }
-NOT_OURS = {"StatusBar", "Footer", "FooterKey", "Tabs", "Tab", "Underline", "LossPlot", "ProgressBar", "Bar"}
 
 
 async def measure(name: str, theme: str) -> list[tuple]:
@@ -75,8 +74,7 @@ async def measure(name: str, theme: str) -> list[tuple]:
             text, row = worst_text(mine)
             mark, _ = worst_mark(mine)
             kind = type(w).__name__ + ("" if w.id is None else f"#{w.id}")
-            owner = type(w).__name__ in NOT_OURS or (w.id or "") == "status"
-            out.append((kind, text, mark, len(unset(mine)), row, owner))
+            out.append((kind, text, mark, len(unset(mine)), row))
     return out
 
 
@@ -103,11 +101,10 @@ def main() -> None:
         for name in SCREENS:
             if args.only not in name:
                 continue
-            for kind, text, mark, n_unset, row, owner in asyncio.run(measure(name, theme)):
-                flag = "  (not in this change)" if owner else ""
+            for kind, text, mark, n_unset, row in asyncio.run(measure(name, theme)):
                 t = f"{text:6.2f}" if text < 99 else "     –"
                 m = f"{mark:6.2f}" if mark < 99 else "     –"
-                print(f"  {name:30} {kind:24} {t} {m} {n_unset:6d}  {row[:48]}{flag}", flush=True)
+                print(f"  {name:30} {kind:24} {t} {m} {n_unset:6d}  {row[:48]}", flush=True)
 
 
 if __name__ == "__main__":

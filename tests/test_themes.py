@@ -81,6 +81,26 @@ async def test_subtraction_panels_and_dialogs_read_in_the_theme(theme):
 
 
 @pytest.mark.parametrize("theme", THEMES)
+async def test_status_line_tabs_and_footer_read_in_the_theme(theme):
+    """The frame around the panels too: the status line's hint, the inactive tabs and
+    the footer's keys (Textual's light theme draws the last two near 3:1)."""
+    from textual.widgets import Tab
+    from textual.widgets._footer import FooterKey
+    from textual.widgets import Static
+
+    app = RnnApp(trained("charlm"), paused=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await worker_ready(pilot)
+        app.theme = theme
+        await _settle(pilot, lambda: "? help" in app.query_one("#status-state", Static).content.__str__(),
+                      "the hint")
+        chrome = [app.query_one("#status-numbers"), app.query_one("#status-state"),
+                  *app.query(Tab), *app.query(FooterKey)]
+        assert len(chrome) > 6
+        assert _problems(app, chrome) == []
+
+
+@pytest.mark.parametrize("theme", THEMES)
 async def test_step_throughs_and_neuron_view_read_in_the_theme(theme):
     app = RnnApp(trained("charlm"), paused=True)
     async with app.run_test(size=(140, 40)) as pilot:

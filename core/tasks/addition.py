@@ -29,7 +29,6 @@ class Addition(BinaryArithmetic):
     op = "+"
     chain_name = "carry"
     chain_mark = "↑"
-    chain_legend = "↑: a carry came in from the bit on its right"
 
     def draw(self, rng: np.random.Generator, B: int) -> tuple[np.ndarray, np.ndarray]:
         a = rng.integers(0, 2 ** (self.bits - 1), size=B)

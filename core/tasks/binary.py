@@ -37,8 +37,6 @@ class BinaryArithmetic(Task):
     """What links bit t to bit t+1 ("borrow", "carry")."""
     chain_mark: ClassVar[str]
     """The mark under a bit the chain reaches ("↓")."""
-    chain_legend: ClassVar[str]
-    """One line saying what the chain's mark means."""
 
     @classmethod
     def loss_title(cls, T: int) -> str:

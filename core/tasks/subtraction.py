@@ -26,7 +26,6 @@ class Subtraction(BinaryArithmetic):
     op = "−"
     chain_name = "borrow"
     chain_mark = "↓"
-    chain_legend = "↓: lends 1 to the bit on its right"
 
     def draw(self, rng: np.random.Generator, B: int) -> tuple[np.ndarray, np.ndarray]:
         a = rng.integers(0, 2 ** self.bits, size=B)

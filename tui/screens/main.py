@@ -18,6 +18,7 @@ from rnn_tui.core.tasks import task_class
 from rnn_tui.tui.panels import BY_ID, COLUMNS, EXAMPLE, PANELS
 from rnn_tui.tui.widgets.footer import Footer        # drawn before the first click in a browser
 from rnn_tui.tui.widgets.grad_flow import GradFlow
+from rnn_tui.tui.widgets import time_note
 from rnn_tui.tui.widgets.heatmap import Heatmap
 from rnn_tui.tui.widgets.loss_plot import LossPlot
 from rnn_tui.tui.widgets.predictions import Predictions
@@ -119,7 +120,7 @@ class MainScreen(Screen):
         title = task.loss_title(snap.config["seq_len"])
         if box.border_title != title:
             box.border_title = title
-            self.query_one(Heatmap).set_x_label(task.x_label)
+            self.query_one(Heatmap).set_x_label(task.x_label, time_note(task))
 
     def set_mode_title(self, mode: str) -> None:
         self.query_one("#panel-gradients").border_title = STEP_TITLES.get(mode, BY_ID["gradients"].title)

@@ -28,9 +28,8 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from rnn_tui.core.tasks import task_class
 from rnn_tui.tui.colours import Palette, ThemeAware, palette
-from rnn_tui.tui.widgets import layer_name, no_color, time_note
+from rnn_tui.tui.widgets import layer_name, no_color
 
 LEVELS = 11
 GUTTER = 5        # cells left of the first timestep: the unit numbers
@@ -140,16 +139,18 @@ class Heatmap(ThemeAware, Widget):
         self.h: np.ndarray | None = None          # (L, T, H)
         self.labels: tuple = ()
         self.x_label = "x"             # the input row's name ("ab": subtraction's bit pair a_t b_t)
+        self.note = ""                 # what time means for the inputs ("t=0 is the least significant bit")
         self.activation = "tanh"
         self._lines: list[Strip] = []
         self._key = None
         self._looks: dict = {}
 
-    def set_x_label(self, label: str) -> None:
+    def set_x_label(self, label: str, note: str = "") -> None:
         """Name the input row (at most 4 cells); a name of several letters whose
-        labels have one character per letter (``ab``: ``a_t b_t``) gets a row per letter."""
-        if label != self.x_label:
-            self.x_label = label
+        labels have one character per letter (``ab``: ``a_t b_t``) gets a row per letter.
+        ``note`` says what time means for the inputs, in the header."""
+        if (label, note) != (self.x_label, self.note):
+            self.x_label, self.note = label, note
             self._key = None
             self.refresh()
 
@@ -249,13 +250,6 @@ class Heatmap(ThemeAware, Widget):
             self._looks = {key: (look := _look(pal, self.activation))}   # only the current theme's
         return look
 
-    def _note(self) -> str:
-        """What time means for this task's inputs ("t=0 is the least significant bit"), or ""."""
-        try:
-            return time_note(task_class(self.app.task_name))
-        except (AttributeError, KeyError, ValueError):
-            return ""
-
     def _build(self) -> list[Strip]:
         w, hgt = self.size.width, self.size.height
         if not self.is_mounted:
@@ -273,7 +267,7 @@ class Heatmap(ThemeAware, Widget):
             head += f" · page {min(self.page, pages - 1) + 1}/{pages} [ ]"
         if win.t0 > 0 or win.t1 < T:
             head += f" · t {win.t0}–{win.t1 - 1} of {T}"
-        note = self._note()
+        note = self.note
         if note and len(head) + 3 + len(note) <= w:
             head += f" · {note}"
         lines = [self._line([Segment(head, look.muted)], w, look)]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from rnn_tui.core.tasks import task_class
+from rnn_tui.tui.colours import ThemeAware, palette
 
 
 def _hint(mode: str, running: bool) -> str:
@@ -57,7 +59,7 @@ def fit(fields: list[tuple[int, str, str]], width: int, cut: int | None = None) 
     return out
 
 
-class StatusBar(Vertical):
+class StatusBar(ThemeAware, Vertical):
     """Two lines, each re-rendered only when its own text changes: the numbers
     change every frame while training, the state line rarely."""
 
@@ -70,6 +72,7 @@ class StatusBar(Vertical):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._last = (None, None)
+        self._shown: tuple | None = None        # show()'s arguments, to redraw in a new theme
 
     def compose(self):
         yield Static("", id="status-numbers")
@@ -85,6 +88,7 @@ class StatusBar(Vertical):
         """Draw both lines.  Each is made of fields, kept whole in priority order as
         far as the width allows (a message too long for its line is cut at a word,
         with "…": the app shows it in full in a toast)."""
+        self._shown = (snap, running, rate, mode, message, warning, stopped)
         m = snap.metrics
         colour = self._colours()
         replay = mode.startswith("replay")
@@ -96,33 +100,39 @@ class StatusBar(Vertical):
         numbers.append((3, f"{rate:,.0f} it/s" if running and not replay else "— it/s", ""))
         width = self.content_size.width or 10_000
         if stopped:
-            state = [(0, "[stopped]", f"bold {colour['error']}"), (1, f"⚠ {stopped[0]}", f"bold {colour['error']}"),
+            state = [(0, "[stopped]", colour["error"] + Style(bold=True)), (1, f"⚠ {stopped[0]}", colour["error"] + Style(bold=True)),
                      (2, stopped[1], "bold")]
             self._set(fit(numbers, width), fit(state, width, cut=2), warning=True)
             return
         state = [(0, f"[{mode or ('running' if running else 'paused')}]",
-                  f"bold {colour['success'] if running else colour['warning']}")]
+                  colour["success" if running else "warning"] + Style(bold=True))]
         if warning:
             # what to do first: a narrow terminal drops the end of the line, not the advice
-            state += [(1, "⚠ diverged: z rolls back", f"bold {colour['error']}"),
-                      (2, f"- halves the lr (now {snap.config['lr']:.4g})", f"bold {colour['error']}"),
+            state += [(1, "⚠ diverged: z rolls back", colour["error"] + Style(bold=True)),
+                      (2, f"- halves the lr (now {snap.config['lr']:.4g})", colour["error"] + Style(bold=True)),
                       (3, warning, "")]
             self._set(fit(numbers, width), fit(state, width, cut=3), warning=True)
             return
-        state += [(1, message, "italic")] if message else [(4, _hint(mode, running), "dim")]
+        state += [(1, message, "italic")] if message else [(4, _hint(mode, running), colour["muted"])]
         state += [(2, f"lr {snap.config['lr']:.4g}", "")]
         if task_class(snap.task).is_language_model:
             state.append((3, f"temp {snap.config['temperature']:.2f}", ""))
         self._set(fit(numbers, width), fit(state, width, cut=1 if message else None), warning=False)
 
-    def _colours(self) -> dict[str, str]:
-        """The theme's colours for the run states (plain names before the app runs)."""
+    def _colours(self) -> dict:
+        """Styles for the run states and the hint, readable on the bar (plain names
+        before the app runs)."""
         try:
-            theme = self.app.current_theme
-            return {"success": theme.success or "green", "warning": theme.warning or "yellow",
-                    "error": theme.error or "red"}
+            pal = palette(self)
         except Exception:  # not mounted: no app yet
-            return {"success": "green", "warning": "yellow", "error": "red"}
+            return {"success": Style(color="green"), "warning": Style(color="yellow"),
+                    "error": Style(color="red"), "muted": Style(dim=True)}
+        return {"success": pal.success, "warning": pal.warning, "error": pal.error, "muted": pal.muted}
+
+    def theme_changed(self) -> None:
+        self._last = (None, None)          # both lines again, in the new colours
+        if self._shown is not None:
+            self.show(*self._shown)
 
     def message_room(self, snap) -> int:
         """Cells the state line has for a message after ``[state]``."""
