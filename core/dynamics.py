@@ -120,20 +120,29 @@ class DynamicsView:
     activation: str
 
     def reading(self) -> str:
-        """One line saying what to read from the figures, for the newest sample."""
+        """One line saying what to read from the figures, for the newest sample.
+
+        Going back one timestep multiplies ``dh`` by ``Whhᵀ diag(f')``, so with the
+        activation's largest slope ``max f'`` (1 for tanh, ¼ for a sigmoid):
+        ``σmax·max f' < 1`` bounds every step below 1 (gradients vanish);
+        ``ρ·max f' < 1`` makes many steps shrink (like ρᵏ) though a few may grow;
+        otherwise ``dh`` can grow, unless saturated units (``f' ≈ 0``) hold it back.
+        """
         if not len(self.sigma):
             return "no sample yet"
         slope = 1.0 if self.activation == "tanh" else 0.25     # f' at its steepest
-        gain = self.sigma[-1] * slope
-        sat = self.saturated[-1]
-        if gain < 1:
-            why = f"σmax(Whh)·max f' = {gain:.2f} < 1"
-            return (f"{why}{' with saturated units' if sat > 0.2 else ''}: gradients shrink going back in time "
-                    "(they vanish over long sequences)")
+        bound, rho, sat = self.sigma[-1] * slope, self.radius[-1] * slope, self.saturated[-1]
+        if bound < 1:
+            return (f"σmax(Whh)·max f' = {bound:.2f} < 1: every step back in time shrinks dh by at least "
+                    "that: gradients vanish over long sequences")
+        if rho < 1:
+            return (f"ρ(Whh)·max f' = {rho:.2f} < 1: dh shrinks over many steps back (like ρᵏ), though "
+                    f"σmax·max f' = {bound:.3g} ≥ 1 lets a few steps grow it")
         if sat > 0.5:
-            return (f"σmax(Whh)·max f' = {gain:.2f} ≥ 1 but {sat:.0%} of units saturate (f' ≈ 0): "
-                    "gradients still shrink through them")
-        return f"σmax(Whh)·max f' = {gain:.2f} ≥ 1: gradients can grow going back in time (they may explode)"
+            return (f"ρ(Whh)·max f' = {rho:.3g} ≥ 1: dh can grow going back in time, but {sat:.0%} of units "
+                    "saturate (f' ≈ 0) and damp it: read the ‖dh_t‖ strip")
+        return (f"ρ(Whh)·max f' = {rho:.3g} ≥ 1: dh can grow going back in time: gradients may explode "
+                "(clipping, in the settings c, keeps them finite)")
 
 
 class Dynamics:

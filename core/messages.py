@@ -166,6 +166,29 @@ class Neurons:
 
 
 @dataclass(frozen=True)
+class Probe:
+    """Run the network, without training, on an input of one's own: ``text`` as the
+    task's ``probe_hint`` says (a text, two numbers, a bit string).  Training pauses
+    while the probe is shown; the step-throughs work on the probed example."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class LeaveProbe:
+    """Forget the probed example; training goes on as if it had never been probed."""
+
+
+@dataclass(frozen=True)
+class Views:
+    """Which figures the UI shows beyond the snapshot: ``weights`` (the weights
+    panel, of layer ``layer``) is computed only while it is on screen."""
+
+    weights: bool = False
+    layer: int = 0
+
+
+@dataclass(frozen=True)
 class Seek:
     """Replay: move ``delta`` frames."""
 
@@ -268,3 +291,5 @@ class Update:
     state: StateCopy | None = None
     loading: Loading | None = None
     run: RunRecord | None = None       # a run put aside (kept by the UI in its runs list)
+    probe: object | None = None        # a ProbeView while a probe is shown (or its refusal)
+    dynamics: object | None = None     # a DynamicsView while the weights panel is on screen

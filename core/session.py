@@ -20,6 +20,7 @@ import numpy as np
 
 from rnn_tui.core import messages as msg
 from rnn_tui.core.config import LR_MAX, Config
+from rnn_tui.core.dynamics import Dynamics
 from rnn_tui.core.heap import keep_freed_memory
 from rnn_tui.core.messages import Event, GradcheckProgress, StateCopy, Update
 from rnn_tui.core.trainer import DivergenceError, plain_numbers
@@ -79,12 +80,27 @@ class _Cancelled(Exception):
     """A gradient check was stopped: its screen was closed."""
 
 
+@dataclass
+class _Probing:
+    """A probe being shown: what was typed, its batch, whether training ran before
+    (it runs again when the probe is left), its full-BPTT ‖dh_t‖, and how many
+    training steps were applied on it."""
+
+    text: str
+    batch: object
+    was_running: bool
+    dh_norm: np.ndarray | None = None
+    applied: int = 0
+    draw: int = 0
+
+
 class Session:
     """Runs training steps between commands and publishes what the UI needs."""
 
     LR_RANGE = (1e-6, LR_MAX)          # what --lr accepts at most, and a floor that still moves
     STATE_EVERY = 5.0                  # seconds between the state copies the UI keeps (for a restart)
     STATE_MAX = 64 << 20               # bytes: a larger state is left to the autosaves
+    DYNAMICS_EVERY = 0.5               # seconds between the weights panel's samples while training
 
     def __init__(self, trainer, publish, paused: bool = False, interval: float = 0.1,
                  autosave: bool = True):
@@ -100,6 +116,10 @@ class Session:
         self.fwd_shown = 0             # forward step-through: timesteps revealed
         self.gradcheck_grad_fn = None  # tests swap in a deliberately wrong backward
         self.neuron_draws = 0          # neuron views drawn so far
+        self.probing: _Probing | None = None   # a probe on screen (self.pending is its example)
+        self.views = msg.Views()       # the optional figures the UI shows now
+        self.dynamics = Dynamics()     # the weights panel's samples (taken only while it is on screen)
+        self._dyn_at = -self.DYNAMICS_EVERY
         self._recv = lambda timeout: None
         self._backlog: deque = deque()  # commands read ahead while a gradient check ran
         self.quit = False
@@ -203,14 +223,34 @@ class Session:
             it = self.trainer.iteration
             self.rate = (it - self._rate_it) / dt if self.running and dt > 0 else 0.0
             self._rate_t, self._rate_it = now, it
-        bview = fview = None
+        bview = fview = pview = None
         if self.pending is not None and self.pending_kind == "bptt":
             bview = self.trainer.bptt_view(self.pending)
-        elif self.pending is not None:
+        elif self.pending is not None and self.pending_kind == "forward":
             fview = self.trainer.forward_view(self.pending, self.fwd_shown)
-        self.publish(Update(snapshot=self.trainer.snapshot(), running=self.running,
-                            rate=self.rate, warning=self.warning, bptt=bview, forward=fview))
+        pr = self.probing
+        if pr is not None:
+            from rnn_tui.core.probe import probe_view
+
+            snap = self.trainer.snapshot(example=self.pending, dh_norm=pr.dh_norm)
+            pview = probe_view(self.trainer, self.pending, pr.text, pr.draw, pr.applied)
+            if pview.continuation:
+                snap = dataclasses.replace(snap, sample=pr.text + pview.continuation)
+        else:
+            snap = self.trainer.snapshot()
+        self.publish(Update(snapshot=snap, running=self.running, rate=self.rate, warning=self.warning,
+                            bptt=bview, forward=fview, probe=pview, dynamics=self._dynamics(now)))
         self.dirty = False
+
+    def _dynamics(self, now: float):
+        """The weights panel's figures, while it is on screen: a new sample at most
+        every :attr:`DYNAMICS_EVERY` seconds of training (none per step)."""
+        if not self.views.weights:
+            return None
+        if now - self._dyn_at >= self.DYNAMICS_EVERY or not self.running:
+            self._dyn_at = now
+            self.dynamics.sample(self.trainer, self.views.layer)
+        return self.dynamics.view(self.trainer, self.views.layer)
 
     # ---- commands ---------------------------------------------------------------
 
@@ -373,6 +413,8 @@ class Session:
             self.trainer.discard(self.pending)
         self.publish(Update(run=self.record()))   # the UI keeps it in its runs list
         self.pending = None
+        self.probing = None
+        self.dynamics.reset()
         self.trainer = trainer
         self.warning = ""
         self._rate_t, self._rate_it = time.perf_counter(), trainer.iteration
@@ -389,14 +431,12 @@ class Session:
 
     @_dispatch.register
     def _bptt(self, cmd: msg.Bptt) -> None:
-        from rnn_tui.core.model import BPTT
-
         p = self.pending
         if cmd.move == "begin":
             if p is None:
                 self._prepare()
-            elif self.pending_kind == "forward":      # same example, now backward
-                p.bptt = BPTT(self.trainer.spec, self.trainer.params, p.cache)
+            elif self.pending_kind in ("forward", "probe"):   # same example, now backward
+                self.trainer.restart_bptt(p)
             if self.pending is not None:
                 self.pending_kind = "bptt"
         elif p is not None and cmd.move == "apply":
@@ -405,15 +445,23 @@ class Session:
                 self.trainer.finish(p)
             except DivergenceError as e:
                 self.warning = str(e)
+                self.probing = None
+            else:
+                if self.probing is not None:
+                    self._probe_applied(p)
         elif p is not None and cmd.move == "discard":
+            if self.probing is not None:              # back to the probe, its example kept
+                self.trainer.restart_bptt(p)
+                self.pending_kind = "probe"
+                return
             self.pending = None
             self.trainer.discard(p)
-        elif p is not None:
+        elif p is not None and self.pending_kind == "bptt":
             T = p.bptt.T
             done = T - 1 - p.bptt.next_t
             target = max(0, min(T, {"back": done + 1, "undo": done - 1, "none": 0, "all": T}[cmd.move]))
             if target < done:                         # the stepper only goes back in time
-                p.bptt = BPTT(self.trainer.spec, self.trainer.params, p.cache)
+                self.trainer.restart_bptt(p)
                 done = 0
             while done < target:
                 p.bptt.step()
@@ -428,13 +476,76 @@ class Session:
                 self.pending_kind = "forward"
                 self.fwd_shown = 0
         elif self.pending is not None and self.pending_kind == "forward":
-            if cmd.move == "discard":
+            if cmd.move == "discard" and self.probing is not None:
+                self.pending_kind = "probe"           # back to the probe, its example kept
+            elif cmd.move == "discard":
                 self.trainer.discard(self.pending)
                 self.pending = None
             else:
                 T = self.pending.bptt.T
                 shown = {"next": self.fwd_shown + 1, "prev": self.fwd_shown - 1, "none": 0, "all": T}[cmd.move]
                 self.fwd_shown = max(0, min(T, shown))
+
+    # ---- probe and the weights panel ----------------------------------------------------
+
+    @_dispatch.register
+    def _probe(self, cmd: msg.Probe) -> None:
+        """Show the network on ``cmd.text`` (refused in one line if it does not fit the
+        task); training pauses, and goes on where it was when the probe is left."""
+        from rnn_tui.core.probe import ProbeView, probe_batch
+        from rnn_tui.core.tasks import TaskError
+
+        try:
+            batch = probe_batch(self.trainer.task, cmd.text)
+        except TaskError as e:
+            self.publish(Update(probe=ProbeView(text=cmd.text, error=str(e))))
+            return
+        was_running = self.running if self.probing is None else self.probing.was_running
+        if self.pending is not None:                  # another probe, or a step-through, gives way
+            self.trainer.discard(self.pending)
+            self.pending = None
+        self.running = False
+        try:
+            self.pending = self.trainer.prepare(batch)
+        except DivergenceError as e:
+            self.publish(Update(probe=ProbeView(text=cmd.text, error=f"{e}; roll back (z) first")))
+            self.probing = None
+            self.running = was_running
+            return
+        draw = self.probing.draw + 1 if self.probing is not None else 0
+        self.probing = _Probing(cmd.text, batch, was_running, draw=draw)
+        self.probing.dh_norm = self.trainer.full_dh_norm(self.pending)
+        self.pending_kind = "probe"
+
+    def _probe_applied(self, done) -> None:
+        """One training step was applied on the probed example: show it again, as the
+        new weights see it, and say what the step did to its loss."""
+        pr = self.probing
+        before = done.cache.loss
+        self.pending = self.trainer.prepare(pr.batch)
+        self.pending_kind = "probe"
+        pr.applied += 1
+        pr.dh_norm = self.trainer.full_dh_norm(self.pending)
+        self.publish(Update(event=Event("info", f"one training step on your input (iteration "
+                                                f"{self.trainer.iteration:,}): its loss {before:.4g} → "
+                                                f"{self.pending.cache.loss:.4g}")))
+
+    @_dispatch.register
+    def _leave_probe(self, cmd: msg.LeaveProbe) -> None:
+        pr = self.probing
+        if pr is None:
+            return
+        if self.pending is not None:
+            self.trainer.discard(self.pending)
+        self.pending, self.probing = None, None
+        self.running = pr.was_running and not self.warning
+        self._rate_t, self._rate_it = time.perf_counter(), self.trainer.iteration
+
+    @_dispatch.register
+    def _views(self, cmd: msg.Views) -> None:
+        if cmd.layer != self.views.layer:
+            self.dynamics.reset()                     # its series are of one layer's Whh
+        self.views = cmd
 
     # ---- gradient check and neurons ----------------------------------------------------
 

@@ -35,12 +35,15 @@ class Pending:
     """A prepared iteration: batch drawn, forward run, BPTT stepper ready.
 
     ``undo`` is what :meth:`Trainer.discard` puts back.  After :meth:`Trainer.finish`
-    the same object is the trainer's :attr:`~Trainer.last` iteration."""
+    the same object is the trainer's :attr:`~Trainer.last` iteration.  ``carry``:
+    finishing it carries its last hidden state on to the next window (a probed
+    example, which is not part of the data, leaves the carried state alone)."""
 
     batch: object
     cache: Cache
     bptt: BPTT
     undo: dict
+    carry: bool = True
 
 
 class RecentAccuracy:
@@ -161,34 +164,53 @@ class Trainer:
         finally:
             self.train_seconds += time.perf_counter() - t0
 
-    def prepare(self) -> Pending:
+    def prepare(self, batch=None) -> Pending:
         """First half of an iteration: draw the batch, run forward, make the BPTT
         stepper (not yet stepped).  :meth:`finish` completes it; :meth:`discard`
-        undoes it, leaving the trainer exactly as before."""
+        undoes it, leaving the trainer exactly as before.
+
+        ``batch``: this one instead of the next of the data (a probe: the user's own
+        input, read from a fresh state, its last state not carried on)."""
         with np.errstate(all="ignore"):
-            return self._prepare()
+            return self._prepare(batch)
+
+    def restart_bptt(self, pending: Pending) -> None:
+        """A fresh BPTT stepper for ``pending`` (no timestep processed)."""
+        pending.bptt = BPTT(self.spec, self.params, pending.cache)
+
+    def full_dh_norm(self, pending: Pending) -> np.ndarray:
+        """‖dh_t‖ ``(L, T)`` of ``pending`` over all timesteps, leaving its stepper as it is."""
+        bptt = BPTT(self.spec, self.params, pending.cache)
+        with np.errstate(all="ignore"):
+            bptt.step(bptt.T)
+        return bptt.dh_norm
 
     def finish(self, pending: Pending) -> dict:
         """Second half: the rest of BPTT, checks, clipping, the optimizer update."""
         with np.errstate(all="ignore"):
             return self._finish(pending)
 
-    def _prepare(self) -> Pending:
+    def _prepare(self, given=None) -> Pending:
         cfg = self.config
         undo = {"rng": self.rng.bit_generator.state,             # a fresh dict each call
                 "position": dict(self.task.get_position()), "hprev": self.hprev.copy()}
-        batch = self.task.next_batch(self.rng, cfg.batch)
-        if batch.reset or not self.task.carries_state:
-            self.hprev[...] = cfg.h0
+        if given is None:
+            batch = self.task.next_batch(self.rng, cfg.batch)
+            if batch.reset or not self.task.carries_state:
+                self.hprev[...] = cfg.h0
+            h0 = self.hprev
+        else:                                                     # a probe: its own batch, a fresh state
+            batch = given
+            h0 = np.full((cfg.layers, batch.x.shape[1], cfg.hidden), cfg.h0, dtype=cfg.dtype)
         x = batch.x if self.spec.index_input else batch.x.astype(cfg.dtype, copy=False)
         y = batch.y if self.spec.head == "softmax_ce" else batch.y.astype(cfg.dtype, copy=False)
-        cache = forward(self.spec, self.params, x, y, self.hprev, batch.mask)
+        cache = forward(self.spec, self.params, x, y, h0, batch.mask)
         if not math.isfinite(cache.loss):
             self._undo(undo)
             bad = self._bad_param()
             raise DivergenceError(f"loss became {cache.loss} at iteration {self.iteration + 1}, "
                                   f"not applied" + (f" (parameter {bad} is non-finite)" if bad else ""))
-        return Pending(batch, cache, BPTT(self.spec, self.params, cache), undo)
+        return Pending(batch, cache, BPTT(self.spec, self.params, cache), undo, carry=given is None)
 
     def discard(self, pending: Pending) -> None:
         """Forget a prepared iteration: RNG, data position and carried state go back."""
@@ -215,7 +237,7 @@ class Trainer:
             raise DivergenceError(f"gradient of {bad} became non-finite at iteration {self.iteration + 1}, "
                                   "not applied")
         self.opt.step(self.params, grads, cols)
-        if self.task.carries_state:
+        if self.task.carries_state and pending.carry:
             self.hprev[...] = cache.hlast
         self.iteration += 1
         self.last = pending
@@ -429,10 +451,11 @@ class Trainer:
         (what a reset restarts with, what a checkpoint records)."""
         return dataclasses.replace(self.config, lr=self.lr)
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, example: Pending | None = None, dh_norm: np.ndarray | None = None) -> Snapshot:
         """An immutable copy of what a view needs (example 0 of the last batch, or of
-        the next one before the first step)."""
-        last = self.last
+        the next one before the first step; or of ``example``, a probe, with its
+        ‖dh_t‖ ``dh_norm``)."""
+        last = self.last if example is None else example
         if last is None:
             # Nothing trained since start, load or rollback: show the next example and
             # what the current weights make of it (prepared, then undone: no state moves).
@@ -447,6 +470,8 @@ class Trainer:
                 np.full((L, T), np.nan), {}
         else:
             ex, h0, dh = example_fields(self.task, last.batch, last.cache), last.cache.h0[:, 0], last.bptt.dh_norm
+            if dh_norm is not None:
+                dh = dh_norm
             info = {k: (v[0].item() if isinstance(v, np.ndarray) else v)
                     for k, v in (last.batch.info or {}).items()}
         return Snapshot(iteration=self.iteration, task=self.task.name, run_id=self.run_id, saved=self.saved,

@@ -40,7 +40,7 @@ def test_update_ratios_and_sigma_in_a_sample():
     for k, w in tr.params.items():
         direct = np.linalg.norm(w - before[k]) / np.linalg.norm(w)
         assert view.ratios[k][-1] == pytest.approx(direct, rel=1e-9), k
-    assert len(view.iterations) == 3 and "σmax(Whh)" in view.reading()
+    assert len(view.iterations) == 3 and "(Whh)·max f'" in view.reading()
 
 
 def test_histograms_keep_one_scale_when_the_range_doubles():
@@ -53,3 +53,51 @@ def test_histograms_keep_one_scale_when_the_range_doubles():
     edges = np.linspace(-r, r, 9)
     for row, values in zip(counts, ([0.1, -0.2, 0.3], [0.9, -0.9]), strict=True):
         assert list(row) == list(np.histogram(values, bins=edges)[0])   # as if binned at ±1 from the start
+
+
+def test_the_gradient_presets_show_in_the_weights_what_their_descriptions_say():
+    """vanishing: σmax(Whh) well below 1 at first, the spectral radius below 1 throughout,
+    and the reading says gradients shrink; exploding: σmax far above 1 and the reading
+    says they can grow.  Each preset's description names the figures."""
+    from rnn_tui.core.config import Config
+    from rnn_tui.core.trainer import DivergenceError, Trainer
+    from rnn_tui.tui.cli import load_preset
+    from rnn_tui.core.corpus import samples_dir
+
+    tr, d = Trainer(Config(**load_preset("vanishing"))), Dynamics()
+    for i in range(300):
+        tr.step()
+        if i % 50 == 0:
+            d.sample(tr)
+    v = d.view(tr)
+    assert v.sigma[0] < 0.7 and max(v.radius) < 0.5
+    assert "shrink" in v.reading() and "ρ(Whh)" in v.reading()
+    said = (samples_dir() / "presets" / "vanishing.toml").read_text()
+    assert "σmax(Whh) starts at 0.64" in said and f"{v.sigma[0]:.2f}" == "0.64"
+
+    tr, d = Trainer(Config(**load_preset("exploding"))), Dynamics()
+    tr.step()
+    d.sample(tr)
+    v = d.view(tr)
+    assert v.sigma[0] > 10 and "can grow" in v.reading()
+    said = (samples_dir() / "presets" / "exploding.toml").read_text()
+    assert f"σmax(Whh) is {v.sigma[0]:.0f} after the first step" in said
+    with pytest.raises(DivergenceError):
+        for _ in range(20):
+            tr.step()
+
+
+@pytest.mark.parametrize("activation, sigma, radius, saturated, says", [
+    ("tanh", 0.8, 0.6, 0.0, "σmax(Whh)·max f' = 0.80 < 1: every step back in time shrinks dh"),
+    ("sigmoid", 3.0, 2.0, 0.0, "σmax(Whh)·max f' = 0.75 < 1"),           # a sigmoid's slope is ¼ at most
+    ("tanh", 1.3, 0.7, 0.0, "ρ(Whh)·max f' = 0.70 < 1: dh shrinks over many steps back"),
+    ("tanh", 4.0, 2.0, 0.9, "but 90% of units saturate"),
+    ("tanh", 4.0, 2.0, 0.1, "gradients may explode"),
+])
+def test_the_reading_follows_sigma_rho_and_saturation(activation, sigma, radius, saturated, says):
+    from rnn_tui.core.dynamics import DynamicsView
+
+    v = DynamicsView(layer=0, Whh=np.eye(2), iterations=np.array([1]), sigma=np.array([sigma]),
+                     radius=np.array([radius]), saturated=np.array([saturated]), ratios={}, weights={},
+                     gradients={}, activation=activation)
+    assert says in v.reading()

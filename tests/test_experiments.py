@@ -51,6 +51,19 @@ async def test_changing_h_starts_a_new_run_and_keeps_the_old_one(tmp_path):
         assert [(r.current, r.iterations, r.differs) for r in rows] == [(True, 3, "current run"), (False, 60, "H 10")]
 
 
+async def test_a_preset_fills_the_form_and_says_what_it_shows():
+    app = RnnApp(trained("charlm", 10), paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await worker_ready(pilot)
+        screen = await _settings(pilot)
+        screen.query_one("#preset").value = "vanishing"
+        await pilot.pause(0.3)
+        assert screen.query_one("#field-task").value == "stack"
+        assert screen.query_one("#field-init_scale").value == "0.15"
+        about = str(screen.query_one("#preset-about").content)
+        assert about.startswith("Vanishing gradients: 40 timesteps") and "σmax(Whh) starts at 0.64" in about
+
+
 async def test_a_wrong_value_shows_the_command_lines_message_and_blocks_apply():
     app = RnnApp(trained("echo", 5), paused=True)
     async with app.run_test(size=(160, 48)) as pilot:

@@ -22,11 +22,13 @@ from rnn_tui.tui.screens.gradcheck import GradcheckScreen
 from rnn_tui.tui.screens.help import HelpScreen
 from rnn_tui.tui.screens.neurons import NeuronScreen
 from rnn_tui.tui.screens.path_prompt import PathPrompt
+from rnn_tui.tui.screens.probe import ProbeScreen
 from rnn_tui.tui.confirm import unsaved
 from rnn_tui.tui.keys import REPLAY, TRAIN, help_rows, palette_entries
 from rnn_tui.tui.widgets.grad_flow import GradFlow
 from rnn_tui.tui.widgets.heatmap import Heatmap
 from rnn_tui.tui.widgets.loss_plot import LossPlot
+from rnn_tui.tui.widgets.weights import WeightsPanel
 
 TASK_KEYS = {str(i): name for i, name in enumerate(TASKS, 1)}
 
@@ -52,12 +54,14 @@ class Actions:
     def _why_not(self, action: str) -> str:
         """Why ``action`` can do nothing now ("" when it can)."""
         task = task_class(self.task_name)
-        if self.diverged and action in ("bptt", "forward", "gradcheck", "step"):
+        if self.diverged and action in ("bptt", "forward", "gradcheck", "step", "probe"):
             return "training diverged: press z to roll back first (then - to lower the learning rate)"
         if action in ("resample", "temperature") and not task.is_language_model:
             return "r, t, T work on language models only (tasks charlm and hello)"
         if action == "neurons" and not task.has_corpus:
             return "the neuron view needs a character model (task charlm)"
+        if action == "probe" and not task.probe_hint:
+            return f"task {task.name} has no input to type (its examples are random vectors): p works on the others"
         if action == "layer" and self.snapshot.h.shape[0] == 1:
             return "y switches layers of a stacked network; this one has one (task stack has two)"
         return ""
@@ -90,6 +94,8 @@ class Actions:
         what, at, recipe = self._restart
         self.backend = self._start_backend(recipe)
         self.dead, self._seq = "", -1
+        self._views_sent = None                 # the new session is told what is on screen
+        self._send_views()
         self.loading = True
         self.main.show_loading(None)
         self._on_event(Event("info", f"training restarted from {what.split(', losing')[0]}"))
@@ -201,14 +207,32 @@ class Actions:
 
     def action_bptt_apply(self) -> None:
         self._send(msg.Bptt("apply"))
+        if self.probe_view is not None:         # the session says what the step did to its loss
+            self.mode = "probe"
+            return
         self.mode = ""
         self._on_event(Event("info", "BPTT left: its update was applied (one training step)"))
 
     def action_leave(self) -> None:
-        kind, self.mode = self.mode, ""         # "bptt" or "forward"
+        kind = self.mode                        # "bptt", "forward" or "probe"
+        if kind == "probe":
+            self.mode = ""
+            self._send(msg.LeaveProbe())
+            self._on_event(Event("info", "probe left: training is where it was"))
+            return
+        self.mode = "probe" if self.probe_view is not None else ""
         self._send(msg.Bptt("discard") if kind == "bptt" else msg.Forward("discard"))
+        back = "; back to your input (esc again leaves it)" if self.probe_view is not None else ""
         self._on_event(Event("info", f"{'BPTT' if kind == 'bptt' else kind} step-through left: "
-                                     "nothing was changed"))
+                                     f"nothing was changed{back}"))
+
+    def action_probe(self) -> None:
+        if self._refused("probe"):
+            return
+        task = task_class(self.task_name)
+        last = self.probe_view.text if self.probe_view is not None else ""
+        self.push_screen(ProbeScreen(self.task_name, task.probe_hint, lambda text: self._send(msg.Probe(text)),
+                                     value=last, example=task.probe_example))
 
     # ---- replay -----------------------------------------------------------------------
 
@@ -271,7 +295,17 @@ class Actions:
         hm = self.main.query_one(Heatmap)
         hm.net_layer = (hm.net_layer + 1) % self.snapshot.h.shape[0]
         self.main.query_one(GradFlow).net_layer = hm.net_layer
+        self._send_views()                      # the weights panel follows the layer
         self._draw(force=True)
+
+    def action_weights_param(self) -> None:
+        """The weights panel's histograms: the next parameter."""
+        panel = self.main.query_one(WeightsPanel)
+        if not self.main.query_one("#panel-weights").display:
+            self._toast("W picks the parameter of the Weights panel's histograms: tab to it first")
+            return
+        name = panel.next_param()
+        self._toast(f"histograms of {name}" if name else "no sample of the weights yet: train a step")
 
     def action_next_panel(self) -> None:
         """Small terminals: the next panel.  All panels at once: onto the loss plot (its

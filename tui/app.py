@@ -33,6 +33,8 @@ from rnn_tui.tui.scheduler import DrawScheduler
 from rnn_tui.tui.screens.gradcheck import GradcheckScreen
 from rnn_tui.tui.screens.main import MainScreen
 from rnn_tui.tui.screens.neurons import NeuronScreen
+from rnn_tui.tui.screens.probe import ProbeScreen
+from rnn_tui.tui.widgets.heatmap import Heatmap
 from rnn_tui.tui.widgets.status_bar import StatusBar
 from rnn_tui.tui.worker import BACKENDS
 
@@ -54,7 +56,9 @@ class RnnApp(Actions, App[int]):
     paused: reactive[bool] = reactive(False, bindings=True)
     """True while training is stopped."""
     mode: reactive[str] = reactive("", bindings=True)
-    """``""`` normally, ``"bptt"`` or ``"forward"`` in a step-through."""
+    """``""`` normally, ``"bptt"`` or ``"forward"`` in a step-through, ``"probe"`` while a
+    probe is shown (a step-through of a probe is ``"bptt"`` or ``"forward"``, with
+    :attr:`probe_view` set)."""
     diverged: reactive[bool] = reactive(False, bindings=True)
     """A divergence happened and can be rolled back."""
     dead: reactive[str] = reactive("", bindings=True)
@@ -86,6 +90,9 @@ class RnnApp(Actions, App[int]):
         self.update_msg: Update = Update(snapshot=self.snapshot, running=not paused)
         self.bptt_view = None
         self.forward_view = None
+        self.probe_view = None                  # the probe shown (a ProbeView), if any
+        self.dynamics_view = None               # the weights panel's figures (while it is on screen)
+        self._views_sent = None                 # the Views the session was last told
         self.paused = paused
         self._trainer = trainer
         self._backend_name = backend
@@ -155,7 +162,27 @@ class RnnApp(Actions, App[int]):
 
     def _apply_layout(self, size=None) -> None:
         main = self.main
-        self.panel = main.apply_layout(size or self.size, self.panel, self.task_name, self.mode != "")
+        self.panel = main.apply_layout(size or self.size, self.panel, self.task_name,
+                                       self.mode in ("bptt", "forward"))
+        self._send_views()
+
+    def _weights_shown(self) -> bool:
+        try:
+            return "weights" in self.main.shown()
+        except (NoMatches, IndexError):
+            return False
+
+    def _send_views(self) -> None:
+        """Tell the session which optional figures are on screen (the weights panel's
+        cost the training process time: they are computed only while it shows)."""
+        if self.backend is None or self.replay is not None:
+            return
+        from rnn_tui.core.messages import Views
+
+        views = Views(weights=self._weights_shown(), layer=self.main.query_one(Heatmap).net_layer)
+        if views != self._views_sent:
+            self._views_sent = views
+            self.backend.send(views)
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
         if event.tab is None or event.tab.id != event.tabs.active:
@@ -189,6 +216,10 @@ class RnnApp(Actions, App[int]):
         if isinstance(self.screen, NeuronScreen) and slot.neurons is not None \
                 and self.screen.report is not slot.neurons:
             self.screen.show(slot.neurons)
+        if isinstance(self.screen, ProbeScreen) and slot.probe_refusal is not None:
+            refusal, slot.probe_refusal = slot.probe_refusal, None
+            if refusal.text == self.screen.sent:
+                self.screen.refused(refusal.error)
         for rec in slot.take_runs():
             self.runs_list.add(rec)
         latest, events_, seq = slot.take()
@@ -219,7 +250,16 @@ class RnnApp(Actions, App[int]):
         self.snapshot = latest.snapshot
         self.bptt_view, self.forward_view = latest.bptt, latest.forward
         self.paused = not latest.running
-        self.mode = "bptt" if latest.bptt is not None else ("forward" if latest.forward is not None else "")
+        self.probe_view = latest.probe
+        if latest.dynamics is not None or not self._weights_shown():
+            self.dynamics_view = latest.dynamics
+        mode = "bptt" if latest.bptt is not None else ("forward" if latest.forward is not None else "")
+        mode = mode or ("probe" if latest.probe is not None else "")
+        if mode != self.mode:
+            self.scheduler.force = True         # every panel shows the example of the new mode
+        self.mode = mode
+        if latest.probe is not None and isinstance(self.screen, ProbeScreen) and self.screen.sent is not None:
+            self.screen.dismiss(None)           # the probe typed there is shown
         self.diverged = bool(latest.warning)
         self.main.set_titles(self.snapshot)
         self.runs_list.number(self.snapshot.run_id)
@@ -259,12 +299,12 @@ class RnnApp(Actions, App[int]):
 
     def _draw_status(self) -> None:
         u = self.update_msg
-        mode = {"bptt": "BPTT", "forward": "forward"}.get(self.mode, "")   # the panel title says more
+        mode = {"bptt": "BPTT", "forward": "forward", "probe": "probe"}.get(self.mode, "")   # the panel title says more
         if u.replay is not None:
             mode = ReplayMode.status(u)
         stopped = (self.dead, f"ctrl+r restarts from {self._restart[0]}") if self.dead else None
         self.main.query_one(StatusBar).show(self.snapshot, u.running and not self.dead, u.rate, mode, self.message,
-                                       u.warning, stopped=stopped)
+                                            u.warning, stopped=stopped, probe=self.probe_view)
 
     def _draw(self, force: bool = False) -> None:
         running = self.update_msg.running
@@ -278,6 +318,7 @@ class RnnApp(Actions, App[int]):
         shown = main.shown()
         due = self.scheduler.same_example(self.scheduler.due(time.monotonic(), running) & shown, shown)
         main.draw(due, self.snapshot, running, self.bptt_view, self.forward_view, replay=self.replay is not None,
+                  probe=self.probe_view, dynamics=self.dynamics_view,
                   others=self.runs_list.others(self.snapshot) if "loss" in due and self.show_runs else
                   ([] if "loss" in due else None))
 
@@ -331,6 +372,10 @@ class RnnApp(Actions, App[int]):
                 self._toast(why)
         elif self.mode and actions - keys.REPLAY_ONLY <= keys.STEPPING_OFF and not any(
                 self.check_action(a, ()) for a in actions):
+            if self.mode == "probe":
+                self._toast(f"{event.key}: not while probing: esc leaves the probe (training goes on where it "
+                            "was), b and f step through your input, p types another")
+                return
             how = ("a applies its update, esc discards it" if self.mode == "bptt"
                    else "esc leaves it (b steps back through the same example)")
             self._toast(f"{event.key}: not during the {'BPTT' if self.mode == 'bptt' else 'forward'} "

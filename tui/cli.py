@@ -230,6 +230,22 @@ def _preset_value(path, key: str, v, action: argparse.Action):
         raise UsageError(f"preset {path}: {str(e).replace(_flag(key), key, 1)}") from None
 
 
+def preset_description(name: str) -> str:
+    """What a shipped preset shows: the comment lines it starts with, as one paragraph."""
+    from rnn_tui.core.corpus import samples_dir
+
+    try:
+        text = (samples_dir() / "presets" / f"{name}.toml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    return " ".join(lines)
+
+
 def load_preset(name: str) -> dict:
     """Values of a preset: a name from :data:`PRESETS` or the path of a .toml file."""
     from pathlib import Path

@@ -19,13 +19,14 @@ TRAIN, REPLAY = "train", "replay"
 # When a key applies, beyond its modes (the app evaluates these; see RnnApp.check_action):
 IDLE = "idle"            # not during a step-through; shown greyed out there
 STEPPING = "stepping"    # only during a step-through
+LEAVABLE = "leavable"    # during a step-through or a probe (esc leaves it)
+NO_STEP_THROUGH = "no-step-through"   # not during a step-through (a probe is fine)
 IN_BPTT = "bptt"         # only during the BPTT step-through
 NOT_BPTT = "not-bptt"    # not during the BPTT step-through
-NOT_STEPPING = "not-stepping"
 DIVERGED = "diverged"
 NOT_DIVERGED = "not-diverged"
 DEAD = "dead"            # the training process is gone
-OFF_WHILE_STEPPING = (IDLE, NOT_BPTT, NOT_STEPPING)
+OFF_WHILE_STEPPING = (IDLE, NOT_BPTT, NO_STEP_THROUGH)
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ KEYS: list[Key] = [
         help={TRAIN: ("n", "one training step (while paused)")}, palette="One training step"),
     Key("b", "bptt", "BPTT", show=True, when=NOT_BPTT,
         help={TRAIN: ("b", "BPTT step-through of the next example (pauses): ← one timestep further back, → undo, a applies exactly the update training would make, esc discards")}, palette="BPTT step-through"),
-    Key("f", "forward", "Forward", show=True, when=NOT_STEPPING,
+    Key("f", "forward", "Forward", show=True, when=NO_STEP_THROUGH,
         help={TRAIN: ("f", "forward step-through of the next example: → computes the next timestep (Wxh x_t, Whh h_{t−1}, pre-activation, h_t, output, loss), the heatmap fills in column by column; b goes backward on the same example")},
         palette="Forward step-through"),
     Key("left,j", "cursor('left')", "t−1", show=True, key_display="←/j", when=STEPPING,
@@ -103,7 +104,13 @@ KEYS: list[Key] = [
     Key("end", "cursor('end')", "Last", modes=BOTH),
     Key("a", "bptt_apply", "Apply", show=True, when=IN_BPTT,
         help={TRAIN: ("a / esc", "in BPTT: apply the update training would make / discard")}),
-    Key("escape", "leave", "Leave", show=True, when=STEPPING),
+    Key("escape", "leave", "Leave", show=True, when=LEAVABLE),
+    Key("p", "probe", "Probe", when=NO_STEP_THROUGH,
+        help={TRAIN: ("p", "probe: type an input of your own (a text, two numbers, a bit string) and see the network "
+                           "on it, nothing trained: heatmap, predictions, loss per step, ‖dh_t‖, for a language "
+                           "model the likeliest next symbols and a sample going on from it; b and f step through "
+                           "it, a applies one training step on it, esc leaves (training goes on untouched)")},
+        palette="Probe: the network on an input of your own…"),
     Key("g", "gradcheck", "Grad check",
         help={TRAIN: ("g", "gradient check of the live model: BPTT against centred differences, per parameter")},
         palette="Gradient check"),
@@ -169,6 +176,9 @@ KEYS: list[Key] = [
               REPLAY: ("[ / ]", "heatmap: previous / next page of hidden units")},
         palette="Heatmap: previous page of units"),
     Key("right_square_bracket", "page(1)", "Units →", modes=BOTH, palette="Heatmap: next page of units"),
+    Key("W", "weights_param", "Parameter",
+        help={TRAIN: ("W", "weights panel: histograms of the next parameter")},
+        palette="Weights panel: next parameter's histograms"),
     Key("y", "layer", "Layer", modes=BOTH,
         help={TRAIN: ("y", "stacked networks: next layer (heatmap and gradients)"),
               REPLAY: ("y", "stacked networks: next layer")}, palette="Stacked networks: next layer"),
@@ -200,8 +210,10 @@ def applies(action: str, app) -> bool | None:
     if action in REPLAY_ONLY:
         return False
     when = WHEN.get(action, "")
-    return {DEAD: bool(app.dead), IDLE: app.mode == "" or None, STEPPING: app.mode != "",
-            IN_BPTT: app.mode == "bptt", NOT_BPTT: app.mode != "bptt", NOT_STEPPING: app.mode == "",
+    stepping = app.mode in ("bptt", "forward")
+    return {DEAD: bool(app.dead), IDLE: app.mode == "" or None, STEPPING: stepping, LEAVABLE: app.mode != "",
+            NO_STEP_THROUGH: not stepping,
+            IN_BPTT: app.mode == "bptt", NOT_BPTT: app.mode != "bptt",
             DIVERGED: app.diverged, NOT_DIVERGED: not app.diverged}.get(when, True)
 
 

@@ -19,6 +19,7 @@ from rnn_tui.tui.widgets.heatmap import Heatmap
 from rnn_tui.tui.widgets.loss_plot import LossPlot
 from rnn_tui.tui.widgets.predictions import Predictions
 from rnn_tui.tui.widgets.sample_text import SampleText
+from rnn_tui.tui.widgets.weights import WeightsPanel
 
 
 def _always(task: str) -> bool:
@@ -41,6 +42,8 @@ class Panel:
     heavy: bool = False
     shows: Callable[[str], bool] = _always
     example: bool = False
+    with_steps: bool = True
+    """Shown beside a step-through when all panels are (False: it gives its room to the step-through)."""
 
 
 PANELS: list[Panel] = [
@@ -51,6 +54,8 @@ PANELS: list[Panel] = [
     Panel("text", "Text", "Generated text", SampleText, "sample", 2.0, "left", shows=_language_models),
     Panel("gradients", "Gradients / BPTT", "Gradient flow ‖dh_t‖", GradFlow, "grads", 2.0, "right",
           example=True),
+    Panel("weights", "Weights", "Weights and dynamics: why ‖dh_t‖ shrinks or grows", WeightsPanel, "weights",
+          2.0, "right", heavy=True, with_steps=False),
 ]
 """In tab order; within a column, top to bottom."""
 

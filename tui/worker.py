@@ -40,6 +40,7 @@ class _Slot:
         self.seq = 0
         self.gradcheck = None          # newest GradcheckProgress
         self.neurons = None            # newest NeuronReport
+        self.probe_refusal = None      # newest ProbeView saying why an input was refused
         self.state = None              # newest StateCopy (what a restart continues from)
         self.runs: list = []           # RunRecords put aside, not yet taken
         self.loading = None            # newest Loading, until the first snapshot
@@ -55,6 +56,8 @@ class _Slot:
                 self.gradcheck = update.gradcheck
             if update.neurons is not None:
                 self.neurons = update.neurons
+            if update.probe is not None and update.probe.error:
+                self.probe_refusal = update.probe
             if update.state is not None:
                 self.state = update.state
             if update.loading is not None:

@@ -145,6 +145,8 @@ class Task(ABC):
 
     probe_hint: ClassVar[str] = ""
     """What to type to probe the network with an input of one's own ("" : no probe)."""
+    probe_example: ClassVar[str] = ""
+    """An input that fits (the probe dialog's placeholder)."""
 
     def probe_batch(self, typed: str) -> Batch:
         """A one-example batch made of what the user typed (:attr:`probe_hint`), or

@@ -115,30 +115,36 @@ class CharLM(Task):
         return "".join(self.vocab[int(i)] for i in ixs)
 
     def metrics(self, batch: Batch, cache) -> dict:
-        T = batch.x.shape[0]
-        right = cache.probs.argmax(axis=2) == batch.y
-        acc = np.count_nonzero(right) / right.size
-        return {"accuracy": acc, "bpc": cache.loss / (T * math.log(2))}
+        scored = batch.mask > 0                                  # every step, but a probe's last
+        T = int(np.count_nonzero(scored))
+        right = (cache.probs.argmax(axis=2) == batch.y)[scored]
+        acc = np.count_nonzero(right) / right.size if right.size else 0.0
+        return {"accuracy": acc, "bpc": cache.loss / (max(T, 1) * math.log(2))}
 
     def labels(self, batch: Batch, b: int = 0) -> list[str]:
         return [self.vocab[int(i)] for i in batch.x[:, b]]
 
     def target_labels(self, batch: Batch, b: int = 0) -> list[str]:
-        return [self.vocab[int(i)] for i in batch.y[:, b]]
+        return [self.vocab[int(i)] if m else "" for i, m in zip(batch.y[:, b], batch.mask, strict=True)]
 
     probe_hint = "a text: the network reads it, predicting each next character"
+    probe_example = "To be, or not to be"
 
     def probe_batch(self, typed: str) -> Batch:
-        """``x`` is every character of ``typed`` but the last, ``y`` every one but the
-        first (as in training)."""
+        """``x`` is every character of ``typed``, ``y`` the next one (as in training);
+        after the last character nothing is known, so its step is not scored (the
+        distribution there is what the network expects to follow the text)."""
+        if not typed:
+            raise TaskError("type a text: the network reads it and predicts each next character")
         unknown = sorted({c for c in typed if c not in self.char_to_ix})
         if unknown:
             shown = ", ".join(repr(c) for c in unknown[:8]) + (" …" if len(unknown) > 8 else "")
             raise TaskError(f"not in the vocabulary ({len(self.vocab)} symbols): {shown}")
-        if len(typed) < 2:
-            raise TaskError("type at least two characters: each one is read and the next predicted")
         ix = np.array([self.char_to_ix[c] for c in typed])
-        return Batch(x=ix[:-1, None], y=ix[1:, None], mask=np.ones(len(ix) - 1), reset=True)
+        y = np.append(ix[1:], 0)
+        mask = np.ones(len(ix))
+        mask[-1] = 0.0
+        return Batch(x=ix[:, None], y=y[:, None], mask=mask, reset=True)
 
     def sample_start(self, hprev: np.ndarray, last_batch: Batch | None) -> SampleStart:
         """From stream 0's carried state, fed the last target it read."""
@@ -157,6 +163,7 @@ class Hello(CharLM):
     DEFAULTS = dict(CharLM.DEFAULTS, seq_len=4)
     options = ()
     fixed_length = "it is always the 4 steps of h-e-l-l-o"
+    probe_example = "hell"
     has_corpus = False
     carries_state = False
 

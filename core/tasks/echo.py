@@ -43,7 +43,8 @@ class Echo(Task):
         self.seq_len, self.delay = seq_len, delay
         self.vocab = "01"
 
-    probe_hint = "a bit string such as 0110100111: the network should echo it"
+    probe_hint = "a bit string: the network should echo it, delayed"
+    probe_example = "0110100111"
 
     def probe_batch(self, typed: str) -> Batch:
         bits = typed.replace(" ", "")

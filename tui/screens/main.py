@@ -24,6 +24,7 @@ from rnn_tui.tui.widgets.loss_plot import LossPlot
 from rnn_tui.tui.widgets.predictions import Predictions
 from rnn_tui.tui.widgets.sample_text import SampleText
 from rnn_tui.tui.widgets.status_bar import StatusBar
+from rnn_tui.tui.widgets.weights import WeightsPanel
 
 MIN_SIZE = (40, 12)
 WIDE_SIZE = (120, 34)
@@ -80,7 +81,8 @@ class MainScreen(Screen):
         tabs = self.query_one("#tabs", Tabs)
         for p in PANELS:
             tabs.query_one(f"#tab-{p.id}", Tab).display = p.id in visible
-            self.query_one(f"#panel-{p.id}").display = p.id in visible and (wide or p.id == panel)
+            self.query_one(f"#panel-{p.id}").display = p.id in visible and (
+                p.id == panel or (wide and (p.with_steps or not stepping)))
         for column in COLUMNS:
             self.query_one(f"#{column}").display = wide or BY_ID[panel].column == column
         if tabs.active != f"tab-{panel}":
@@ -128,9 +130,11 @@ class MainScreen(Screen):
     # ---- drawing ------------------------------------------------------------------
 
     def draw(self, due: set[str], snap, running: bool, bptt=None, forward=None, replay: bool = False,
-             others=None) -> None:
+             others=None, probe=None, dynamics=None) -> None:
         """Redraw the ``due`` panels from ``snap`` (a step-through's panels always:
-        its view changes with every key); ``others``: earlier runs for the loss plot."""
+        its view changes with every key); ``others``: earlier runs for the loss plot;
+        ``probe``: the probe shown (``snap``'s example is then the input typed);
+        ``dynamics``: the weights panel's figures."""
         view = bptt or forward
         shown = self.shown()
         if "loss" in due:
@@ -151,7 +155,7 @@ class MainScreen(Screen):
         elif "predictions" in due:
             preds.show(snap)
         if "text" in due and task_class(snap.task).is_language_model:
-            self.query_one(SampleText).show(snap)
+            self.query_one(SampleText).show(snap, probe)
         grads = self.query_one(GradFlow)
         if bptt is not None:
             grads.show_bptt(bptt, snap.vocab)
@@ -159,6 +163,9 @@ class MainScreen(Screen):
             grads.show_forward(forward, snap.vocab)
         elif "gradients" in due:
             grads.show_live(snap, replay=replay)
+        if "weights" in due:
+            self.query_one(WeightsPanel).show(dynamics, snap, replay=replay)
         # the iteration of the example they show (the status line's counter runs ahead)
         for pid in EXAMPLE & (due | (shown if view is not None else set())):
-            self.query_one(f"#panel-{pid}").border_subtitle = f"it {snap.iteration:,}"
+            self.query_one(f"#panel-{pid}").border_subtitle = "your input" if probe is not None \
+                else f"it {snap.iteration:,}"

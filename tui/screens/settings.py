@@ -168,6 +168,8 @@ class SettingsScreen(ModalScreen[dict | None]):
     SettingsScreen .error { color: $text-error; }
     SettingsScreen Grid > .hidden { display: none; }
     SettingsScreen #what { color: $text-muted; height: auto; }
+    SettingsScreen #preset-about { color: $text-muted; height: auto; max-height: 8; display: none; }
+    SettingsScreen #preset-about.-shown { display: block; }
     SettingsScreen #buttons { height: 3; align: right middle; }
     """
     BINDINGS = [("escape", "cancel", "Cancel"), ("ctrl+s", "apply", "Apply")]
@@ -183,6 +185,7 @@ class SettingsScreen(ModalScreen[dict | None]):
             with Horizontal(id="preset-row"):
                 yield Label("preset ")
                 yield Select([(p, p) for p in self.presets], prompt="(none)", id="preset")
+            yield Static("", id="preset-about")
             with VerticalScroll(id="form"), Grid():
                 for f in FIELDS:
                     yield Label(f.label, id=f"label-{f.key}")
@@ -261,7 +264,7 @@ class SettingsScreen(ModalScreen[dict | None]):
             self._refresh()
 
     def _preset(self, name) -> None:
-        from rnn_tui.tui.cli import UsageError, load_preset
+        from rnn_tui.tui.cli import UsageError, load_preset, preset_description
 
         if name is Select.BLANK or not name:
             return
@@ -270,6 +273,9 @@ class SettingsScreen(ModalScreen[dict | None]):
         except UsageError as e:
             self.query_one("#what", Static).update(str(e))
             return
+        about = self.query_one("#preset-about", Static)
+        about.update(preset_description(name))
+        about.set_class(bool(about.content), "-shown")
         task = values.get("task", "charlm")
         merged = {**task_defaults(task), **values}
         self.query_one("#field-task", Select).value = task

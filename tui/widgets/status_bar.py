@@ -15,6 +15,8 @@ def _hint(mode: str, running: bool) -> str:
     """The keys that matter now, shortest first-needed first (the line may be cut)."""
     if mode.startswith("replay"):
         return "? help · space play · ←/→ seek · +/- speed"
+    if mode.startswith("probe"):
+        return "p another input · b BPTT · f forward · esc leave"
     if mode.startswith("BPTT"):
         return "← back in time · → undo · a apply · esc discard"
     if mode.startswith("forward"):
@@ -84,11 +86,11 @@ class StatusBar(ThemeAware, Vertical):
         return "\n".join(str(w.content) for w in self.query(Static))
 
     def show(self, snap, running: bool, rate: float, mode: str, message: str, warning: str,
-             stopped: tuple[str, str] | None = None) -> None:
+             stopped: tuple[str, str] | None = None, probe=None) -> None:
         """Draw both lines.  Each is made of fields, kept whole in priority order as
         far as the width allows (a message too long for its line is cut at a word,
         with "…": the app shows it in full in a toast)."""
-        self._shown = (snap, running, rate, mode, message, warning, stopped)
+        self._shown = (snap, running, rate, mode, message, warning, stopped, probe)
         m = snap.metrics
         colour = self._colours()
         replay = mode.startswith("replay")
@@ -113,6 +115,9 @@ class StatusBar(ThemeAware, Vertical):
                       (3, warning, "")]
             self._set(fit(numbers, width), fit(state, width, cut=3), warning=True)
             return
+        if probe is not None:
+            state.append((2, f"your input: loss {probe.loss:.4g} over {probe.T} steps"
+                             + (f" ({probe.applied} trained on it)" if probe.applied else ""), "bold"))
         state += [(1, message, "italic")] if message else [(4, _hint(mode, running), colour["muted"])]
         state += [(2, f"lr {snap.config['lr']:.4g}", "")]
         if task_class(snap.task).is_language_model:
