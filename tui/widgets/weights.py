@@ -159,21 +159,27 @@ class Layout:
         figures = self.figures(figures_w)
         H = self.view.Whh.shape[0]
         rows = max(4, len(figures) if beside else h // 2) - 1     # the matrix's text rows (then its scale)
+        if beside:                  # up to two rows taller than the figures (or the room) to show every entry
+            rows = max(rows, min((H + 1) // 2 + 1, max(rows + 2, h - 2 - HIST_MIN)))
         matrix, b = self.matrix(matrix_w, rows)
-        out = [self.header(H, b)]
+        out = self.header(H, b, w)
         if beside:
             out += [self._pad(m, matrix_w + 2) + f for m, f in zip(*self._even(matrix, figures), strict=True)]
         else:
             out += matrix + figures
         return out + self.histograms(w, max(HIST_MIN, h - len(out)))
 
-    def header(self, H: int, b: int) -> Text:
+    def header(self, H: int, b: int, w: int) -> list[Text]:
+        """What the matrix is, on one line when it fits, else two."""
         L = self.snap.h.shape[0]
         t = Text(f"Whh{' of layer ' + str(self.view.layer) if L > 1 else ''} · {H}×{H}", style="bold")
         if b > 1:
             t.append(f" · a cell: largest |w| of {b}×{b}", style=self.pal.muted)
-        t.append(" · row i ← column j (Whh[i,j]·h_{t−1}[j] feeds h_t[i])", style=self.pal.muted)
-        return t
+        how = "row i ← column j: Whh[i,j]·h_{t−1}[j] feeds h_t[i]"
+        if t.cell_len + 3 + len(how) <= w:
+            t.append(" · " + how, style=self.pal.muted)
+            return [t]
+        return [t, Text(how, style=self.pal.muted)]
 
     @staticmethod
     def _even(a: list, b: list) -> tuple[list, list]:
