@@ -68,7 +68,7 @@ async def test_predictions_show_the_sum_and_its_carries():
         c = a + b
         assert f"a+b = {c:>3}  " + " ".join(str((c >> i) & 1) for i in range(8)) in text
         assert f"{c:08b} as written (MSB first)" in text
-        assert "↑: a carry came in from bit t−1, on its left" in text
+        assert "↑: a carry from bit t−1" in text
         marks = next(line for line in text.splitlines() if line.strip().startswith("carry"))
         carries = Addition.chain(a, b, 8)
         assert marks.split("carry", 1)[1].split()[:8] == ["↑" if c else "·" for c in carries]

@@ -135,7 +135,7 @@ class Predictions(ThemeAware, Static):
         chain = task.chain(a, b, T)
         mark = Text()
         mark.append(task.chain_mark, style=pal.accent + BOLD)
-        mark.append(f": a {task.chain_name} came in from bit t−1, on its left", style=pal.muted)
+        mark.append(f": a {task.chain_name} from bit t−1", style=pal.muted)
         row(f"{task.chain_name}  ", [(task.chain_mark, pal.accent + BOLD) if chain[i] else ("·", pal.muted)
                                      for i in range(T)], mark, name_style=pal.muted)
         m = snap.metrics

@@ -27,7 +27,7 @@ from rnn_tui.tui.widgets import no_color
 from rnn_tui.tui.widgets.heatmap import LEVELS, ramp
 from rnn_tui.tui.widgets.steps_text import BARS, strip
 
-FIGURES_MIN = 40      # cells the figures need beside the matrix (else they go below it)
+FIGURES_MIN = 40      # cells the figures need beside the matrix (else they go above it)
 MATRIX_MIN = 23       # cells of the matrix's column (its colour scale's width)
 HIST_MIN = 7          # rows of the histograms at least (title, labels, 4 rows of 2 samples, axis)
 SHADES = " ░▒▓█"      # NO_COLOR: |w| (the matrix) or the count (histograms) as a shade
@@ -131,7 +131,7 @@ class WeightsPanel(ThemeAware, Static):
 
 class Layout:
     """The panel's lines for a width and height: the matrix with the figures beside
-    it (or below, when narrow), then the histograms if rows are left."""
+    it (or above it, when narrow), then the histograms if rows are left."""
 
     def __init__(self, view, snap, pal: Palette, plain: bool, param: str):
         self.view, self.snap, self.pal, self.plain = view, snap, pal, plain
@@ -150,7 +150,7 @@ class Layout:
     # ---- the whole panel -------------------------------------------------------------
 
     def lines(self, w: int, h: int) -> list[Text]:
-        """The header, the matrix with the figures beside it (below it when narrow),
+        """The header, the matrix with the figures beside it (above it when narrow),
         then the histograms: in the rows left, at least eight samples (the panel
         scrolls when it is short)."""
         beside = w >= FIGURES_MIN + MATRIX_MIN + 2
@@ -159,14 +159,15 @@ class Layout:
         figures = self.figures(figures_w)
         H = self.view.Whh.shape[0]
         rows = max(4, len(figures) if beside else h // 2) - 1     # the matrix's text rows (then its scale)
-        if beside:                  # up to two rows taller than the figures (or the room) to show every entry
-            rows = max(rows, min((H + 1) // 2 + 1, max(rows + 2, h - 2 - HIST_MIN)))
+        # up to two rows taller than the figures (or the room) to show every entry; below
+        # them, as tall as the panel
+        rows = max(rows, min((H + 1) // 2 + 1, max(rows + 2, h - 2 - HIST_MIN) if beside else h - 2))
         matrix, b = self.matrix(matrix_w, rows)
         out = self.header(H, b, w)
         if beside:
             out += [self._pad(m, matrix_w + 2) + f for m, f in zip(*self._even(matrix, figures), strict=True)]
-        else:
-            out += matrix + figures
+        else:                       # narrow: what the figures say first, the matrix below
+            out += figures + matrix
         return out + self.histograms(w, max(HIST_MIN, h - len(out)))
 
     def header(self, H: int, b: int, w: int) -> list[Text]:
