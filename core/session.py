@@ -526,9 +526,8 @@ class Session:
         self.pending_kind = "probe"
         pr.applied += 1
         pr.dh_norm = self.trainer.full_dh_norm(self.pending)
-        self.publish(Update(event=Event("info", f"one training step on your input (iteration "
-                                                f"{self.trainer.iteration:,}): its loss {before:.4g} → "
-                                                f"{self.pending.cache.loss:.4g}")))
+        self.publish(Update(event=Event("info", f"your input's loss {before:.4g} → {self.pending.cache.loss:.4g} "
+                                                f"after one step on it (iteration {self.trainer.iteration:,})")))
 
     @_dispatch.register
     def _leave_probe(self, cmd: msg.LeaveProbe) -> None:

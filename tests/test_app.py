@@ -424,6 +424,26 @@ async def test_quick_tab_presses_settle_on_one_panel(monkeypatch):
         assert app.panel == "predictions" and app.query_one("#tabs").active == "tab-predictions"
 
 
+async def test_a_quick_tab_past_the_loss_plot_does_not_leave_it_focused():
+    """Tab onto the Loss panel gives the plot focus (its cursor keys in the footer);
+    a second tab before that focus landed once left the hidden plot focused, and the
+    footer showed its keys over another panel."""
+    app = RnnApp(trained("subtraction", 5), paused=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await worker_ready(pilot)
+        while app.panel != "weights":                               # the one before the Loss panel
+            await pilot.press("tab")
+        app.action_next_panel()                                     # onto Loss: the plot focused
+        app.action_next_panel()                                     # off it, before any message
+        await pilot.pause(0.3)
+        assert app.panel == "hidden" and app.focused is None
+        footer = [key for key, b in app.active_bindings.items() if b.binding.show]
+        assert "left" not in footer and "space" in footer
+        await pilot.press("tab", "tab", "tab", "tab")              # round to Loss again
+        await pilot.pause(0.3)
+        assert app.panel == "loss" and isinstance(app.focused, LossPlot)
+
+
 async def test_keys_off_during_a_step_through_say_why():
     app = RnnApp(trained("echo", 10), paused=True)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -149,6 +149,6 @@ def test_bptt_then_apply_on_a_probe_is_one_training_step_on_that_example(task, t
     assert tr.iteration == 13
     np.testing.assert_array_equal(tr.hprev, hprev)            # the data's carried state is not the probe's
     said = [u.event.text for u in out if u.event is not None][-1]
-    assert said.startswith("one training step on your input (iteration 13): its loss ")
+    assert said.startswith("your input's loss ") and said.endswith(" after one step on it (iteration 13)")
     assert s.probing is not None and s.probing.applied == 1    # still probing, on the new weights
-    assert _shown(s, out).probe.loss < float(said.split("its loss ")[1].split(" → ")[0])
+    assert _shown(s, out).probe.loss < float(said.split("loss ")[1].split(" → ")[0])

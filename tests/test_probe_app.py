@@ -86,7 +86,7 @@ async def test_probe_then_b_then_a_trains_one_step_on_it_and_esc_returns_to_trai
         await pilot.press("left", "left", "a")
         await wait_until(pilot, lambda: app.snapshot.iteration == start + 1 and app.mode == "probe",
                          what="one step applied, back to the probe")
-        assert "one training step on your input" in app.message
+        assert "after one step on it" in app.message
         assert dict(app.snapshot.info) == {"a": 100, "b": 37, "c": 63}  # still the input, new weights
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.mode == "" and app.probe_view is None, what="the probe left")

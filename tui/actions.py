@@ -310,20 +310,16 @@ class Actions:
     def action_next_panel(self) -> None:
         """Small terminals: the next panel.  All panels at once: onto the loss plot (its
         cursor: ← → read the curve) and off it."""
+        # Screen.set_focus, not plot.focus(): that one lands later, so that a quick
+        # second tab would find the plot not yet focused and leave it focused, hidden
         plot = self.main.query_one(LossPlot)
         if self.main.has_class("-wide"):
-            if plot.has_focus:
-                self.main.set_focus(None)
-            else:
-                plot.focus()
+            self.main.set_focus(None if plot.has_focus else plot)
             return
         visible = self.main.visible_panels(self.task_name)
         self.panel = visible[(visible.index(self.panel) + 1) % len(visible)]
         self._apply_layout()
-        if self.panel == "loss":
-            plot.focus()
-        elif plot.has_focus:
-            self.main.set_focus(None)
+        self.main.set_focus(plot if self.panel == "loss" else None)
         self._draw(force=True)
 
     # ---- files --------------------------------------------------------------------------

@@ -121,6 +121,11 @@ class RnnApp(Actions, App[int]):
         """The main screen (under any dialog or view opened on top of it)."""
         return self.screen_stack[0]
 
+    @property
+    def wide(self) -> bool:
+        """All panels at once (else one at a time, tabs and a compact footer)."""
+        return bool(self.screen_stack) and self.main.has_class("-wide")
+
     def start(self) -> None:
         """Start the session (or the replay) and the refresh timer; the main screen
         calls it once its panels exist."""

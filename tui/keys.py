@@ -206,12 +206,15 @@ WHEN = {k.name: k.when for k in KEYS if k.when}
 
 def applies(action: str, app) -> bool | None:
     """Whether ``action`` applies to the training app's state now (None: it is shown,
-    greyed out).  ``app`` has ``mode``, ``diverged`` and ``dead``."""
+    greyed out; False: hidden).  ``app`` has ``mode``, ``diverged``, ``dead`` and
+    ``wide``: when the screen shows one panel at a time the greyed keys are
+    hidden, so that the footer of a step-through or a probe fits in 80 columns."""
     if action in REPLAY_ONLY:
         return False
     when = WHEN.get(action, "")
     stepping = app.mode in ("bptt", "forward")
-    return {DEAD: bool(app.dead), IDLE: app.mode == "" or None, STEPPING: stepping, LEAVABLE: app.mode != "",
+    greyed = None if app.wide else False
+    return {DEAD: bool(app.dead), IDLE: app.mode == "" or greyed, STEPPING: stepping, LEAVABLE: app.mode != "",
             NO_STEP_THROUGH: not stepping,
             IN_BPTT: app.mode == "bptt", NOT_BPTT: app.mode != "bptt",
             DIVERGED: app.diverged, NOT_DIVERGED: not app.diverged}.get(when, True)

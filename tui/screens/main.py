@@ -88,6 +88,8 @@ class MainScreen(Screen):
         if tabs.active != f"tab-{panel}":
             tabs.active = f"tab-{panel}"
         footer = self.query_one(Footer)
+        if footer.compact == wide:                      # a greyed key shows only when wide
+            self.app.refresh_bindings()
         footer.compact = not wide                       # the footer's keys fit in 80 columns
         if footer.show_command_palette != wide:         # (ctrl+p still opens it)
             footer.show_command_palette = wide

@@ -23,6 +23,7 @@ class ProbeScreen(ModalScreen[None]):
     ProbeScreen { align: center middle; }
     ProbeScreen > Vertical { width: 80; max-width: 100%; height: auto;
                              border: round $primary; background: $surface; padding: 0 1; }
+    ProbeScreen Label { width: 100%; }
     ProbeScreen #probe-hint { color: $text-muted; }
     ProbeScreen #probe-error { color: $text; background: $error-muted; display: none; }
     ProbeScreen.-refused #probe-error { display: block; }

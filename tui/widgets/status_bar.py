@@ -115,8 +115,8 @@ class StatusBar(ThemeAware, Vertical):
                       (3, warning, "")]
             self._set(fit(numbers, width), fit(state, width, cut=3), warning=True)
             return
-        if probe is not None:
-            state.append((2, f"your input: loss {probe.loss:.4g} over {probe.T} steps"
+        if probe is not None:               # (a message, such as what `a` did to it, goes first)
+            state.append((3 if message else 2, f"your input: loss {probe.loss:.4g} over {probe.T} steps"
                              + (f" ({probe.applied} trained on it)" if probe.applied else ""), "bold"))
         state += [(1, message, "italic")] if message else [(4, _hint(mode, running), colour["muted"])]
         state += [(2, f"lr {snap.config['lr']:.4g}", "")]
