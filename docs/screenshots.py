@@ -45,7 +45,7 @@ SHOTS = {
 
 
 async def _shoot(name: str, theme: str, out: Path) -> Path:
-    from tests.app_helpers import trained, worker_ready
+    from tests.app_helpers import worker_ready
     from rnn_tui.tui.app import RnnApp
 
     task, steps, size, keys, ready, _ = SHOTS[name]
