@@ -2,6 +2,7 @@
 
     python bench/app_bench.py [--seconds 10] [--only frame|bytes|speed|latency|panels]
                               [--presses 30] [--key l|?] [--app-args="--fps 5"]
+                              [--speed-size 160x48]
 
 Every measurement starts the installed console script ``rnn-tui`` (default task:
 char LM on tinyshakespeare, default settings) on a new pty of a fixed size with
@@ -22,6 +23,8 @@ What is measured:
   --steps N`` (N calibrated to last about ``--seconds``); 3 rounds alternated,
   medians and their ratio.  Each round also prints the CPU share of the app's
   trainer process and UI process, so starvation and overhead can be told apart.
+  At 80x24 (the default ``--speed-size``) the Loss panel is the one on screen; at
+  160x48 every panel is, the weights panel too (its figures are sampled only then).
 * **latency**: at 80x24 (the Loss panel is the one shown), while training, ``l``
   toggles log-y on the loss plot; time from ``os.write`` of the key to the first
   read containing the new y label (``loss (log)`` / ``loss``).  30 presses,
@@ -587,9 +590,10 @@ def headless(rep: Report, steps: int, timeout: float = 300.0) -> tuple[float, fl
     return float(m.group(3)), cores
 
 
-def app_rate(rep: Report, seconds: float, skip: float = 3.0) -> tuple[float, AppSession, tuple]:
+def app_rate(rep: Report, seconds: float, skip: float = 3.0,
+             size: tuple[int, int] = (80, 24)) -> tuple[float, AppSession, tuple]:
     """it/s with the app open; also the CPU share (cores) of its trainer and UI process."""
-    s, t_ff = start(rep, 80, 24)
+    s, t_ff = start(rep, *size)
     a, b = t_ff + skip, t_ff + skip + seconds
     try:
         time.sleep(max(0.0, a - time.monotonic()))
@@ -611,14 +615,14 @@ def app_rate(rep: Report, seconds: float, skip: float = 3.0) -> tuple[float, App
     return (last[1] - first[1]) / (last[0] - first[0]), s, shares
 
 
-def measure_speed(rep: Report, seconds: float, rounds: int = 3) -> None:
+def measure_speed(rep: Report, seconds: float, rounds: int = 3, size: tuple[int, int] = (80, 24)) -> None:
     cal, _ = headless(rep, 400)
     steps = max(200, int(cal * seconds))
     log(f"  speed: calibration {cal:.0f} it/s headless -> --steps {steps}")
     apps, heads = [], []
     s = None
     for r in range(rounds):
-        rate, s, (trainer, ui) = app_rate(rep, seconds)
+        rate, s, (trainer, ui) = app_rate(rep, seconds, size=size)
         apps.append(rate)
         rate, cores = headless(rep, steps)
         heads.append(rate)
@@ -628,11 +632,12 @@ def measure_speed(rep: Report, seconds: float, rounds: int = 3) -> None:
             f"{rep.others[-1]:.2f}), ratio {apps[-1] / heads[-1]:.2f}")
     ma, mh = statistics.median(apps), statistics.median(heads)
     ratio = ma / mh
-    rep.add("training speed, app open (median)", f"{ma:.0f} it/s", "-", "info",
+    at = f"{size[0]}x{size[1]}"
+    rep.add(f"training speed, app open at {at} (median)", f"{ma:.0f} it/s", "-", "info",
             f"{cmd_of(s)}, {seconds:g} s window")
     rep.add("training speed, headless (median)", f"{mh:.0f} it/s", "-", "info",
             f"rnn-tui --headless --steps {steps}")
-    rep.add("speed ratio app / headless", f"{ratio:.2f}", f">= {TARGET_SPEED_RATIO:.2f}",
+    rep.add(f"speed ratio app at {at} / headless", f"{ratio:.2f}", f">= {TARGET_SPEED_RATIO:.2f}",
             "PASS" if ratio >= TARGET_SPEED_RATIO else "FAIL",
             f"medians of {rounds} alternated rounds")
 
@@ -745,12 +750,20 @@ def main() -> int:
     ap.add_argument("--only", choices=("frame", "bytes", "speed", "latency", "panels"),
                     help="run one measurement (panels: per-panel bytes, not in the default run)")
     ap.add_argument("--presses", type=int, default=30, help="key presses for latency (default 30)")
+    ap.add_argument("--speed-size", default="80x24", metavar="COLSxROWS",
+                    help="terminal size of the speed runs (default 80x24, where the Loss panel is the one "
+                         "shown; 160x48 shows every panel, the weights panel too)")
     ap.add_argument("--key", choices=("l", "?"), default="l",
                     help="latency key: l toggles log-y (default), ? opens the help screen")
     ap.add_argument("--app-args", default="",
                     help="extra rnn-tui arguments for diagnosis; write it with '=', e.g. "
                          "--app-args=\"--fps 5\" (default: none)")
     args = ap.parse_args()
+    try:
+        speed_size = tuple(int(v) for v in args.speed_size.lower().split("x"))
+        assert len(speed_size) == 2 and min(speed_size) >= 10
+    except (ValueError, AssertionError):
+        ap.error(f"--speed-size: {args.speed_size!r} is not COLSxROWS, e.g. 160x48")
     global APP_ARGS
     APP_ARGS = tuple(args.app_args.split())
 
@@ -777,7 +790,7 @@ def main() -> int:
                 elif what == "bytes":
                     measure_bytes(rep, args.seconds)
                 elif what == "speed":
-                    measure_speed(rep, args.seconds)
+                    measure_speed(rep, args.seconds, size=speed_size)
                 elif what == "latency":
                     measure_latency(rep, args.presses, args.key)
                 elif what == "panels":

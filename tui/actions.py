@@ -13,6 +13,7 @@ from pathlib import Path
 
 from textual.actions import parse as parse_action
 from textual.app import SystemCommand
+from textual.css.query import NoMatches
 
 from rnn_tui.core import messages as msg
 from rnn_tui.core.messages import Event
@@ -321,6 +322,26 @@ class Actions:
         self._apply_layout()
         self.main.set_focus(plot if self.panel == "loss" else None)
         self._draw(force=True)
+
+    # ---- what the session computes for the screen -------------------------------------
+
+    def _weights_shown(self) -> bool:
+        try:
+            return "weights" in self.main.shown()
+        except (NoMatches, IndexError):
+            return False
+
+    def _send_views(self) -> None:
+        """Tell the session which optional figures are on screen (the weights panel's
+        cost the training process time: they are computed only while it shows)."""
+        if self.backend is None or self.replay is not None:
+            return
+        from rnn_tui.core.messages import Views
+
+        views = Views(weights=self._weights_shown(), layer=self.main.query_one(Heatmap).net_layer)
+        if views != self._views_sent:
+            self._views_sent = views
+            self.backend.send(views)
 
     # ---- files --------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 Training runs in a session off the event loop (a child process by default, see
 :mod:`tui.worker`).  A timer pulls the newest snapshot at ``--fps`` and the draw
 scheduler (:mod:`tui.scheduler`) says which panels to redraw.  The pieces live in
-their own modules: the keys (:mod:`tui.keys`), the panels (:mod:`tui.panels`), the
+their own modules: the keys (:mod:`tui.keys`) and which apply now (:mod:`tui.gating`), the panels (:mod:`tui.panels`), the
 main screen and its layouts (:mod:`tui.screens.main`), what each key does
 (:mod:`tui.actions`), replay mode (:mod:`tui.replay`), press-twice confirmation
 (:mod:`tui.confirm`).  This class holds them together.
@@ -25,6 +25,7 @@ from rnn_tui.core.messages import Update
 from rnn_tui.core.session import RunRecipe
 from rnn_tui.tui import keys
 from rnn_tui.tui.actions import Actions
+from rnn_tui.tui.gating import KeyGate
 from rnn_tui.tui.confirm import Confirm
 from rnn_tui.tui.restart import placeholder, restart_plan
 from rnn_tui.tui.runs import RunsList
@@ -34,14 +35,13 @@ from rnn_tui.tui.screens.gradcheck import GradcheckScreen
 from rnn_tui.tui.screens.main import MainScreen
 from rnn_tui.tui.screens.neurons import NeuronScreen
 from rnn_tui.tui.screens.probe import ProbeScreen
-from rnn_tui.tui.widgets.heatmap import Heatmap
 from rnn_tui.tui.widgets.status_bar import StatusBar
 from rnn_tui.tui.worker import BACKENDS
 
 HEAVY_HZ = 2.0
 
 
-class RnnApp(Actions, App[int]):
+class RnnApp(Actions, KeyGate, App[int]):
     """The app.  ``RnnApp(trainer)`` — it takes the trainer over; ``RnnApp(replay=…)``
     plays a recording."""
 
@@ -170,24 +170,6 @@ class RnnApp(Actions, App[int]):
         self.panel = main.apply_layout(size or self.size, self.panel, self.task_name,
                                        self.mode in ("bptt", "forward"))
         self._send_views()
-
-    def _weights_shown(self) -> bool:
-        try:
-            return "weights" in self.main.shown()
-        except (NoMatches, IndexError):
-            return False
-
-    def _send_views(self) -> None:
-        """Tell the session which optional figures are on screen (the weights panel's
-        cost the training process time: they are computed only while it shows)."""
-        if self.backend is None or self.replay is not None:
-            return
-        from rnn_tui.core.messages import Views
-
-        views = Views(weights=self._weights_shown(), layer=self.main.query_one(Heatmap).net_layer)
-        if views != self._views_sent:
-            self._views_sent = views
-            self.backend.send(views)
 
     def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
         if event.tab is None or event.tab.id != event.tabs.active:
@@ -352,39 +334,6 @@ class RnnApp(Actions, App[int]):
         except (NoMatches, IndexError):         # not composed yet
             return
         self._apply_layout()
-
-    # ---- which keys apply ------------------------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "next_panel" and len(self.screen_stack) > 1:
-            return False                # tab belongs to the dialog on top (focus, not panels)
-        if self.replay is not None:
-            return self.replay.allows(action, parameters)
-        return keys.applies(action, self)
-
-    def on_key(self, event: events.Key) -> None:
-        """Say why a key does nothing when its binding is off: in a replay, or
-        during a step-through (which holds one prepared example)."""
-        if len(self.screen_stack) > 1:
-            return
-        self.confirm.other_key(event.key)       # "press q again" means the very next key
-        actions = {b.action.partition("(")[0] for b in self.BINDINGS if event.key in b.key.split(",")}
-        if not actions:
-            return
-        if self.replay is not None:
-            why = ReplayMode.refusal(event.key, actions)
-            if why:
-                self._toast(why)
-        elif self.mode and actions - keys.REPLAY_ONLY <= keys.STEPPING_OFF and not any(
-                self.check_action(a, ()) for a in actions):
-            if self.mode == "probe":
-                self._toast(f"{event.key}: not while probing: esc leaves the probe (training goes on where it "
-                            "was), b and f step through your input, p types another")
-                return
-            how = ("a applies its update, esc discards it" if self.mode == "bptt"
-                   else "esc leaves it (b steps back through the same example)")
-            self._toast(f"{event.key}: not during the {'BPTT' if self.mode == 'bptt' else 'forward'} "
-                        f"step-through: {how}")
 
     # ---- helpers the actions use ------------------------------------------------------
 
