@@ -35,6 +35,8 @@ class ProbeView:
         error: why it was refused, in one line ("" when it is shown).
         loss: the loss on it (the current weights), over its scored steps.
         T: its timesteps.
+        scored: the timesteps its loss counts (a text's last character has no next
+            one to predict).
         top: language models: ``(symbol, p)`` of the most likely symbols after the
             text, most likely first.
         continuation: language models: a sample that goes on from the text.
@@ -46,6 +48,7 @@ class ProbeView:
     error: str = ""
     loss: float = math.nan
     T: int = 0
+    scored: int = 0
     top: tuple = ()
     continuation: str = ""
     temperature: float = 1.0
@@ -58,7 +61,11 @@ def probe_batch(task, text: str):
 
     if len(text) > MAX_LENGTH:
         raise TaskError(f"at most {MAX_LENGTH} characters (got {len(text):,}): a probe is one example")
-    return task.probe_batch(text)
+    batch = task.probe_batch(text)
+    if batch.mask is not None and not np.any(batch.mask):
+        raise TaskError("type at least two symbols: the network predicts each next one, and the last "
+                        "has none to be scored")
+    return batch
 
 
 def probe_view(trainer, pending, text: str, draw: int = 0, applied: int = 0) -> ProbeView:
@@ -80,5 +87,6 @@ def probe_view(trainer, pending, text: str, draw: int = 0, applied: int = 0) -> 
         ixs, _ = sample(trainer.spec, trainer.params, h, int(cache.x[T - 1, 0]), cfg.sample_len, rng,
                         temperature=cfg.temperature, top_k=cfg.top_k)
         continuation = trainer.task.decode(ixs)
-    return ProbeView(text=text, loss=float(cache.loss), T=T, top=top, continuation=continuation,
+    return ProbeView(text=text, loss=float(cache.loss), T=T, scored=int(np.count_nonzero(cache.mask)),
+                     top=top, continuation=continuation,
                      temperature=trainer.config.temperature, applied=applied)

@@ -262,6 +262,30 @@ async def test_q_asks_again_before_losing_unsaved_training(tmp_path, monkeypatch
     assert app.return_code == 0
 
 
+@pytest.mark.parametrize("autosave", [True, False])
+async def test_q_quits_at_once_when_the_run_will_be_autosaved(autosave, tmp_path, monkeypatch):
+    """A run that trained long enough is autosaved on quit: the prompt used to say it
+    was "not kept" all the same.  Without autosave q still asks."""
+    from rnn_tui.core.autosave import MIN_TRAINING, autosave_dir
+
+    monkeypatch.chdir(tmp_path)
+    tr = trained("echo", 20)
+    tr.train_seconds = MIN_TRAINING + 1.0
+    before = set(autosave_dir().glob("*.npz")) if autosave_dir().exists() else set()
+    app = RnnApp(tr, paused=True, autosave=autosave)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("q")
+        await pilot.pause(0.3)
+        if not autosave:
+            assert app.is_running
+            assert any("this echo run is not kept (s saves it)" in n.message for n in app._notifications)
+            await pilot.press("q")
+        await wait_until(pilot, lambda: not app.is_running, timeout=10, what="the app to quit")
+    new = set(autosave_dir().glob("*.npz")) - before if autosave_dir().exists() else set()
+    assert len(new) == (1 if autosave else 0)                   # and the run is there to --resume
+
+
 async def test_the_app_really_trains_in_its_worker():
     app = RnnApp(trained("subtraction", 1))
     async with app.run_test(size=(100, 30)) as pilot:

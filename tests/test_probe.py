@@ -60,6 +60,7 @@ def test_a_probed_text_is_what_the_views_show_with_what_follows_it():
     assert u.probe.top[0][1] == pytest.approx(p.max())
     assert u.probe.continuation and u.snapshot.sample == "the king" + u.probe.continuation
     assert u.probe.loss == pytest.approx(direct.loss)
+    assert (u.probe.T, u.probe.scored) == (8, 7)                # 7 next characters are predicted
 
 
 @pytest.mark.parametrize("task, text, labels, info", [
@@ -78,6 +79,8 @@ def test_numbers_and_bit_strings_are_probed_as_examples_of_their_task(task, text
 @pytest.mark.parametrize("task, text, says", [
     ("charlm", "the q€een", "not in the vocabulary (65 symbols): '€'"),
     ("charlm", "", "type a text"),
+    ("charlm", "x", "type at least two symbols"),           # nothing would be scored: a step on it is 0
+    ("hello", "h", "type at least two symbols"),
     ("charlm", "a" * (MAX_LENGTH + 1), f"at most {MAX_LENGTH} characters"),
     ("hello", "help", "not in the vocabulary (4 symbols): 'p'"),
     ("subtraction", "12", "type two whole numbers a and b"),

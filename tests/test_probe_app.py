@@ -69,6 +69,19 @@ async def test_an_input_outside_the_vocabulary_is_refused_in_the_dialog():
         assert not isinstance(app.screen, ProbeScreen)
 
 
+async def test_enter_on_the_empty_dialog_probes_the_example_it_shows():
+    """The example is drawn in the field (a placeholder); enter used to refuse it."""
+    app = RnnApp(trained("subtraction", 20), paused=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, ProbeScreen), what="the probe dialog")
+        assert app.screen.query_one("#probe-input").placeholder == "200 - 73"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.mode == "probe" and app.probe_view is not None, what="the probe")
+        assert app.probe_view.text == "200 - 73" and dict(app.snapshot.info) == {"a": 200, "b": 73, "c": 127}
+
+
 async def test_probe_then_b_then_a_trains_one_step_on_it_and_esc_returns_to_training():
     app = RnnApp(trained("subtraction", 200), paused=True)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -46,6 +46,14 @@ async def test_quitting_after_a_crash_exits_1():
         await worker_ready(pilot)
         os.kill(app.backend.proc.pid, signal.SIGKILL)
         await wait_until(pilot, lambda: app.dead, timeout=5, what="the death to be noticed")
+        await pilot.pause(0.3)
+        from textual.widgets._footer import FooterKey
+        footer = [k.key for k in app.query(FooterKey)]
+        assert "ctrl+r" in footer and "space" not in footer and "n" not in footer   # 100 columns: it fits
+        await pilot.press("space")                               # says why, rather than nothing
+        await pilot.pause(0.2)
+        assert any("space: the training process is not running" in n.message and "ctrl+r" in n.message
+                   for n in app._notifications)
         await pilot.press("q")                                   # no "press q again": the run is gone
         await wait_until(pilot, lambda: not app.is_running, timeout=5, what="the app to quit")
     assert app.return_code == 1

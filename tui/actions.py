@@ -54,8 +54,12 @@ class Actions:
 
     def _why_not(self, action: str) -> str:
         """Why ``action`` can do nothing now ("" when it can)."""
+        from rnn_tui.tui.keys import NEED_TRAINER, NOT_AFTER_DIVERGENCE
+
         task = task_class(self.task_name)
-        if self.diverged and action in ("bptt", "forward", "gradcheck", "step", "probe"):
+        if self.dead and action in NEED_TRAINER:
+            return f"the training process is not running ({self.dead}): ctrl+r starts it again"
+        if self.diverged and action in NOT_AFTER_DIVERGENCE:
             return "training diverged: press z to roll back first (then - to lower the learning rate)"
         if action in ("resample", "temperature") and not task.is_language_model:
             return "r, t, T work on language models only (tasks charlm and hello)"
@@ -431,7 +435,7 @@ class Actions:
 
     def _unsaved(self) -> str:
         """What replacing the run now would lose, in words; "" if nothing."""
-        return unsaved(self.snapshot)
+        return unsaved(self.snapshot, autosave=bool(self.autosave) and self.replay is None)
 
     def _confirmed(self, key: str, what: str, listed: bool = True) -> bool:
         """True on the second press of ``key`` in time, or when nothing would be lost;

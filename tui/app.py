@@ -329,6 +329,8 @@ class RnnApp(Actions, KeyGate, App[int]):
             self._toast(f"theme not remembered: {getattr(e, 'strerror', None) or e}", severity="warning")
 
     def watch_mode(self, mode: str) -> None:
+        if mode in ("bptt", "forward"):
+            self.message = ""                   # the step-through's keys, not what the last one did
         try:
             self.main.set_mode_title(mode)
         except (NoMatches, IndexError):         # not composed yet

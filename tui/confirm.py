@@ -38,11 +38,15 @@ class Confirm:
             self.key = None
 
 
-def unsaved(snap) -> str:
+def unsaved(snap, autosave: bool = False) -> str:
     """What replacing the run of ``snap`` would lose, in words ("" if nothing): its
-    iterations since the user's last checkpoint of this very run (``snap.saved``)."""
+    iterations since the user's last checkpoint of this very run (``snap.saved``).
+    ``autosave``: autosave is on, so a run that has trained long enough to be
+    autosaved (it is, as it is replaced or the app quits) loses nothing."""
+    from rnn_tui.core.autosave import MIN_TRAINING
+
     it, saved = snap.iteration, snap.saved
-    if it == 0:
+    if it == 0 or (autosave and snap.train_seconds >= MIN_TRAINING):
         return ""
     if saved is None:
         return f"this {snap.task} run is not kept (s saves it)"

@@ -36,6 +36,10 @@ class KeyGate:
             why = ReplayMode.refusal(event.key, actions)
             if why:
                 self._toast(why)
+        elif (self.dead or self.diverged) and not any(self.check_action(a, ()) for a in actions):
+            why = next((w for w in map(self._why_not, sorted(actions)) if w), "")
+            if why:
+                self._toast(f"{event.key}: {why}")
         elif self.mode and actions - keys.REPLAY_ONLY <= keys.STEPPING_OFF and not any(
                 self.check_action(a, ()) for a in actions):
             if self.mode == "probe":

@@ -203,6 +203,11 @@ REPLAY_ONLY = frozenset({k.name for k in KEYS if k.modes == (REPLAY,)})
 STEPPING_OFF = frozenset(k.name for k in KEYS if k.when in OFF_WHILE_STEPPING)
 """Actions whose binding is off during a step-through (the app says why on the key)."""
 WHEN = {k.name: k.when for k in KEYS if k.when}
+NEED_TRAINER = frozenset({"toggle_pause", "step", "bptt", "forward", "probe", "gradcheck", "neurons", "save",
+                          "save_as", "settings", "reset", "new_seed", "resample"})
+"""Off while the training process is dead (ctrl+r starts it again)."""
+NOT_AFTER_DIVERGENCE = frozenset({"step", "bptt", "forward", "gradcheck", "probe"})
+"""Off after a divergence until z rolls back (the weights are not finite)."""
 
 def applies(action: str, app) -> bool | None:
     """Whether ``action`` applies to the training app's state now (None: it is shown,
@@ -214,6 +219,8 @@ def applies(action: str, app) -> bool | None:
     when = WHEN.get(action, "")
     stepping = app.mode in ("bptt", "forward")
     greyed = None if app.wide else False
+    if (app.dead and action in NEED_TRAINER) or (app.diverged and action in NOT_AFTER_DIVERGENCE):
+        return greyed
     return {DEAD: bool(app.dead), IDLE: app.mode == "" or greyed, STEPPING: stepping, LEAVABLE: app.mode != "",
             NO_STEP_THROUGH: not stepping,
             IN_BPTT: app.mode == "bptt", NOT_BPTT: app.mode != "bptt",

@@ -28,6 +28,7 @@ from rnn_tui.tui.widgets.weights import WeightsPanel
 
 MIN_SIZE = (40, 12)
 WIDE_SIZE = (120, 34)
+SHORT_BELOW = 42        # rows: below this, all panels at once is tight (the text panels shrink)
 STEP_TITLES = {"bptt": "BPTT step-through", "forward": "Forward step-through"}
 
 
@@ -74,6 +75,7 @@ class MainScreen(Screen):
         self.set_class(small, "-too-small")
         self.set_class(not wide and not small, "-compact")
         self.set_class(wide, "-wide")
+        self.set_class(wide and h < SHORT_BELOW, "-short")   # the text panels give the plot rows
         self.set_class(stepping, "-stepping")        # step-through text gets the room
         visible = self.visible_panels(task)
         if panel not in visible:
@@ -164,7 +166,7 @@ class MainScreen(Screen):
         elif forward is not None:
             grads.show_forward(forward, snap.vocab)
         elif "gradients" in due:
-            grads.show_live(snap, replay=replay)
+            grads.show_live(snap, replay=replay, probe=probe is not None)
         if "weights" in due:
             self.query_one(WeightsPanel).show(dynamics, snap, replay=replay)
         # the iteration of the example they show (the status line's counter runs ahead)

@@ -15,6 +15,7 @@ class PathPrompt(ModalScreen[str | None]):
     PathPrompt { align: center middle; }
     PathPrompt > Vertical { width: 76; max-width: 100%; height: auto;
                             border: round $primary; background: $surface; padding: 0 1; }
+    PathPrompt Label { width: 100%; }
     PathPrompt .-warning { color: $text; background: $warning-muted; }
     """
     BINDINGS = [("escape", "cancel", "Cancel")]

@@ -41,13 +41,15 @@ class ProbeScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"[b]Probe[/b] the {self.task_name} network: type {self.hint}", id="probe-title")
-            yield Label("enter: the network reads it, nothing is trained (training pauses until you leave "
-                        "with esc) · esc here: cancel", id="probe-hint")
+            yield Label("enter: the network reads it (empty: the example shown), nothing is trained "
+                        "(training pauses until you leave with esc) · esc here: cancel", id="probe-hint")
             yield Label("", id="probe-error")
             yield Input(value=self.value, placeholder=self.example, id="probe-input")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value
+        if not text.strip() and self.example:
+            text = self.example                 # the greyed example in the field: enter takes it
         if not text.strip():
             self.refused("type something first (esc cancels)")
             return

@@ -39,8 +39,8 @@ class GradFlow(Vertical):
                 v.display = isinstance(v, cls)
         self.query_one(cls).show(*args)
 
-    def show_live(self, snap, replay: bool = False) -> None:
-        self._show(GradientStrip, snap, replay)
+    def show_live(self, snap, replay: bool = False, probe: bool = False) -> None:
+        self._show(GradientStrip, snap, replay, probe)
 
     def show_bptt(self, view, vocab: str = "") -> None:
         self._show(BpttSteps, view, vocab)

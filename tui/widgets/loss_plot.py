@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual.color import Color
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -243,9 +244,13 @@ class LossPlot(Widget):
     windowed: reactive[bool] = reactive(False)
     """Show only the last ``WINDOW`` iterations."""
 
-    BINDINGS = [("left", "move(-1)", "Earlier"), ("right", "move(1)", "Later"),
-                ("shift+left", "move(-10)", "Earlier ×10"), ("shift+right", "move(10)", "Later ×10"),
-                ("home", "move_to(0)", "First"), ("end", "move_to(-1)", "Last"), ("escape", "leave", "Leave")]
+    # the footer shows ←/→ and esc (it must fit beside the app's keys); ? lists them all
+    BINDINGS = [Binding("left", "move(-1)", "Read", key_display="←/→"),
+                Binding("right", "move(1)", "Later", show=False),
+                Binding("shift+left", "move(-10)", "Earlier ×10", show=False),
+                Binding("shift+right", "move(10)", "Later ×10", show=False),
+                Binding("home", "move_to(0)", "First", show=False), Binding("end", "move_to(-1)", "Last", show=False),
+                Binding("escape", "leave", "Leave")]
     can_focus = True
 
     cursor: reactive[int | None] = reactive(None)

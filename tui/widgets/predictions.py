@@ -172,7 +172,7 @@ class Predictions(ThemeAware, Static):
         for i in range(T):
             ix = vocab.find(targets[i]) if i < len(targets) and targets[i] else -1
             pt = float(probs[i, ix]) if ix >= 0 else 0.0
-            t.append(_shade(pt) * 2, style=pal.primary)
+            t.append(_shade(pt) + " ", style=pal.primary)          # under its symbol, as wide
         t.append("\n        ")
         if no_color(self):
             t.append("inverted: wrong", style=pal.muted)
@@ -180,7 +180,7 @@ class Predictions(ThemeAware, Static):
             t.append("right", style=pal.success)
             t.append(", ", style=pal.muted)
             t.append("wrong", style=wrong)
-        t.append("; p(tgt): P(target) from 0 ( ) to 1 (█)\n", style=pal.muted)
+        t.append("; p(tgt) = P(target): 0 ( ) … 1 (█)\n", style=pal.muted)
         m = snap.metrics
         if "recent_accuracy" in m:
             t.append(f"recent {m['recent_n']} iterations: {task.accuracy_label} {m['recent_accuracy']:.0%}",

@@ -116,7 +116,7 @@ class StatusBar(ThemeAware, Vertical):
             self._set(fit(numbers, width), fit(state, width, cut=3), warning=True)
             return
         if probe is not None:               # (a message, such as what `a` did to it, goes first)
-            state.append((3 if message else 2, f"your input: loss {probe.loss:.4g} over {probe.T} steps"
+            state.append((3 if message else 2, f"your input: loss {probe.loss:.4g} over {probe.scored} scored step{'s' * (probe.scored != 1)}"
                              + (f" ({probe.applied} trained on it)" if probe.applied else ""), "bold"))
         state += [(1, message, "italic")] if message else [(4, _hint(mode, running), colour["muted"])]
         state += [(2, f"lr {snap.config['lr']:.4g}", "")]
