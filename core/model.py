@@ -320,7 +320,7 @@ def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
         inp = hfull[l, 1:]
     h = hfull[:, 1:]                                            # (L, T, B, H)
     logits = w.logits
-    np.matmul(h[-1].reshape(T * B, H), params["Why"].T, out=logits.reshape(T * B, -1))
+    np.dot(h[-1].reshape(T * B, H), params["Why"].T, out=logits.reshape(T * B, -1))   # np.dot: a cheaper call than matmul
     if spec.bias:
         logits += params["by"]                                  # (T, B, V)
     probs, step_loss = HEADS[spec.head].forward(logits, y, mask, out=w.probs)
@@ -371,11 +371,11 @@ class BPTT:
         self.dy = HEADS[spec.head].backward(cache.probs, cache.logits, cache.y, cache.mask, out=w.dy)  # (T, B, V)
         htop = cache.h[-1].reshape(T * B, H)
         dy2 = self.dy.reshape(T * B, -1)
-        np.matmul(dy2.T, htop, out=self.grads["Why"])            # (V, H)
+        np.dot(dy2.T, htop, out=self.grads["Why"])               # (V, H)
         if spec.bias:
             np.dot(w.ones_rows, dy2, out=self.grads["by"])       # Σ over t and b
         self.dh, self.dhraw, self.dx = w.dh, w.dhraw, w.dx       # (L, T, B, H) each
-        np.matmul(dy2, params["Why"], out=self.dh[-1].reshape(T * B, H))   # dh_out = Whyᵀ dy, every t
+        np.dot(dy2, params["Why"], out=self.dh[-1].reshape(T * B, H))   # dh_out = Whyᵀ dy, every t
         self.cell = w.cell
         self.dact = self.cell.grad(cache.h, out=w.dact)          # f'(h_t), (L, T, B, H)
         w.dhnext[...] = 0.0                                      # nothing from beyond the window
@@ -463,13 +463,13 @@ class BPTT:
             if bh in g:
                 np.dot(self.work.ones_rows[:dr2.shape[0]], dr2, out=g[bh])   # Σ dhraw_t
             # dWhh = Σ dhraw_t h_{t-1}ᵀ; hfull[l, t] is h_{t-1}, h0 at t = 0
-            np.matmul(dr2.T, hfull[l, t0:T].reshape(-1, H), out=g[whh])
+            np.dot(dr2.T, hfull[l, t0:T].reshape(-1, H), out=g[whh])
             if l == 0 and self.spec.index_input:
                 # dWxh = Σ dhraw_t onehot(x_t)ᵀ: add each row of dhraw into column x_t
                 _scatter_columns(g[wxh], c.x[t0:].reshape(-1), dr2)
             else:
                 x = c.x[t0:] if l == 0 else hfull[l - 1, t0 + 1:]
-                np.matmul(dr2.T, x.reshape(dr2.shape[0], -1), out=g[wxh])
+                np.dot(dr2.T, x.reshape(dr2.shape[0], -1), out=g[wxh])
 
 
 def _scatter_columns(gw: np.ndarray, ix: np.ndarray, rows: np.ndarray) -> None:

@@ -314,7 +314,14 @@ class Trainer:
             bptt.step(bptt.next_t + 1)                             # the rest of BPTT
         grads = bptt.grads
         cols = self._touched_columns(batch)
-        total = grad_total(grads, cols)                            # before clipping
+        norms = None
+        if cfg.clip_mode == "norm":
+            # norm clipping scales by clip / total: the total is summed from the
+            # per-parameter norms as it always was, so a run goes on bit for bit
+            norms = grad_norms(grads, cols)
+            total = math.sqrt(sum(v * v for v in norms.values()))
+        else:
+            total = grad_total(grads, cols)                        # before clipping: one dot product
         if not math.isfinite(total):
             self._undo(pending.undo)
             bad = next((k for k, v in grad_norms(grads, cols).items() if not math.isfinite(v)), "?")
@@ -323,9 +330,8 @@ class Trainer:
         # Clipping rewrites the gradients in place, so when it will change them the
         # per-parameter norms (before clipping) are taken now; otherwise a view can
         # still read them off the gradients later (Metrics).
-        norms = None
         if clip_changes(grads, cfg.clip_mode, cfg.clip, total, cols):
-            norms = grad_norms(grads, cols)
+            norms = norms or grad_norms(grads, cols)
             clip_grads(grads, cfg.clip_mode, cfg.clip, total=total, columns=cols)
         self.opt.step(self.params, grads, cols)
         if self.task.carries_state and pending.carry:
