@@ -87,6 +87,7 @@ class CharLM(Task):
         self.data = data
         self.seq_len, self.batch, self.seglen = seq_len, batch, seg
         self.fingerprint = _fingerprint(vocab, data)
+        self.starts = np.arange(batch) * seg                          # (B,): where stream b begins in data
         # stream b is data[b * seg : (b + 1) * seg]; as columns, every window is a view
         self.streams = data[:batch * seg].reshape(batch, seg).T       # (seg, B)
         self.mask = np.ones(seq_len)                                  # every step scores
