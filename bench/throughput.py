@@ -1,15 +1,22 @@
 """Throughput of our Trainer against the naive tutorial code, single-threaded BLAS.
 
     python bench/throughput.py [--seconds 4] [--repeats 3]
+    PYTHONPATH=. /tmp/venv-torch/bin/python bench/throughput.py    # with the PyTorch rows
 
-Each case times the naive reference (``bench/naive_reference.py``) and our
-``Trainer`` in the same process.  Both run for a warm-up, then ``--repeats``
-rounds of ``--seconds / (repeats + 1)`` s each, naive and ours alternating so
-that machine noise hits both alike.  Rates are the median round; the ratio is
-the median of the rounds' own ratios (ours over the naive round just before it),
-which a slow spell of the shared machine moves less.  Both sides
-run their full training iteration, including the 200-character sample every 100
-iterations that min-char-rnn and the Trainer both draw.
+Each case times a reference (the naive tutorial code of ``bench/naive_reference.py``,
+or PyTorch) and our ``Trainer`` in the same process.  Both run for a warm-up, then
+``--repeats`` rounds of ``--seconds / (repeats + 1)`` s each, reference and ours
+alternating so that machine noise hits both alike.  Rates are the median round; the
+ratio is the median of the rounds' own ratios (ours over the reference round just
+before it), which a slow spell of the shared machine moves less; the spread of those
+ratios is printed with each row.  Both sides run their full training iteration,
+including the 200-character sample every 100 iterations that min-char-rnn and the
+Trainer both draw.
+
+The PyTorch rows (``bench/torch_reference.py``: ``nn.RNN`` on one-hot inputs,
+cross-entropy, clipping to ±5, Adagrad, one thread) run when ``import torch``
+works; torch is never a dependency of rnn-tui.  Install it in a venv of its own and
+run this file with that venv's python (``PYTHONPATH`` pointing at the checkout).
 
 A last section measures ceilings for the B = 1 cases: the rate of only the work
 no NumPy implementation can avoid (the recurrence's per-timestep calls, which
@@ -42,7 +49,17 @@ import time                                                           # noqa: E4
 from pathlib import Path                                              # noqa: E402
 
 import numpy as np                                                    # noqa: E402
-from threadpoolctl import threadpool_info, threadpool_limits          # noqa: E402
+
+try:
+    from threadpoolctl import threadpool_info, threadpool_limits      # noqa: E402
+except ImportError:                       # e.g. the PyTorch venv: the variables above pin BLAS
+    import contextlib
+
+    def threadpool_info():
+        return []
+
+    def threadpool_limits(limits):
+        return contextlib.nullcontext()
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,6 +69,12 @@ from rnn_tui.core.config import Config                                        # 
 from rnn_tui.core.heap import keep_freed_memory                               # noqa: E402
 from rnn_tui.core.trainer import Trainer                                      # noqa: E402
 from naive_reference import NaiveCharLM, NaiveSubtraction             # noqa: E402
+
+try:
+    import torch                                                      # noqa: F401, E402
+    from torch_reference import TorchCharLM                           # noqa: E402
+except ImportError:
+    TorchCharLM = None
 
 SHAKESPEARE = ROOT / "samples" / "tinyshakespeare.txt"
 LUNYU = ROOT / "samples" / "lunyu.txt"
@@ -88,8 +111,8 @@ def measure_pair(naive_step, naive_units: int, ours_step, ours_units: int,
         rn.append(n * naive_units / dt)
         n, dt = run_for(ours_step, slot / 2)
         ro.append(n * ours_units / dt)
-    ratio = statistics.median(o / n for n, o in zip(rn, ro, strict=True))
-    return statistics.median(rn), statistics.median(ro), ratio, rn, ro
+    ratios = [o / n for n, o in zip(rn, ro, strict=True)]
+    return statistics.median(rn), statistics.median(ro), statistics.median(ratios), rn, ro
 
 
 def recurrence_only(T: int, H: int):
@@ -216,28 +239,36 @@ def main() -> int:
         T = 25
         rows = []   # (case, unit, naive, ours, target or None)
 
-        def case(name, unit, naive_obj, naive_units, ours_cfg, ours_units, target):
+        def case(name, unit, naive_obj, naive_units, ours_cfg, ours_units, target, ref="naive"):
             if args.only and args.only not in name:
                 return
             _, ours = trainer_step(ours_cfg)
             n, o, ratio, rn, ro = measure_pair(naive_obj.step, naive_units, ours, ours_units, S, R)
-            rows.append((name, unit, n, o, ratio, target))
-            print(f"  {name:<38} naive {n:>10.0f}  ours {o:>10.0f} {unit}  x{ratio:6.2f}"
-                  f"   [naive {' '.join(f'{v:.0f}' for v in rn)} | ours {' '.join(f'{v:.0f}' for v in ro)}]",
-                  flush=True)
+            spread = [o_ / n_ for n_, o_ in zip(rn, ro, strict=True)]
+            rows.append((name, unit, ref, n, o, ratio, min(spread), max(spread), target))
+            print(f"  {name:<44} {ref} {n:>10.0f}  ours {o:>10.0f} {unit}  x{ratio:6.2f}"
+                  f"   [ratios {' '.join(f'{v:.2f}' for v in spread)}]", flush=True)
 
         naive_sh = NaiveCharLM(shakes, seq_length=T)
         case("charlm shakespeare B=1 f64", "chars/s", naive_sh, T,
-             Config(task="charlm", text=str(SHAKESPEARE), batch=1), T, 5.0)
+             Config(task="charlm", text=str(SHAKESPEARE), batch=1), T, 3.6)
         naive_ly = NaiveCharLM(lunyu, seq_length=T)
         case("charlm lunyu (V=1358) B=1 f64", "chars/s", naive_ly, T,
-             Config(task="charlm", text=str(LUNYU), batch=1), T, 15.0)
+             Config(task="charlm", text=str(LUNYU), batch=1), T, 3.8)
         case("charlm shakespeare B=32 f64 vs naive B=1", "chars/s", naive_sh, T,
-             Config(task="charlm", text=str(SHAKESPEARE), batch=32), 32 * T, 12.0)
+             Config(task="charlm", text=str(SHAKESPEARE), batch=32), 32 * T, 11.0)
         case("charlm lunyu B=32 f64 vs naive B=1", "chars/s", naive_ly, T,
              Config(task="charlm", text=str(LUNYU), batch=32), 32 * T, None)
         case("subtraction 8-bit B=1", "ex/s", NaiveSubtraction(), 1,
              Config(task="subtraction"), 1, 3.0)
+        if TorchCharLM is not None:
+            for B, dtype, target in ((32, "float64", 2.0), (32, "float32", 2.0), (1, "float64", None)):
+                case(f"charlm shakespeare B={B} {dtype} vs PyTorch", "chars/s",
+                     TorchCharLM(shakes, batch=B, seq_length=T, dtype=dtype), B * T,
+                     Config(task="charlm", text=str(SHAKESPEARE), batch=B, dtype=dtype), B * T, target,
+                     ref="torch")
+        else:
+            print("  (PyTorch rows skipped: torch is not importable here)")
         if not args.no_info:
             case("charlm lunyu B=1 float32", "chars/s", naive_ly, T,
                  Config(task="charlm", text=str(LUNYU), batch=1, dtype="float32"), T, None)
@@ -251,22 +282,22 @@ def main() -> int:
         V = len(set(shakes))
         naive_sub = NaiveSubtraction()
         for name, naive_obj, units, step, target in (
-                ("charlm shakespeare B=1", naive_sh, T, recurrence_only(T, 100), 5.0),
+                ("charlm shakespeare B=1", naive_sh, T, recurrence_only(T, 100), 3.6),
                 ("  ... and the output layer", naive_sh, T,
-                 plus_output_layer(recurrence_only(T, 100), T, 100, V), 5.0),
+                 plus_output_layer(recurrence_only(T, 100), T, 100, V), 3.6),
                 ("  ... and softmax, loss, clipping", naive_sh, T,
                  plus_softmax_and_clip(plus_output_layer(recurrence_only(T, 100), T, 100, V), T, V,
-                                       100 * V + 100 * 100 + 100 + V), 5.0),
+                                       100 * V + 100 * 100 + 100 + V), 3.6),
                 ("  ... and Adagrad (all but Wxh)", naive_sh, T,
                  plus_optimizer(plus_softmax_and_clip(plus_output_layer(recurrence_only(T, 100), T, 100, V),
                                                       T, V, 100 * V + 100 * 100 + 100 + V),
-                                "adagrad", 100 * V + 100 * 100 + 100 + V), 5.0),
-                ("charlm lunyu B=1", naive_ly, T, recurrence_only(T, 100), 15.0),
+                                "adagrad", 100 * V + 100 * 100 + 100 + V), 3.6),
+                ("charlm lunyu B=1", naive_ly, T, recurrence_only(T, 100), 3.8),
                 ("  ... and the output layer", naive_ly, T,
-                 plus_output_layer(recurrence_only(T, 100), T, 100, len(set(lunyu))), 15.0),
+                 plus_output_layer(recurrence_only(T, 100), T, 100, len(set(lunyu))), 3.8),
                 ("  ... and Adagrad (all but Wxh)", naive_ly, T,
                  plus_optimizer(plus_output_layer(recurrence_only(T, 100), T, 100, len(set(lunyu))), "adagrad",
-                              100 * len(set(lunyu)) + 100 * 100 + 100 + len(set(lunyu))), 15.0),
+                              100 * len(set(lunyu)) + 100 * 100 + 100 + len(set(lunyu))), 3.8),
                 # a sigmoid cell can run in tanh form (σ(z) = ½ + ½ tanh(z/2), the halves
                 # folded into the weights), so its unavoidable calls are the tanh cell's
                 ("subtraction 8-bit B=1", naive_sub, 1, recurrence_only(8, 16), 3.0),
@@ -283,13 +314,15 @@ def main() -> int:
             ceilings.append((name, ratio, target))
 
     print()
-    head = f"{'case':<42}{'naive':>12}{'ours':>12}  {'unit':<8}{'ratio':>8}{'target':>8}  result"
+    head = (f"{'case':<46}{'ref':>6}{'ref rate':>11}{'ours':>11}  {'unit':<8}{'ratio':>7}"
+            f"{'spread':>13}{'target':>8}  result")
     print(head)
     print("-" * len(head))
-    for name, unit, n, o, ratio, target in rows:
+    for name, unit, ref, n, o, ratio, lo, hi, target in rows:
         res = "(info)" if target is None else ("PASS" if ratio >= target else "FAIL")
         tgt = "-" if target is None else f">={target:g}x"
-        print(f"{name:<42}{n:>12.0f}{o:>12.0f}  {unit:<8}{ratio:>7.2f}x{tgt:>8}  {res}")
+        print(f"{name:<46}{ref:>6}{n:>11.0f}{o:>11.0f}  {unit:<8}{ratio:>6.2f}x{f'{lo:.2f}-{hi:.2f}':>13}"
+              f"{tgt:>8}  {res}")
     print("\nCeilings at B = 1: the rate of only the work no NumPy implementation avoids,")
     print("added part by part: the recurrence's per-timestep calls (forward and BPTT, on")
     print("preallocated arrays), then the output layer's three products, then (Shakespeare)")

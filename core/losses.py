@@ -8,6 +8,9 @@ targets ``y`` and a per-timestep ``mask (T,)`` (1 counts, 0 ignores the step), a
   min-char-rnn (which sums over time and has B = 1).
 * ``backward`` returns ``dy = ∂loss/∂logits``, ``(T, B, V)``.
 
+Both write their ``(T, B, V)`` result into ``out`` when given one (a preallocated
+array, see :class:`~rnn_tui.core.model.Workspace`), else into a new array.
+
 Heads:
 
 ``softmax_ce``   softmax + cross-entropy, ``y`` are indices ``(T, B)``;
@@ -20,6 +23,7 @@ Heads:
 
 from __future__ import annotations
 
+import functools
 from typing import Protocol
 
 import numpy as np
@@ -31,9 +35,19 @@ class Head(Protocol):
     name: str
     index_targets: bool
 
-    def forward(self, logits: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+    def forward(self, logits: np.ndarray, y: np.ndarray, mask: np.ndarray,
+                out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]: ...
 
-    def backward(self, probs: np.ndarray, logits: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray: ...
+    def backward(self, probs: np.ndarray, logits: np.ndarray, y: np.ndarray, mask: np.ndarray,
+                 out: np.ndarray | None = None) -> np.ndarray: ...
+
+
+@functools.lru_cache(maxsize=8)
+def _rows(n: int) -> np.ndarray:
+    """``arange(n)``, made once per size: the row index of a gather ``p[rows, y]``."""
+    r = np.arange(n)
+    r.setflags(write=False)
+    return r
 
 
 # Within ±SAFE_EXP, exp neither overflows nor underflows in float32 or float64
@@ -45,33 +59,34 @@ SAFE_EXP = 60.0
 class SoftmaxCE:
     name, index_targets = "softmax_ce", True
 
-    def forward(self, logits, y, mask):
+    def forward(self, logits, y, mask, out=None):
         T, B, V = logits.shape
         z = logits.reshape(T * B, V)
+        p = (np.empty_like(logits) if out is None else out).reshape(T * B, V)
         if -SAFE_EXP < z.min() and z.max() < SAFE_EXP:
-            z = np.exp(z)                                         # cannot overflow or vanish
+            np.exp(z, out=p)                                      # cannot overflow or vanish
         else:
-            z = np.subtract(z, z.max(axis=1, keepdims=True))     # shift each row for stability
-            np.exp(z, out=z)
-        s = z.sum(axis=1, keepdims=True)
-        z *= np.reciprocal(s, out=s)                              # (T B, V)
-        p_target = z[np.arange(T * B), y.reshape(-1)].reshape(T, B)
+            np.subtract(z, z.max(axis=1, keepdims=True), out=p)  # shift each row for stability
+            np.exp(p, out=p)
+        s = p.sum(axis=1, keepdims=True)
+        p *= np.reciprocal(s, out=s)                              # (T B, V)
+        p_target = p[_rows(T * B), y.reshape(-1)].reshape(T, B)
         with np.errstate(divide="ignore"):
             step = np.log(p_target).sum(axis=1)
         step /= -B                                                # mean over the batch
         step *= mask
-        return z.reshape(T, B, V), step
+        return p.reshape(T, B, V), step
 
-    def backward(self, probs, logits, y, mask):
+    def backward(self, probs, logits, y, mask, out=None):
         T, B, V = probs.shape
         w = mask / B                                              # (T,)
-        dy = np.multiply(probs, w[:, None, None])
-        dy.reshape(T * B, V)[np.arange(T * B), y.reshape(-1)] -= np.repeat(w, B)  # p - onehot(y)
+        dy = np.multiply(probs, w[:, None, None], out=out)
+        dy.reshape(T * B, V)[_rows(T * B), y.reshape(-1)] -= np.repeat(w, B)  # p - onehot(y)
         return dy
 
 
-def _sigmoid(z):
-    p = np.multiply(z, 0.5)
+def _sigmoid(z, out=None):
+    p = np.multiply(z, 0.5, out=out)
     np.tanh(p, out=p)
     p += 1.0
     p *= 0.5
@@ -81,18 +96,18 @@ def _sigmoid(z):
 class SigmoidMSE:
     name, index_targets = "sigmoid_mse", False
 
-    def forward(self, logits, y, mask):
+    def forward(self, logits, y, mask, out=None):
         T, B, V = logits.shape
-        p = _sigmoid(logits)
+        p = _sigmoid(logits, out)
         err = p - y
         err *= err
         step = err.reshape(T, B * V).sum(axis=1)                  # Σ over batch and outputs
         step *= mask * (0.5 / B)                                  # ½, mean over the batch
         return p, step
 
-    def backward(self, probs, logits, y, mask):
+    def backward(self, probs, logits, y, mask, out=None):
         B = probs.shape[1]
-        dy = probs - y
+        dy = np.subtract(probs, y, out=out)
         dy *= probs
         dy *= 1.0 - probs
         dy *= (mask / B)[:, None, None]
@@ -102,27 +117,31 @@ class SigmoidMSE:
 class SigmoidBCE:
     name, index_targets = "sigmoid_bce", False
 
-    def forward(self, logits, y, mask):
-        p = _sigmoid(logits)
+    def forward(self, logits, y, mask, out=None):
+        p = _sigmoid(logits, out)
         # -[y log p + (1-y) log(1-p)] written with logaddexp for stability
         ll = y * np.logaddexp(0.0, -logits) + (1.0 - y) * np.logaddexp(0.0, logits)
         return p, ll.sum(axis=2).mean(axis=1) * mask
 
-    def backward(self, probs, logits, y, mask):
+    def backward(self, probs, logits, y, mask, out=None):
         B = probs.shape[1]
-        return (probs - y) * (mask[:, None, None] / B)
+        dy = np.subtract(probs, y, out=out)
+        dy *= (mask / B)[:, None, None]
+        return dy
 
 
 class LinearMSE:
     name, index_targets = "linear_mse", False
 
-    def forward(self, logits, y, mask):
+    def forward(self, logits, y, mask, out=None):
         err = logits - y
-        return logits, 0.5 * (err * err).sum(axis=2).mean(axis=1) * mask
+        return logits, 0.5 * (err * err).sum(axis=2).mean(axis=1) * mask     # probs: the logits themselves
 
-    def backward(self, probs, logits, y, mask):
+    def backward(self, probs, logits, y, mask, out=None):
         B = probs.shape[1]
-        return (logits - y) * (mask[:, None, None] / B)
+        dy = np.subtract(logits, y, out=out)
+        dy *= (mask / B)[:, None, None]
+        return dy
 
 
 HEADS: dict[str, Head] = {h.name: h for h in (SoftmaxCE(), SigmoidMSE(), SigmoidBCE(), LinearMSE())}

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnn_tui.core.cells import CELLS
-from rnn_tui.core.losses import HEADS, Head
+from rnn_tui.core.losses import HEADS
 
 ACTIVATIONS = ("tanh", "sigmoid")
 
@@ -237,8 +237,59 @@ class Cache:
         return self.h[:, -1]
 
 
+class Workspace:
+    """Every array one iteration writes, for one ``(spec, T, B)``: allocated once and
+    reused by every iteration that is given it.
+
+    :func:`forward` and :class:`BPTT` write into a workspace when they are handed one
+    (the trainer keeps two and alternates, so the last iteration's arrays stay intact
+    for the views while the next one runs); without one each call makes its own, so
+    results never alias.  The loops walk per-timestep rows, and those views are built
+    here once: ``a[t]`` on a 4-D array costs about as much as the small ufunc using it.
+    """
+
+    def __init__(self, spec: Spec, T: int, B: int):
+        L, H, V = spec.layers, spec.hidden_size, spec.output_size
+        self.spec, self.T, self.B = spec, T, B
+        self.dtype = dt = np.dtype(spec.dtype)
+        self.cell = make_cell(spec)
+        self.hraw = np.empty((L, T, B, H), dt)
+        # h_{-1} .. h_{T-1} in one array: BPTT then pairs every dhraw_t with h_{t-1}
+        # in a single matrix product, the carried-in state included
+        self.hfull = np.empty((L, T + 1, B, H), dt)
+        self.logits = np.empty((T, B, V), dt)
+        self.probs = np.empty((T, B, V), dt)
+        self.tmp = np.empty((B, H), dt)
+        self.ones = np.ones(T, dt)                               # the mask when none is given
+        self.ones.setflags(write=False)
+        self.hraw_t = [list(a) for a in self.hraw]               # [l][t]: hraw_t, (B, H)
+        self.hprev_t = [list(h[:-1]) for h in self.hfull]        # [l][t]: h_{t-1}
+        self.h_t = [list(h[1:]) for h in self.hfull]             # [l][t]: h_t
+        self.grads = None                                        # BPTT's arrays, made on first use
+
+    def backward_arrays(self, params: dict[str, np.ndarray]) -> "Workspace":
+        """Make BPTT's arrays (once) and return the workspace."""
+        if self.grads is None:
+            L, T, B, H = self.hraw.shape
+            dt = self.dtype
+            self.dy = np.empty_like(self.probs)                  # (T, B, V)
+            self.dh = np.empty((L, T, B, H), dt)
+            self.dhraw = np.empty((L, T, B, H), dt)
+            self.dact = np.empty((L, T, B, H), dt)
+            self.dx = np.empty((L, T, B, H), dt) if L > 1 else None
+            self.dhnext = np.empty((L, B, H), dt)
+            self.ones_rows = np.ones(T * B, dt)                  # Σ over rows as one product
+            self.grads = empty_like_flat(params)
+            # per timestep, per layer (top first): the rows one BPTT step reads and
+            # writes — (layer, dh_t, dhraw_t, f'(h_t), dx_t from above or None, dx_t out or None)
+            self.bptt_rows = [[(l, self.dh[l, t], self.dhraw[l, t], self.dact[l, t],
+                                self.dx[l + 1, t] if l < L - 1 else None, self.dx[l, t] if l > 0 else None)
+                               for l in range(L - 1, -1, -1)] for t in range(T)]
+        return self
+
+
 def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray,
-            hprev: np.ndarray, mask: np.ndarray | None = None) -> Cache:
+            hprev: np.ndarray, mask: np.ndarray | None = None, work: Workspace | None = None) -> Cache:
     """Run the network over a whole sequence and keep every intermediate value.
 
     Args:
@@ -246,41 +297,34 @@ def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
         y: targets as the head expects them.
         hprev: ``(L, B, H)`` state carried in.
         mask: optional ``(T,)`` weights of each timestep in the loss.
+        work: where to write (see :class:`Workspace`); a new one if None.
     """
     T, B = x.shape[0], x.shape[1]
     L, H = spec.layers, spec.hidden_size
-    dtype = np.dtype(spec.dtype)
-    mask = np.ones(T, dtype=dtype) if mask is None else np.asarray(mask, dtype=dtype)
-    hraw = np.empty((L, T, B, H), dtype=dtype)
-    # h_{-1} .. h_{T-1} in one array: BPTT then pairs every dhraw_t with h_{t-1}
-    # in a single matrix product, the carried-in state included
-    hfull = np.empty((L, T + 1, B, H), dtype=dtype)
+    w = work if work is not None else Workspace(spec, T, B)
+    mask = w.ones if mask is None else np.asarray(mask, dtype=w.dtype)
+    hfull, tmp, step = w.hfull, w.tmp, w.cell.step
     hfull[:, 0] = hprev
-    tmp = np.empty((B, H), dtype=dtype)
-    cell = make_cell(spec)
     inp = x
     for l, (wxh, whh, bh) in enumerate(layer_names(L)):
-        a = hraw[l]                                             # (T, B, H)
         index = l == 0 and spec.index_input
-        cell.inputs(params[wxh], params.get(bh), inp.reshape(T * B) if index else inp.reshape(T * B, -1),
-                    index, out=a.reshape(T * B, H))             # Wxh x_t + bh, all t at once
+        w.cell.inputs(params[wxh], params.get(bh), inp.reshape(T * B) if index else inp.reshape(T * B, -1),
+                      index, out=w.hraw[l].reshape(T * B, H))   # Wxh x_t + bh, all t at once
         WhhT = params[whh].T
         if B >= 8:
             WhhT = np.ascontiguousarray(WhhT)   # BLAS runs h @ Whhᵀ ~2x faster on a C-ordered copy
-        hl = hfull[l]
-        prev = hl[0]                                            # (B, H)
         # The recurrence is the only sequential part: one cell step per timestep,
-        # all into preallocated arrays (this loop is the hot path).
-        for t in range(T):
-            prev = cell.step(a[t], prev, WhhT, hl[t + 1], tmp)
-        inp = hl[1:]
-    head: Head = HEADS[spec.head]
-    h = hfull[:, 1:]
-    logits = (h[-1].reshape(T * B, H) @ params["Why"].T).reshape(T, B, -1)
+        # on rows of preallocated arrays (this loop is the hot path).
+        for a_t, h_prev, h_t in zip(w.hraw_t[l], w.hprev_t[l], w.h_t[l]):
+            step(a_t, h_prev, WhhT, h_t, tmp)
+        inp = hfull[l, 1:]
+    h = hfull[:, 1:]                                            # (L, T, B, H)
+    logits = w.logits
+    np.dot(h[-1].reshape(T * B, H), params["Why"].T, out=logits.reshape(T * B, -1))   # np.dot: a cheaper call than matmul
     if spec.bias:
         logits += params["by"]                                  # (T, B, V)
-    probs, step_loss = head.forward(logits, y, mask)
-    return Cache(x=x, y=y, mask=mask, h0=hfull[:, 0], hraw=hraw, h=h,
+    probs, step_loss = HEADS[spec.head].forward(logits, y, mask, out=w.probs)
+    return Cache(x=x, y=y, mask=mask, h0=hfull[:, 0], hraw=w.hraw, h=h,
                  logits=logits, probs=probs, step_loss=step_loss,
                  loss=float(step_loss.sum()), hfull=hfull)
 
@@ -290,8 +334,9 @@ class BPTT:
 
     The output layer has no recurrence, so when the stepper is made it computes,
     for all timesteps at once, ``dy`` (the head's delta), ``dWhy``, ``dby`` and
-    ``dh_out = Whyᵀ dy``, and ``f'`` of every hidden state.  Each :meth:`step` then
-    handles timestep ``t`` for every layer, top to bottom::
+    ``dh_out = Whyᵀ dy`` (written straight into the top layer's ``dh``), and ``f'``
+    of every hidden state.  Each :meth:`step` then handles timestep ``t`` for every
+    layer, top to bottom::
 
         dh_t     = dh_out_t (or the layer above's dx_t) + dhnext
         dhraw_t  = f'(h_t) ⊙ dh_t
@@ -311,29 +356,30 @@ class BPTT:
     After a step, ``t`` is the timestep just processed and ``dy_t``, ``dh_t``,
     ``dhraw_t``, ``dhnext`` and ``dx_t`` (lists over layers) hold exactly the values
     that step used or produced; ``dh_norm[l, t]`` is ‖dh_t‖ of layer ``l``.
+
+    ``work``: the :class:`Workspace` to write into (the one ``cache`` was written in,
+    when the trainer runs it); a new one if None.
     """
 
-    def __init__(self, spec: Spec, params: dict[str, np.ndarray], cache: Cache):
+    def __init__(self, spec: Spec, params: dict[str, np.ndarray], cache: Cache, work: Workspace | None = None):
         self.spec, self.params, self.cache = spec, params, cache
         L, T, B, H = cache.h.shape
         self.T, self.B, self.H = T, B, H
         self.names = layer_names(spec.layers)
-        dtype = cache.h.dtype
-        self.grads = empty_like_flat(params)
-        head: Head = HEADS[spec.head]
-        self.dy = head.backward(cache.probs, cache.logits, cache.y, cache.mask)  # (T, B, V)
+        self.work = w = (work if work is not None else Workspace(spec, T, B)).backward_arrays(params)
+        self.grads = w.grads
+        self.dy = HEADS[spec.head].backward(cache.probs, cache.logits, cache.y, cache.mask, out=w.dy)  # (T, B, V)
         htop = cache.h[-1].reshape(T * B, H)
         dy2 = self.dy.reshape(T * B, -1)
-        np.matmul(dy2.T, htop, out=self.grads["Why"])            # (V, H)
+        np.dot(dy2.T, htop, out=self.grads["Why"])               # (V, H)
         if spec.bias:
-            np.dot(np.ones(T * B, dtype=dtype), dy2, out=self.grads["by"])   # Σ over t and b
-        self.dh_out = (dy2 @ params["Why"]).reshape(T, B, H)     # Whyᵀ dy for every t
-        self.cell = make_cell(spec)
-        self.dact = self.cell.grad(cache.h)                      # f'(h_t), (L, T, B, H)
-        self.dh = np.empty((L, T, B, H), dtype=dtype)
-        self.dhraw = np.empty((L, T, B, H), dtype=dtype)
-        self.dx = np.empty((L, T, B, H), dtype=dtype) if L > 1 else None
-        self.dhnext = [np.zeros((B, H), dtype=dtype) for _ in range(L)]
+            np.dot(w.ones_rows, dy2, out=self.grads["by"])       # Σ over t and b
+        self.dh, self.dhraw, self.dx = w.dh, w.dhraw, w.dx       # (L, T, B, H) each
+        np.dot(dy2, params["Why"], out=self.dh[-1].reshape(T * B, H))   # dh_out = Whyᵀ dy, every t
+        self.cell = w.cell
+        self.dact = self.cell.grad(cache.h, out=w.dact)          # f'(h_t), (L, T, B, H)
+        w.dhnext[...] = 0.0                                      # nothing from beyond the window
+        self.dhnext = list(w.dhnext)                             # per layer, (B, H)
         self._whh = [params[n[1]] for n in self.names]
         self._wxh = [params[n[0]] for n in self.names]
         self.next_t = T - 1
@@ -351,19 +397,17 @@ class BPTT:
         first = self.next_t
         if first < 0:
             raise RuntimeError("BPTT already reached t = 0")
-        L = self.spec.layers
-        dh_all, dhraw_all, dact, dh_out = self.dh, self.dhraw, self.dact, self.dh_out
-        dhnext, whh, wxh, dx, cell = self.dhnext, self._whh, self._wxh, self.dx, self.cell
+        rows, step, dhnext, whh, wxh = self.work.bptt_rows, self.cell.backward_step, self.dhnext, self._whh, self._wxh
         for t in range(first, max(first - n, -1), -1):
-            dtop = dh_out[t]                                     # (B, H)
-            for l in range(L - 1, -1, -1):
-                dh, dhraw = dh_all[l, t], dhraw_all[l, t]
-                np.add(dtop, dhnext[l], out=dh)                  # dh_t = from above + dhnext
+            for l, dh, dhraw, dact, dx_above, dx in rows[t]:     # top layer first
+                if dx_above is None:
+                    dh += dhnext[l]                              # dh_t = dh_out_t (already there) + dhnext
+                else:
+                    np.add(dx_above, dhnext[l], out=dh)          # dh_t = dx_t from above + dhnext
                 # dhraw_t = f'(h_t) ⊙ dh_t;  dhnext = Whhᵀ dhraw_t
-                cell.backward_step(dact[l, t], dh, whh[l], dhraw, dhnext[l])
-                if l > 0:
-                    dtop = dx[l, t]
-                    np.dot(dhraw, wxh[l], out=dtop)              # dx_t, to the layer below
+                step(dact, dh, whh[l], dhraw, dhnext[l])
+                if dx is not None:
+                    np.dot(dhraw, wxh[l], out=dx)                # dx_t, to the layer below
         self.t = t
         self.next_t = t - 1
         if t == 0:
@@ -417,15 +461,15 @@ class BPTT:
         for l, (wxh, whh, bh) in enumerate(self.names):
             dr2 = self.dhraw[l, t0:].reshape(-1, H)               # (T' B, H)
             if bh in g:
-                np.dot(np.ones(dr2.shape[0], dtype=dr2.dtype), dr2, out=g[bh])   # Σ dhraw_t
+                np.dot(self.work.ones_rows[:dr2.shape[0]], dr2, out=g[bh])   # Σ dhraw_t
             # dWhh = Σ dhraw_t h_{t-1}ᵀ; hfull[l, t] is h_{t-1}, h0 at t = 0
-            np.matmul(dr2.T, hfull[l, t0:T].reshape(-1, H), out=g[whh])
+            np.dot(dr2.T, hfull[l, t0:T].reshape(-1, H), out=g[whh])
             if l == 0 and self.spec.index_input:
                 # dWxh = Σ dhraw_t onehot(x_t)ᵀ: add each row of dhraw into column x_t
                 _scatter_columns(g[wxh], c.x[t0:].reshape(-1), dr2)
             else:
                 x = c.x[t0:] if l == 0 else hfull[l - 1, t0 + 1:]
-                np.matmul(dr2.T, x.reshape(dr2.shape[0], -1), out=g[wxh])
+                np.dot(dr2.T, x.reshape(dr2.shape[0], -1), out=g[wxh])
 
 
 def _scatter_columns(gw: np.ndarray, ix: np.ndarray, rows: np.ndarray) -> None:
@@ -440,10 +484,11 @@ def _scatter_columns(gw: np.ndarray, ix: np.ndarray, rows: np.ndarray) -> None:
         flat_ix = (np.arange(H) * V + ix[:, None]).ravel()
         np.add.at(gw.reshape(-1), flat_ix, rows.ravel())
         return
-    order = np.argsort(ix, kind="stable")
+    # a stable sort of 16-bit keys is a radix sort, twice as fast as sorting intp
+    order = np.argsort(ix.astype(np.uint16) if V <= 1 << 16 else ix, kind="stable")
     six = ix[order]
     starts = np.flatnonzero(np.concatenate(([True], six[1:] != six[:-1])))
-    gw.T[six[starts]] = np.add.reduceat(rows[order], starts, axis=0)
+    gw.T[six[starts]] = np.add.reduceat(np.take(rows, order, axis=0), starts, axis=0)
 
 
 def backward(spec: Spec, params: dict[str, np.ndarray], cache: Cache) -> BPTT:

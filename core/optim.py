@@ -44,6 +44,34 @@ def clip_grads(grads: dict[str, np.ndarray], mode: str, clip: float, total: floa
     return total
 
 
+def grad_total(grads: dict[str, np.ndarray], columns: dict[str, np.ndarray] | None = None) -> float:
+    """The global norm of all gradients: one dot product over the shared buffer (or
+    over the pieces :func:`grad_norms` would read)."""
+    flat = flat_of(grads)
+    if flat is not None and columns is None:
+        return math.sqrt(float(np.dot(flat, flat)))
+    return math.sqrt(sum(float(np.dot(v, v)) for v in (
+        g.reshape(-1) if cols is None else g[:, cols].ravel() for g, cols in _segments(grads, columns))))
+
+
+def clip_changes(grads: dict[str, np.ndarray], mode: str, clip: float, total: float,
+                 columns: dict[str, np.ndarray] | None = None) -> bool:
+    """Whether :func:`clip_grads` would change anything, found without changing it.
+
+    No element exceeds the global norm (``|g_i| ≤ ‖g‖``, also in floating point:
+    a dot product of squares never rounds below one of them), so a norm ``total``
+    within ``clip`` settles it for both modes.  Otherwise value clipping changes
+    something only if an element lies outside ``±clip``: a largest and a smallest
+    element (two reductions) are cheaper to find than a clip is to do.
+    """
+    if mode == "none" or clip <= 0 or not total > clip:
+        return False
+    if mode == "norm":
+        return True
+    pieces = (g if cols is None else g[:, cols] for g, cols in _segments(grads, columns))
+    return any(v.max() > clip or v.min() < -clip for v in pieces)
+
+
 def grad_norms(grads: dict[str, np.ndarray], columns: dict[str, np.ndarray] | None = None) -> dict[str, float]:
     """Norm of each gradient (one dot product each); for a parameter named in
     ``columns``, only those columns are read (the others are zero)."""
@@ -88,12 +116,21 @@ class Optimizer:
         self.t = 0
         shapes = {k: v.shape for k, v in params.items()}
         self.slot_views = {s: flat_dict(shapes, next(iter(params.values())).dtype) for s in self.slots}
+        self._flat_slots = {s: flat_of(v) for s, v in self.slot_views.items()}
         self._scratch: tuple[np.ndarray, np.ndarray] | None = None
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_flat_slots"}
+
+    def __setstate__(self, state: dict) -> None:
+        # the slot buffers are rebuilt (and realigned) by unpickling: point at those
+        self.__dict__.update(state)
+        self._flat_slots = {s: flat_of(v) for s, v in self.slot_views.items()}
 
     @property
     def flat_state(self) -> dict[str, np.ndarray]:
         """Slot name -> the one buffer holding that slot for every parameter."""
-        return {s: flat_of(v) for s, v in self.slot_views.items()}
+        return dict(self._flat_slots)
 
     @property
     def state(self) -> dict[str, np.ndarray]:
@@ -113,6 +150,19 @@ class Optimizer:
         self.t += 1
         if not self.sparse_exact:
             columns = None
+        flat = flat_of(params), flat_of(grads)
+        if columns is None and flat[0] is not None and flat[1] is not None:
+            # the usual case: every parameter in one buffer, one update over it all
+            # (in cache-sized chunks: the update makes several passes, and a chunk
+            # stays in L2 between them; the same arithmetic, element by element)
+            p, g = flat
+            if p.size <= CHUNK:
+                self.update(p, g, self._flat_slots, "")
+                return
+            for o in range(0, p.size, CHUNK):
+                part = slice(o, o + CHUNK)
+                self.update(p[part], g[part], {s: a[part] for s, a in self._flat_slots.items()}, "")
+            return
         arrays = [params, grads, *(self.slot_views[s] for s in self.slots)]
         if any(flat_of(a) is None for a in arrays):
             arrays = [dict(a) for a in arrays]                    # one piece per parameter
@@ -176,7 +226,7 @@ class Adagrad(Optimizer):
     def update(self, p, g, st, name):
         mem = st["mem"]
         s, r = self.scratch(g)
-        np.multiply(g, g, out=s)
+        np.square(g, out=s)
         mem += s                                                  # mem += g*g
         np.multiply(g, -self.lr, out=s)                           # -lr * g
         np.add(mem, 1e-8, out=r)

@@ -13,14 +13,16 @@ import math
 import time
 import uuid
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from rnn_tui.core.config import Config, ConfigError, build_task, check_memory
 from rnn_tui.core.history import History
-from rnn_tui.core.model import BPTT, Cache, Spec, forward, forward_terms, init_params, layer_names
-from rnn_tui.core.optim import clip_grads, grad_norms, make_optimizer
+from rnn_tui.core.model import BPTT, Cache, Spec, Workspace, flat_of, forward, forward_terms, init_params, \
+    layer_names
+from rnn_tui.core.optim import clip_changes, clip_grads, grad_norms, grad_total, make_optimizer
 from rnn_tui.core.sampling import sample
 from rnn_tui.core.views import (BpttView, ForwardView, FrozenDict, Snapshot, blank_example, example_fields,
                                 frozen, frozen_tree)
@@ -44,6 +46,8 @@ class Pending:
     bptt: BPTT
     undo: dict
     carry: bool = True
+    work: Workspace | None = None
+    """Where ``cache`` and ``bptt`` live (reused by the iteration after next)."""
 
 
 class RecentAccuracy:
@@ -65,6 +69,59 @@ class RecentAccuracy:
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+class Metrics(Mapping):
+    """One iteration's figures, as a read-only mapping.
+
+    Most are worked out by the step itself (the loss, its moving averages, the
+    gradient norm, the accuracy).  Two only a view reads — the per-parameter
+    gradient norms and the saturated fraction — are computed the first time any
+    key outside the step's own is read (a snapshot, a recorded frame, a CSV row),
+    from the arrays the iteration left in its :class:`~rnn_tui.core.model.Workspace`.
+    Those arrays are reused by the iteration after next: reading the deferred
+    figures after that raises instead of answering from another iteration's arrays.
+    """
+
+    def __init__(self, values: dict, deferred=None):
+        self._d = values
+        self._deferred = deferred          # () -> the deferred figures; None once they are in
+
+    def _complete(self) -> dict:
+        if self._deferred is not None:
+            deferred, self._deferred = self._deferred, None
+            self._d.update(deferred())
+        return self._d
+
+    def expire(self) -> None:
+        """The iteration's arrays are about to be reused: its deferred figures can no longer be had."""
+        if self._deferred is not None:
+            it = self._d.get("iteration")
+
+            def gone():
+                self._deferred = gone
+                raise RuntimeError(f"the view-only figures of iteration {it} were not read in time "
+                                   "(they are computed from arrays the iteration after next reuses)")
+            self._deferred = gone
+
+    def __getitem__(self, key):
+        d = self._d
+        return d[key] if key in d else self._complete()[key]
+
+    def __contains__(self, key) -> bool:
+        return key in self._d or key in self._complete()
+
+    def __iter__(self):
+        return iter(self._complete())
+
+    def __len__(self) -> int:
+        return len(self._complete())
+
+    def __repr__(self) -> str:
+        return f"Metrics({self._complete()!r})"
+
+    def __reduce__(self):                  # pickled (the app hands the trainer to a child process) as a dict
+        return (dict, (dict(self._complete()),))
 
 
 class Trainer:
@@ -103,10 +160,14 @@ class Trainer:
         self.smooth_loss = -math.log(1.0 / V) * cfg.seq_len if self.spec.head == "softmax_ce" else float("nan")
         self.history = History(cfg.history_cap)
         self.recent = RecentAccuracy()
-        self.metrics: dict = {}
+        self.metrics: Mapping = {}
+        """The last iteration's figures (a :class:`Metrics`); after a load or a rollback, those saved with it."""
         self.last: Pending | None = None
         self.sample_text = ""
         self.sample_iteration = -1
+        self._h0 = np.full((L, B, H), cfg.h0, dtype=cfg.dtype)   # the state a window starts from afresh
+        self._works: list[Workspace] = []                       # two, alternating (see _workspace)
+        self._readers: dict[int, Metrics] = {}                  # id(workspace) -> the Metrics reading it
         self.run_id = uuid.uuid4().hex[:8]
         """Names this run (its autosave file); a checkpoint keeps it, a reset or a new task gets a new one."""
         self.train_seconds = 0.0
@@ -129,6 +190,11 @@ class Trainer:
             raise ConfigError(f"--init-from: {e}") from None
         for k, w in weights.items():
             self.params[k][...] = w
+
+    def __getstate__(self) -> dict:
+        # the workspaces are rebuilt where the trainer lands (a pickle would copy
+        # their row views apart from the arrays they view)
+        return {**self.__dict__, "_works": [], "_readers": {}}
 
     @property
     def is_language_model(self) -> bool:
@@ -176,7 +242,9 @@ class Trainer:
 
     def restart_bptt(self, pending: Pending) -> None:
         """A fresh BPTT stepper for ``pending`` (no timestep processed)."""
-        pending.bptt = BPTT(self.spec, self.params, pending.cache)
+        # in pending's own workspace while it is not applied (the old stepper is dropped)
+        work = pending.work if pending is not self.last else None
+        pending.bptt = BPTT(self.spec, self.params, pending.cache, work=work)
 
     def full_dh_norm(self, pending: Pending) -> np.ndarray:
         """‖dh_t‖ ``(L, T)`` of ``pending`` over all timesteps, leaving its stepper as it is."""
@@ -193,56 +261,85 @@ class Trainer:
     def _prepare(self, given=None) -> Pending:
         cfg = self.config
         undo = {"rng": self.rng.bit_generator.state,             # a fresh dict each call
-                "position": dict(self.task.get_position()), "hprev": self.hprev.copy()}
+                "position": dict(self.task.get_position())}
         if given is None:
             batch = self.task.next_batch(self.rng, cfg.batch)
-            if batch.reset or not self.task.carries_state:
-                self.hprev[...] = cfg.h0
-            h0 = self.hprev
+            # hprev itself changes only when an iteration is applied (nothing to undo)
+            h0 = self._h0 if batch.reset or not self.task.carries_state else self.hprev
         else:                                                     # a probe: its own batch, a fresh state
             batch = given
             h0 = np.full((cfg.layers, batch.x.shape[1], cfg.hidden), cfg.h0, dtype=cfg.dtype)
         x = batch.x if self.spec.index_input else batch.x.astype(cfg.dtype, copy=False)
         y = batch.y if self.spec.head == "softmax_ce" else batch.y.astype(cfg.dtype, copy=False)
-        cache = forward(self.spec, self.params, x, y, h0, batch.mask)
+        # a probe gets a workspace of its own: the training ones (and what the last
+        # iteration left in them) stay as they are
+        T, B = x.shape[0], x.shape[1]
+        work = self._workspace(T, B) if given is None else Workspace(self.spec, T, B)
+        cache = forward(self.spec, self.params, x, y, h0, batch.mask, work=work)
         if not math.isfinite(cache.loss):
             self._undo(undo)
             bad = self._bad_param()
             raise DivergenceError(f"loss became {cache.loss} at iteration {self.iteration + 1}, "
                                   f"not applied" + (f" (parameter {bad} is non-finite)" if bad else ""))
-        return Pending(batch, cache, BPTT(self.spec, self.params, cache), undo, carry=given is None)
+        return Pending(batch, cache, BPTT(self.spec, self.params, cache, work=work), undo,
+                       carry=given is None, work=work)
+
+    def _workspace(self, T: int, B: int) -> Workspace:
+        """Where the next iteration writes: a workspace other than the last applied
+        iteration's, whose arrays the views and its :class:`Metrics` still read."""
+        busy = self.last.work if self.last is not None else None
+        for w in self._works:
+            if w is not busy and (w.T, w.B) == (T, B):
+                reader = self._readers.pop(id(w), None)
+                if reader is not None:
+                    reader.expire()                             # the iteration before last's figures
+                return w
+        w = Workspace(self.spec, T, B)
+        self._works = [v for v in self._works if v is busy] + [w]
+        self._readers = {k: v for k, v in self._readers.items() if any(id(x) == k for x in self._works)}
+        return w
 
     def discard(self, pending: Pending) -> None:
-        """Forget a prepared iteration: RNG, data position and carried state go back."""
+        """Forget a prepared iteration: RNG and data position go back."""
         self._undo(pending.undo)
 
     def _undo(self, undo: dict) -> None:
         self.rng.bit_generator.state = undo["rng"]
         self.task.set_position(undo["position"])
-        self.hprev[...] = undo["hprev"]
 
-    def _finish(self, pending: Pending) -> dict:
+    def _finish(self, pending: Pending) -> Metrics:
         cfg = self.config
         batch, cache, bptt = pending.batch, pending.cache, pending.bptt
         if not bptt.done:
             bptt.step(bptt.next_t + 1)                             # the rest of BPTT
         grads = bptt.grads
         cols = self._touched_columns(batch)
-        norms = grad_norms(grads, cols)                            # before clipping
-        total = clip_grads(grads, cfg.clip_mode, cfg.clip,
-                           total=math.sqrt(sum(v * v for v in norms.values())), columns=cols)
+        norms = None
+        if cfg.clip_mode == "norm":
+            # norm clipping scales by clip / total: the total is summed from the
+            # per-parameter norms as it always was, so a run goes on bit for bit
+            norms = grad_norms(grads, cols)
+            total = math.sqrt(sum(v * v for v in norms.values()))
+        else:
+            total = grad_total(grads, cols)                        # before clipping: one dot product
         if not math.isfinite(total):
             self._undo(pending.undo)
-            bad = next((k for k, v in norms.items() if not math.isfinite(v)), "?")
+            bad = next((k for k, v in grad_norms(grads, cols).items() if not math.isfinite(v)), "?")
             raise DivergenceError(f"gradient of {bad} became non-finite at iteration {self.iteration + 1}, "
                                   "not applied")
+        # Clipping rewrites the gradients in place, so when it will change them the
+        # per-parameter norms (before clipping) are taken now; otherwise a view can
+        # still read them off the gradients later (Metrics).
+        if clip_changes(grads, cfg.clip_mode, cfg.clip, total, cols):
+            norms = norms or grad_norms(grads, cols)
+            clip_grads(grads, cfg.clip_mode, cfg.clip, total=total, columns=cols)
         self.opt.step(self.params, grads, cols)
         if self.task.carries_state and pending.carry:
             self.hprev[...] = cache.hlast
         self.iteration += 1
         self.last = pending
-        self.metrics = self._metrics(batch, cache, bptt.dact, norms, total)
-        self.history.add(self.iteration, cache.loss, self.metrics["ema"])
+        self.metrics = m = self._metrics(pending, norms, total, cols)
+        self.history.add(self.iteration, cache.loss, m["ema"])
         if self.is_language_model and (self.iteration - 1) % cfg.sample_every == 0:
             self.resample()
         if self.iteration % self.BACKUP_EVERY == 0:
@@ -253,7 +350,7 @@ class Trainer:
             if bad:
                 raise DivergenceError(f"parameter {bad} became non-finite at iteration {self.iteration}")
             self._backup = self.state_dict(out=self._backup)
-        return self.metrics
+        return m
 
     def _touched_columns(self, batch) -> dict[str, np.ndarray] | None:
         """Only the Wxh columns of the symbols in this batch have a gradient.  When
@@ -268,27 +365,28 @@ class Trainer:
         return {layer_names(self.spec.layers)[0][0]: cols}
 
     def _bad_param(self) -> str | None:
+        flat = flat_of(self.params)
+        if flat is not None and np.isfinite(flat).all():       # one pass; name the culprit only if there is one
+            return None
         for k, p in self.params.items():
             if not np.isfinite(p).all():
                 return k
         return None
 
-    def _metrics(self, batch, cache: Cache, dact: np.ndarray, norms: dict, total: float) -> dict:
-        cfg = self.config
+    def _metrics(self, pending: Pending, norms: dict | None, total: float, cols) -> Metrics:
+        """The step's own figures now; the per-parameter norms (unless clipping already
+        took them) and the saturated fraction when first read (see :class:`Metrics`)."""
+        cfg, cache = self.config, pending.cache
         beta = cfg.ema_beta
         self.ema_raw = beta * self.ema_raw + (1 - beta) * cache.loss
         ema = self.ema_raw / (1 - beta ** self.iteration)            # bias-corrected
         if math.isnan(self.smooth_loss):
             self.smooth_loss = cache.loss
         self.smooth_loss = self.smooth_loss * 0.999 + cache.loss * 0.001
-        # saturated: |h| > 0.95 (tanh) or h outside [0.05, 0.95] (sigmoid), read off
-        # f'(h) that BPTT already holds: below f' at those edges means saturated
-        edge = 1 - 0.95 * 0.95 if self.spec.activation == "tanh" else 0.95 * 0.05
-        sat = np.count_nonzero(dact < edge) / dact.size
         m = {"iteration": self.iteration, "loss": cache.loss, "ema": ema,
-             "smooth_loss": self.smooth_loss, "grad_norm": total, "saturated": sat,
-             "lr": self.opt.lr, "grad_norms": norms}
-        m.update(self.task.metrics(batch, cache))
+             "smooth_loss": self.smooth_loss, "grad_norm": total, "lr": self.opt.lr}
+        # the accuracy stays per step: the recent accuracy averages every iteration's
+        m.update(self.task.metrics(pending.batch, cache))
         if "accuracy" in m:
             rec = self.recent
             rec.add(m["accuracy"], m.get("bit_accuracy", m["accuracy"]))
@@ -296,7 +394,19 @@ class Trainer:
             m["recent_accuracy"] = rec.sums[0] / len(rec)
             if "bit_accuracy" in m:
                 m["recent_bit_accuracy"] = rec.sums[1] / len(rec)
-        return m
+        dact, grads, activation = pending.bptt.dact, pending.bptt.grads, self.spec.activation
+
+        def deferred() -> dict:
+            # saturated: |h| > 0.95 (tanh) or h outside [0.05, 0.95] (sigmoid), read off
+            # f'(h) that BPTT already holds: below f' at those edges means saturated
+            edge = 1 - 0.95 * 0.95 if activation == "tanh" else 0.95 * 0.05
+            return {"saturated": np.count_nonzero(dact < edge) / dact.size,
+                    "grad_norms": norms if norms is not None else grad_norms(grads, cols)}
+
+        metrics = Metrics(m, deferred)
+        if any(w is pending.work for w in self._works):         # a training workspace (not a probe's)
+            self._readers[id(pending.work)] = metrics           # expired when the workspace is reused
+        return metrics
 
     # ---- state ------------------------------------------------------------------
 

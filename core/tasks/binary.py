@@ -68,9 +68,11 @@ class BinaryArithmetic(Task):
         self.bits = bits
         self.seq_len = bits
         self._shifts = np.arange(bits)[:, None]                        # (T, 1), LSB first
-        # up to 12 bits, every number's bits as a float column, LSB first: (T, 2**bits)
-        self._table = (((np.arange(2 ** bits)[None] >> self._shifts) & 1).astype(float)[:, :, None]
-                       if bits <= 12 else None)                        # (T, 2**bits, 1)
+        # up to 12 bits, every number's bits as floats, LSB first: table[t, n] is bit t of n
+        self._table = (((np.arange(2 ** bits)[None] >> self._shifts) & 1).astype(float)
+                       if bits <= 12 else None)                        # (T, 2**bits)
+        self.mask = np.ones(bits)                                      # every bit scores
+        self.mask.setflags(write=False)
 
     def spec_fields(self) -> dict:
         return dict(input_size=2, output_size=1, head="sigmoid_mse", index_input=False)
@@ -79,27 +81,32 @@ class BinaryArithmetic(Task):
         """Batch for given operand arrays ``a, b`` of shape ``(B,)``."""
         c = self.combine(a, b)
         if self._table is not None:                                    # bit rows looked up
-            x = np.concatenate((self._table[:, a], self._table[:, b]), axis=2)   # (T, B, 2): a_t, b_t
-            y = self._table[:, c]                                      # (T, B, 1): c_t
+            x = self._table[:, np.array((a, b))].transpose(0, 2, 1)   # (T, B, 2): a_t, b_t in one gather
+            y = self._table[:, c, None]                                # (T, B, 1): c_t
         else:
             abc = (np.stack([a, b, c], axis=1)[None] >> self._shifts[:, :, None]) & 1   # (T, B, 3)
             x = abc[:, :, :2].astype(float)
             y = abc[:, :, 2:].astype(float)
-        return Batch(x=x, y=y, mask=np.ones(self.bits), reset=True,
-                     info={"a": a, "b": b, "c": c})
+        return Batch(x=x, y=y, mask=self.mask, reset=True, info={"a": a, "b": b, "c": c})
 
     def next_batch(self, rng, B):
         return self.encode(*self.draw(rng, B))
+
+    @staticmethod
+    def integers(rng: np.random.Generator, high: int, B: int) -> np.ndarray:
+        """``rng.integers(0, high, size=B)``.  At ``B = 1`` it is drawn as a scalar: the
+        same number from the same stream, in a quarter of the time."""
+        return rng.integers(0, high, size=B) if B != 1 else np.array([rng.integers(0, high)])
 
     def predict_bits(self, cache) -> np.ndarray:
         return (cache.probs[:, :, 0] > 0.5).astype(int)                # (T, B)
 
     def metrics(self, batch, cache) -> dict:
-        pred = self.predict_bits(cache)
-        truth = batch.y[:, :, 0].astype(int)
-        ok = pred == truth
-        return {"accuracy": np.count_nonzero(ok.all(axis=0)) / ok.shape[1],
-                "bit_accuracy": np.count_nonzero(ok) / ok.size}
+        ok = (cache.probs[:, :, 0] > 0.5) == (batch.y[:, :, 0] > 0.5)   # (T, B): bit t of example b right
+        T, B = ok.shape
+        right = np.count_nonzero(ok)
+        whole = right == T if B == 1 else np.count_nonzero(ok.all(axis=0))   # examples all right
+        return {"accuracy": whole / B, "bit_accuracy": right / ok.size}
 
     def labels(self, batch, b=0):
         return [f"{int(batch.x[t, b, 0])}{int(batch.x[t, b, 1])}" for t in range(self.bits)]

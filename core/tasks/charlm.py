@@ -87,7 +87,11 @@ class CharLM(Task):
         self.data = data
         self.seq_len, self.batch, self.seglen = seq_len, batch, seg
         self.fingerprint = _fingerprint(vocab, data)
-        self.starts = np.arange(batch) * seg                          # (B,)
+        self.starts = np.arange(batch) * seg                          # (B,): where stream b begins in data
+        # stream b is data[b * seg : (b + 1) * seg]; as columns, every window is a view
+        self.streams = data[:batch * seg].reshape(batch, seg).T       # (seg, B)
+        self.mask = np.ones(seq_len)                                  # every step scores
+        self.mask.setflags(write=False)
         self.pos = 0
         self.fresh = True
 
@@ -100,10 +104,10 @@ class CharLM(Task):
         reset = self.fresh or self.pos + T + 1 >= self.seglen
         if reset:
             self.pos = 0
-        idx = self.starts[None, :] + self.pos + np.arange(T)[:, None]  # (T, B)
+        p = self.pos
         self.pos += T
         self.fresh = False
-        return Batch(x=self.data[idx], y=self.data[idx + 1], mask=np.ones(T), reset=reset)
+        return Batch(x=self.streams[p:p + T], y=self.streams[p + 1:p + T + 1], mask=self.mask, reset=reset)  # (T, B)
 
     def get_position(self) -> dict:
         return {"pos": self.pos, "fresh": self.fresh}
