@@ -66,7 +66,7 @@ from collections import Counter
 from pathlib import Path
 
 TARGET_KIB = {(80, 24): 24.0, (160, 48): 48.0}
-TARGET_SPEED_RATIO = 0.90
+TARGET_SPEED_RATIO = 0.95
 TARGET_P95_MS = 50.0
 
 # CSI, OSC, DCS, two-byte and charset escapes.

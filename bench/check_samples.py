@@ -32,7 +32,8 @@ def main() -> int:
     print(f"{'sample':<34} {'verdict':<8} {'seconds':>8}  diagnosis")
     for path in sorted(SAMPLES.glob("*.py")):
         task = TASK.get(path.name)
-        ns = argparse.Namespace(task=task, hidden=None, layers=None, batch=None, seq_len=None, seed=None)
+        # as `rnn-tui check` makes it: the check's network always has the biases
+        ns = argparse.Namespace(task=task, hidden=None, layers=None, batch=None, seq_len=None, seed=None, bias=True)
         opts = CheckOptions(file=str(path), config=config_from_args(ns),
                             given=frozenset({"task"} if task else ()))
         times, report = [], None
