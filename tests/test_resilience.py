@@ -115,3 +115,55 @@ def _children_of(pid: int) -> list[int]:
             except (OSError, ValueError, IndexError):
                 pass
     return out
+
+
+def test_textuals_output_thread_survives_a_terminal_that_went_away():
+    """The first write to a vanished pty fails (EIO) and once ended Textual's output
+    thread; with its queue of 30 writes full, the app's next write waited for ever (an
+    app frozen after SIGHUP).  Now the thread drops what it cannot write."""
+    import errno
+    import threading
+
+    from textual.drivers._writer_thread import MAX_QUEUED_WRITES, WriterThread
+
+    from rnn_tui.tui.terminal import survive_a_vanished_terminal
+
+    class Gone:
+        def write(self, text):
+            raise OSError(errno.EIO, "Input/output error")
+
+        def flush(self):
+            raise OSError(errno.EIO, "Input/output error")
+
+    survive_a_vanished_terminal()
+    out = WriterThread(Gone())
+    out.start()
+
+    def frames_then_stop():
+        for i in range(MAX_QUEUED_WRITES * 4):                  # what an app draws while it ends
+            out.write(f"frame {i}")
+        out.stop()
+
+    app = threading.Thread(target=frames_then_stop, daemon=True)
+    app.start()
+    app.join(timeout=30)                                        # a hang, not a speed: it never returned
+    assert not app.is_alive() and not out.is_alive()
+
+
+def test_an_app_whose_terminal_closes_exits_129_and_leaves_no_process():
+    """The pty's other end closes (tmux killed, SSH dropped): SIGHUP, and the writes fail."""
+    term = Term(_command() + ["--task", "subtraction", "--no-autosave"], cols=100, rows=30)
+    try:
+        assert term.wait_for("[running]"), term.text()[-2000:]
+        term.read_for(1.0)
+        os.close(term.fd)
+        status, end = None, time.monotonic() + 30
+        while status is None and time.monotonic() < end:
+            pid, st = os.waitpid(term.pid, os.WNOHANG)
+            status = os.waitstatus_to_exitcode(st) if pid else None
+            time.sleep(0.05)
+        assert status == 129
+    finally:
+        term.kill()
+    time.sleep(0.5)
+    assert not _children_of(term.pid)

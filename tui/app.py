@@ -31,6 +31,7 @@ from rnn_tui.tui.restart import placeholder, restart_plan
 from rnn_tui.tui.runs import RunsList
 from rnn_tui.tui.replay import ReplayMode
 from rnn_tui.tui.scheduler import DrawScheduler
+from rnn_tui.tui.terminal import survive_a_vanished_terminal
 from rnn_tui.tui.screens.gradcheck import GradcheckScreen
 from rnn_tui.tui.screens.main import MainScreen
 from rnn_tui.tui.screens.neurons import NeuronScreen
@@ -85,6 +86,7 @@ class RnnApp(Actions, KeyGate, App[int]):
             self.snapshot = placeholder(trainer) if self.loading else trainer.snapshot()
         self.task_name = self.snapshot.task
         self.autosave = autosave
+        survive_a_vanished_terminal()           # before the output thread starts: see tui.terminal
         self.failed = ""                        # why the run could not be built
         self._restart = None                    # (what, iteration, recipe) it can restart from
         self.update_msg: Update = Update(snapshot=self.snapshot, running=not paused)

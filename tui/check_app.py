@@ -25,6 +25,7 @@ from rnn_tui.core.usercheck import CheckOptions, CheckReport, CheckUsageError, r
 from rnn_tui.tui.check_cli import internal_error_line
 from rnn_tui.tui.screens.check import SECTIONS, CheckScreen
 from rnn_tui.tui.screens.help import HelpScreen
+from rnn_tui.tui.terminal import survive_a_vanished_terminal
 from rnn_tui.tui.widgets.trace_steps import TraceSteps
 
 INTERRUPTED = 130
@@ -67,6 +68,7 @@ class CheckApp(App[int]):
 
     def __init__(self, opts: CheckOptions):
         super().__init__()
+        survive_a_vanished_terminal()           # see tui.terminal
         self.opts = opts
         self.view: CheckScreen | None = None
         """The check view (the app's default screen)."""

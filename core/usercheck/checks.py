@@ -39,7 +39,7 @@ from rnn_tui.core.usercheck.contracts import (MINCHAR_DEFAULT_HIDDEN, MINCHAR_DE
                                               ContractError, Example, MinChar, UserResult, reference,
                                               large_example, spec64, working_params)
 from rnn_tui.core.usercheck.report import (ERROR, FAIL, PASS, SKIP, CheckReport, CheckRow, Failure, Output,
-                                           ParamError, Setup)
+                                           ParamError, Setup, rel)
 from rnn_tui.core.usercheck.runner import Child, UserCodeError
 from rnn_tui.core.usercheck.variants import QUANTITIES
 
@@ -141,7 +141,7 @@ def _grad_summary(errs: list[ParamError]) -> str:
     bad = [p for p in errs if not p.passed]
     if not bad:
         worst = max(errs, key=lambda p: p.max_rel)
-        return f"every gradient within {TOL:.0e} (largest: d{worst.name} {worst.max_rel:.0e})"
+        return f"every gradient within {TOL:.0e} (largest: d{worst.name} {rel(worst.max_rel, 0)})"
     good = [p for p in errs if p.passed]
     s = ", ".join(f"d{p.name} {p.max_rel:.1e}" for p in bad)
     return s + ("; " + ", ".join(f"d{p.name}" for p in good) + " pass" if good else "")

@@ -25,7 +25,7 @@ import numpy as np
 from rnn_tui.core.model import Spec
 from rnn_tui.core.usercheck import variants
 from rnn_tui.core.usercheck.contracts import Example, Reference, UserResult
-from rnn_tui.core.usercheck.report import Finding, ParamError, Trace, TraceValue
+from rnn_tui.core.usercheck.report import Finding, ParamError, Trace, TraceValue, rel
 
 
 @dataclass
@@ -225,7 +225,7 @@ def _specific(flag: str, ev: Evidence, v: variants.Variant) -> list[str]:
 def _finding(flags: frozenset, ev: Evidence, v: variants.Variant, agreement: tuple[int, int]) -> list[Finding]:
     err = _max_err(ev, v)
     common = [f"your gradients equal rnn-tui's BPTT with this mistake made (largest relative "
-              f"difference {err:.0e})"]
+              f"difference {rel(err, 0)})"]
     ok, total = agreement
     if total and ok < total:
         common.append(f"but {total - ok} of your {total} traced values differ from what it gives: "

@@ -301,12 +301,23 @@ def _plain(o):
 # ---- the text report ----------------------------------------------------------------------
 
 
-def _e(v: float | None) -> str:
+ROUNDING = 1e-12
+"""Relative differences below this are float64 rounding: shown as "<1e-12", not as
+digits that change with the NumPy build and the BLAS (a correct BPTT gives 1e-16 … 1e-13)."""
+
+
+def rel(v: float | None, digits: int = 1) -> str:
+    """A relative difference for people: ``3.2e-05``, or ``<1e-12`` at rounding level."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "nan"
     if math.isinf(v):
         return "inf"
-    return f"{v:.1e}"
+    if 0 <= v < ROUNDING:
+        return "<1e-12"
+    return f"{v:.{digits}e}"
+
+
+_e = rel
 
 
 def _vec(a: np.ndarray | None, n: int = 6) -> str:

@@ -4,24 +4,20 @@ largest relative error of every parameter's gradient."""
 
 from __future__ import annotations
 
-import math
 import textwrap
 
 from textual.content import Content
 from textual.widgets import Static
 
 from rnn_tui.core.usercheck.checks import CONSISTENCY_TOL, TOL
-from rnn_tui.core.usercheck.report import ERROR, FAIL, PASS, SKIP, CheckReport
+from rnn_tui.core.usercheck.report import ERROR, FAIL, PASS, SKIP, CheckReport, rel
 
 MUTED = "$text-muted"
 STATUS = {PASS: ("pass", "$text-success"), FAIL: ("FAIL", "bold $text-error"), SKIP: ("skip", MUTED),
           ERROR: ("ERROR", "bold $text-error")}
 
 
-def _e(v: float | None) -> str:
-    if v is None or math.isnan(v):
-        return "nan"
-    return "inf" if math.isinf(v) else f"{v:.1e}"
+_e = rel
 
 
 def _tol(v: float) -> str:
