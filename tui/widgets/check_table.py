@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from rnn_tui.core.usercheck.checks import CONSISTENCY_TOL, TOL
-from rnn_tui.core.usercheck.report import ERROR, FAIL, PASS, SKIP, CheckReport, rel
+from rnn_tui.core.usercheck.report import ERROR, FAIL, NUMERIC, PASS, SKIP, CheckReport, rel
 
 MUTED = "$text-muted"
 STATUS = {PASS: ("pass", "$text-success"), FAIL: ("FAIL", "bold $text-error"), SKIP: ("skip", MUTED),
@@ -99,6 +99,6 @@ class CheckTable(Static):
             c = cmap.get(p.name)
             if c is not None:
                 cok, cstyle = ("ok", "$text-success") if c.passed else ("FAIL", "bold $text-error")
-                parts += [f"{_e(c.max_rel):<9}", (cok, cstyle)]
+                parts += [f"{rel(c.max_rel, floor=NUMERIC):<9}", (cok, cstyle)]
             out.append(Content.assemble(*parts))
         return out
