@@ -304,9 +304,10 @@ def _plain(o):
 ROUNDING = 1e-12
 """Relative differences below this are float64 rounding: shown as "<1e-12", not as
 digits that change with the NumPy build and the BLAS (a correct BPTT gives 1e-16 … 1e-13)."""
-NUMERIC = 1e-10
-"""Centred differences in float64 are good to about this: a gradient that agrees with
-them closer is shown as "<1e-10"."""
+NUMERIC = 1e-8
+"""Centred differences in float64 are good to about this (their truncation and
+rounding, which moves with the NumPy build): a gradient that agrees with them closer
+is shown as "<1e-8"."""
 
 
 def rel(v: float | None, digits: int = 1, floor: float = ROUNDING) -> str:
