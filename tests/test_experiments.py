@@ -64,6 +64,18 @@ async def test_a_preset_fills_the_form_and_says_what_it_shows():
         assert about.startswith("Vanishing gradients: 40 timesteps") and "σmax(Whh) starts at 0.64" in about
 
 
+async def test_the_text_fields_default_stays_the_tasks_own_corpus(tmp_path):
+    """Typing a file name into the text field once made its hint read "default <what
+    was typed>"."""
+    book = tmp_path / "book.txt"
+    book.write_text("a small book of words " * 20, encoding="utf-8")
+    app = RnnApp(trained("charlm", 5), paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await worker_ready(pilot)
+        screen = await _settings(pilot, text=str(book))
+        assert str(screen.query_one("#default-text").content) == "default tinyshakespeare.txt"
+
+
 async def test_a_wrong_value_shows_the_command_lines_message_and_blocks_apply():
     app = RnnApp(trained("echo", 5), paused=True)
     async with app.run_test(size=(160, 48)) as pilot:

@@ -75,7 +75,8 @@ class RunsScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"[b]Runs of this session[/b] ({len(self.rows)})")
+            yield Static(f"[b]Runs of this session[/b] ({len(self.rows)}; the figures of when it opened: "
+                         "esc, then x again, brings them up to date)")
             yield DataTable(cursor_type="row", zebra_stripes=True, id="runs-table")
             yield Static("enter continues the run where it stopped · 1-8 sort by that column (again: reverse) · "
                          "e exports CSV · esc closes", id="runs-hint")

@@ -231,6 +231,7 @@ class SettingsScreen(ModalScreen[dict | None]):
             defaults = task_defaults(task, text if "text" in TASKS[task].options else None)
         except ConfigError:
             defaults = task_defaults(task)
+        defaults["text"] = task_defaults(task)["text"]   # the task's own corpus, not the one typed
         for f in FIELDS:
             shown = f.shown_for(task)
             for part in ("label", "field", "default", "error"):
