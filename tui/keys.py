@@ -191,7 +191,8 @@ KEYS: list[Key] = [
     Key("question_mark", "help", "Help", show=True, modes=BOTH,
         help={TRAIN: ("?", "this help"), REPLAY: ("?", "this help")}, palette="Help: every key"),
     Key("q", "quit", "Quit", show=True, modes=BOTH,
-        help={TRAIN: ("q", "quit; press it twice if unsaved training of this run would be lost (s saves)"),
+        help={TRAIN: ("q", "quit; press it twice if unsaved training of this run would be lost (s saves it; "
+                           "a run of a minute or more is autosaved, so one q)"),
               REPLAY: ("q", "quit")}),
 ]
 
