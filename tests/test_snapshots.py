@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app_helpers import trained, worker_ready
+from tests.app_helpers import snapshot_trained, trained, worker_ready
 from rnn_tui.tui.app import RnnApp
 
 # task -> how many tab presses reach the panel shown at 80x24
@@ -28,13 +28,13 @@ def _before(tabs: int):
 
 @pytest.mark.parametrize("task", list(PANEL_AT_80))
 def test_compact_80x24(task, snap_compare):
-    app = RnnApp(trained(task), paused=True)
+    app = RnnApp(snapshot_trained(task), paused=True)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_before(PANEL_AT_80[task]))
 
 
 @pytest.mark.parametrize("task", list(PANEL_AT_80))
 def test_wide_140x40(task, snap_compare):
-    app = RnnApp(trained(task), paused=True)
+    app = RnnApp(snapshot_trained(task), paused=True)
     assert snap_compare(app, terminal_size=(140, 40), run_before=_before(0))
 
 
@@ -49,7 +49,7 @@ def test_bptt_view_140x40(snap_compare):
             await pilot.pause(0.05)
         await pilot.pause(0.2)
 
-    app = RnnApp(trained("charlm"), paused=True)
+    app = RnnApp(snapshot_trained("charlm"), paused=True)
     assert snap_compare(app, terminal_size=(140, 40), run_before=run_before)
 
 
@@ -68,7 +68,7 @@ def _wait(cond_name):
 
 
 def test_forward_view_140x40(snap_compare):
-    app = RnnApp(trained("charlm"), paused=True)
+    app = RnnApp(snapshot_trained("charlm"), paused=True)
     assert snap_compare(app, terminal_size=(140, 40), run_before=_wait(
         (["f", "right", "right", "right", "right"],
          lambda a: a.forward_view is not None and a.forward_view.t == 3)))
@@ -81,7 +81,7 @@ def test_gradcheck_table_100x30(snap_compare):
 
 
 def test_neuron_view_120x36(snap_compare):
-    app = RnnApp(trained("charlm"), paused=True)
+    app = RnnApp(snapshot_trained("charlm"), paused=True)
     assert snap_compare(app, terminal_size=(120, 36), run_before=_wait(
         (["u", "7"], lambda a: getattr(a.screen, "report", None) is not None)))
 
@@ -91,5 +91,5 @@ def test_neuron_view_120x36(snap_compare):
 def test_theme_80x24(task, tabs, theme, snap_compare):
     """The heatmap (a language model's tanh units) and the predictions (subtraction's
     bits) in one light and one dark theme."""
-    app = RnnApp(trained(task), paused=True, theme=theme)
+    app = RnnApp(snapshot_trained(task), paused=True, theme=theme)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_before(tabs))

@@ -8,7 +8,7 @@ import pytest
 
 from rnn_tui.tui.app import RnnApp
 from rnn_tui.tui.screens.probe import ProbeScreen
-from tests.app_helpers import trained, wait_until, worker_ready
+from tests.app_helpers import snapshot_trained, trained, wait_until, worker_ready
 
 SIZES = [(80, 24), (160, 48)]
 
@@ -43,7 +43,7 @@ def _weights():
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_probe_charlm(size, snap_compare):
-    app = RnnApp(trained("charlm", 150), paused=True)
+    app = RnnApp(snapshot_trained("charlm"), paused=True)
     assert snap_compare(app, terminal_size=size, run_before=_probe("To be, or not"))
 
 
