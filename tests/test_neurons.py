@@ -61,3 +61,7 @@ async def test_the_neuron_view_opens_on_the_best_unit_with_a_colour_bar():
         assert bar.split() == ["−1.0", "−0.8", "−0.6", "−0.4", "−0.2", "0", "+0.2", "+0.4", "+0.6", "+0.8", "+1.0"]
         await pilot.press("right")
         assert app.screen.unit == (unit + 1) % 100
+        await pilot.press("1", "5", "0", "enter")                 # past the last unit: says so
+        await pilot.pause(0.2)
+        assert app.screen.unit == 99
+        assert any("the layer has 100 units (0–99)" in n.message for n in app._notifications)

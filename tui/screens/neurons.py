@@ -146,7 +146,10 @@ class NeuronScreen(ThemeAware, ModalScreen[None]):
 
     def action_jump(self) -> None:
         if self.report is not None and self.typed:
-            self.unit = min(int(self.typed), self.report.acts.shape[1] - 1)
+            H = self.report.acts.shape[1]
+            if int(self.typed) >= H:
+                self.notify(f"unit {self.typed}: the layer has {H} units (0–{H - 1}); showing unit {H - 1}")
+            self.unit = min(int(self.typed), H - 1)
             self.typed = ""
             self._redraw()
 
