@@ -29,6 +29,10 @@ def _keys(*keys, wait=None):
             if wait is None or wait(pilot.app):
                 break
             await pilot.pause(0.05)
+        # a status message ("weights reset") lasts 6 s: on a loaded machine the keys take
+        # longer than that, so the snapshot is of the line without one, however long it took
+        pilot.app.message = ""
+        pilot.app._draw_status()
         await pilot.pause(0.4)
     return run_before
 
