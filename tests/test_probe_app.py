@@ -126,7 +126,8 @@ async def test_the_weights_panel_is_computed_only_while_it_is_on_screen():
         panel = app.query_one(WeightsPanel)
         text = _text(panel)
         assert "Whh · 100×100" in text and "σmax" in text and "‖Δθ‖/‖θ‖" in text
-        assert f"{app.dynamics_view.sigma[-1]:.3g}" in text
+        shown = panel._last[0]                                 # the sample it drew (training goes on)
+        assert shown is not None and f"{shown.sigma[-1]:.3g}" in text
         await pilot.press("W")                                 # the next parameter's histograms
         await pilot.pause(0.3)
         assert panel.param == "bh"                             # after Whh, in the parameters' order
