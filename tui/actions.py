@@ -318,7 +318,7 @@ class Actions:
         # Screen.set_focus, not plot.focus(): that one lands later, so that a quick
         # second tab would find the plot not yet focused and leave it focused, hidden
         plot = self.main.query_one(LossPlot)
-        if self.main.has_class("-wide"):
+        if self.wide:
             self.main.set_focus(None if plot.has_focus else plot)
             return
         visible = self.main.visible_panels(self.task_name)

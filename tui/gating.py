@@ -24,8 +24,9 @@ class KeyGate:
         return keys.applies(action, self)
 
     def on_key(self, event: events.Key) -> None:
-        """Say why a key does nothing when its binding is off: in a replay, or
-        during a step-through (which holds one prepared example)."""
+        """Say why a key does nothing when its binding is off: in a replay, while the
+        training process is dead or after a divergence, or during a step-through
+        (which holds one prepared example)."""
         if len(self.screen_stack) > 1:
             return
         self.confirm.other_key(event.key)       # "press q again" means the very next key

@@ -42,6 +42,8 @@ class Key:
         priority: checked before the focused widget's own bindings.
         modes: where it applies: training (``TRAIN``), a replay (``REPLAY``) or both.
         when: a state it needs beyond that (one of the names above; "" for none).
+        live: it needs the training process (off while it is dead: ctrl+r).
+        finite: it needs finite weights (off after a divergence until z rolls back).
         help: per mode, the ``?`` screen's line ``(keys as written, what they do)``;
             a line can speak for several bindings (``t / T``), which then have none.
         palette: its title in the command palette ("" keeps it out).
@@ -55,6 +57,8 @@ class Key:
     priority: bool = False
     modes: tuple[str, ...] = (TRAIN,)
     when: str = ""
+    live: bool = False
+    finite: bool = False
     help: dict = field(default_factory=dict)
     palette: str = ""
 
@@ -81,15 +85,15 @@ def _tasks() -> list[Key]:
 BOTH = (TRAIN, REPLAY)
 
 KEYS: list[Key] = [
-    Key("space", "toggle_pause", "Run/Pause", show=True, when=IDLE,
+    Key("space", "toggle_pause", "Run/Pause", live=True, show=True, when=IDLE,
         help={TRAIN: ("space", "pause / resume training")}, palette="Pause / resume"),
     Key("space", "play", "Play/Pause", show=True, modes=(REPLAY,),
         help={REPLAY: ("space", "play / pause the recording")}, palette="Play / pause the recording"),
-    Key("n", "step", "Step", show=True, when=IDLE,
+    Key("n", "step", "Step", live=True, finite=True, show=True, when=IDLE,
         help={TRAIN: ("n", "one training step (while paused)")}, palette="One training step"),
-    Key("b", "bptt", "BPTT", show=True, when=NOT_BPTT,
+    Key("b", "bptt", "BPTT", live=True, finite=True, show=True, when=NOT_BPTT,
         help={TRAIN: ("b", "BPTT step-through of the next example (pauses): ← one timestep further back, → undo, a applies exactly the update training would make, esc discards")}, palette="BPTT step-through"),
-    Key("f", "forward", "Forward", show=True, when=NO_STEP_THROUGH,
+    Key("f", "forward", "Forward", live=True, finite=True, show=True, when=NO_STEP_THROUGH,
         help={TRAIN: ("f", "forward step-through of the next example: → computes the next timestep (Wxh x_t, Whh h_{t−1}, pre-activation, h_t, output, loss), the heatmap fills in column by column; b goes backward on the same example")},
         palette="Forward step-through"),
     Key("left,j", "cursor('left')", "t−1", show=True, key_display="←/j", when=STEPPING,
@@ -105,18 +109,18 @@ KEYS: list[Key] = [
     Key("a", "bptt_apply", "Apply", show=True, when=IN_BPTT,
         help={TRAIN: ("a / esc", "in BPTT: apply the update training would make / discard")}),
     Key("escape", "leave", "Leave", show=True, when=LEAVABLE),
-    Key("p", "probe", "Probe", when=NO_STEP_THROUGH,
+    Key("p", "probe", "Probe", live=True, finite=True, when=NO_STEP_THROUGH,
         help={TRAIN: ("p", "probe: type an input of your own (a text, two numbers, a bit string) and see the network "
                            "on it, nothing trained: heatmap, predictions, loss per step, ‖dh_t‖, for a language "
                            "model the likeliest next symbols and a sample going on from it; b and f step through "
                            "it, a applies one training step on it, esc leaves (training goes on untouched)")},
         palette="Probe: the network on an input of your own…"),
-    Key("g", "gradcheck", "Grad check",
+    Key("g", "gradcheck", "Grad check", live=True, finite=True,
         help={TRAIN: ("g", "gradient check of the live model: BPTT against centred differences, per parameter")},
         palette="Gradient check"),
-    Key("u", "neurons", "Neurons",
+    Key("u", "neurons", "Neurons", live=True,
         help={TRAIN: ("u", "neuron view (char LM): one hidden unit's activation over the text and a sample that goes on from it, and the units that follow spaces, newlines, quotes, vowels…")}, palette="Neuron view"),
-    Key("r", "resample", "Resample", help={TRAIN: ("r", "resample text (language models)")},
+    Key("r", "resample", "Resample", live=True, help={TRAIN: ("r", "resample text (language models)")},
         palette="Resample text"),
     Key("t", "temperature(-0.1)", "Colder", help={TRAIN: ("t / T", "lower / raise the sampling temperature")},
         palette="Colder sampling (temperature −0.1)"),
@@ -135,24 +139,24 @@ KEYS: list[Key] = [
     Key("w", "window", "Window", modes=BOTH, help={TRAIN: ("w", "loss plot: all iterations / last 1000"),
                                                    REPLAY: ("w", "loss plot: all iterations / last 1000")},
         palette="Loss plot: all iterations / last 1000"),
-    Key("s", "save", "Save", show=True,
+    Key("s", "save", "Save", live=True, show=True,
         help={TRAIN: ("s / S", "save a checkpoint in the current folder / where you say (s asks too "
                                "when the current folder cannot be written)")},
         palette="Save checkpoint"),
-    Key("S", "save_as", "Save as", palette="Save checkpoint as…"),
+    Key("S", "save_as", "Save as", live=True, palette="Save checkpoint as…"),
     Key("o", "open", "Open", when=IDLE, help={TRAIN: ("o", "open a checkpoint")}, palette="Open checkpoint"),
     Key("e", "export", "Export", modes=BOTH,
         help={TRAIN: ("e", "export metrics (CSV) and the screen (SVG) to a folder, from any view"),
               REPLAY: ("e", "export metrics (CSV) and the screen (SVG) to a folder")},
         palette="Export metrics and screen"),
     *_tasks(),
-    Key("R", "reset", "Reset", when=IDLE,
+    Key("R", "reset", "Reset", live=True, when=IDLE,
         help={TRAIN: ("R", "restart these settings from the same initial weights and data order (the same "
                            "seed): replay a run, compare it with itself after one change")},
         palette="Restart the run (same seed)"),
-    Key("N", "new_seed", "New seed", when=IDLE, help={TRAIN: ("N", "restart these settings with the next seed")},
+    Key("N", "new_seed", "New seed", live=True, when=IDLE, help={TRAIN: ("N", "restart these settings with the next seed")},
         palette="New seed: restart with the next seed"),
-    Key("c", "settings", "Settings", show=True, when=IDLE,
+    Key("c", "settings", "Settings", live=True, show=True, when=IDLE,
         help={TRAIN: ("c", "settings: every setting of the run in a form (the rate, clipping and sampling change "
                            "the run as it goes; the others start a new run)")},
         palette="Settings…"),
@@ -204,10 +208,9 @@ REPLAY_ONLY = frozenset({k.name for k in KEYS if k.modes == (REPLAY,)})
 STEPPING_OFF = frozenset(k.name for k in KEYS if k.when in OFF_WHILE_STEPPING)
 """Actions whose binding is off during a step-through (the app says why on the key)."""
 WHEN = {k.name: k.when for k in KEYS if k.when}
-NEED_TRAINER = frozenset({"toggle_pause", "step", "bptt", "forward", "probe", "gradcheck", "neurons", "save",
-                          "save_as", "settings", "reset", "new_seed", "resample"})
+NEED_TRAINER = frozenset(k.name for k in KEYS if k.live)
 """Off while the training process is dead (ctrl+r starts it again)."""
-NOT_AFTER_DIVERGENCE = frozenset({"step", "bptt", "forward", "gradcheck", "probe"})
+NOT_AFTER_DIVERGENCE = frozenset(k.name for k in KEYS if k.finite)
 """Off after a divergence until z rolls back (the weights are not finite)."""
 
 def applies(action: str, app) -> bool | None:
