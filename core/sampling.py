@@ -32,32 +32,46 @@ def sample(spec: Spec, params: dict[str, np.ndarray], h: np.ndarray, seed_ix: in
     names = layer_names(spec.layers)
     h = np.array(h, dtype=np.float64)                           # (L, H)
     feed = list(prime or []) or [seed_ix]
-    Why, by = params["Why"], params.get("by", 0.0)
+    Why, by = params["Why"], params.get("by")
     WhhT = [params[whh].T for _, whh, _ in names]
-    a, tmp = np.empty((1, spec.hidden_size)), np.empty((1, spec.hidden_size))
+    H, V = spec.hidden_size, Why.shape[0]
+    wxh0, _, bh0 = names[0]
+    # Wxh x + bh of every symbol at once, (V, H): row ix is what the cell's input
+    # term is for ix, so each step copies a row instead of gathering a column
+    table = cell.inputs(params[wxh0], params.get(bh0), np.arange(spec.input_size), True)
+    a, tmp = np.empty((1, H)), np.empty((1, H))
+    y, cdf = np.empty(V), np.empty(V)                           # logits, their running exp sums
 
     def advance(ix: int) -> None:
         """Feed symbol ``ix``: the cell step of every layer, as training runs it."""
-        inp = np.array([ix])
-        for l, (wxh, _, bh) in enumerate(names):
-            cell.inputs(params[wxh], params.get(bh), inp, l == 0, out=a)   # Wxh x_t + bh
+        a[0] = table[ix]
+        cell.step(a[0], h[0], WhhT[0], h[0], tmp[0])
+        for l in range(1, len(names)):
+            wxh, _, bh = names[l]
+            cell.inputs(params[wxh], params.get(bh), h[l - 1][None], False, out=a)   # Wxh h_below + bh
             cell.step(a[0], h[l], WhhT[l], h[l], tmp[0])
-            inp = h[l][None]
 
     for ix in feed:
         advance(ix)
     out, states = [], np.empty((n, spec.layers, spec.hidden_size))
     for i in range(n):
-        y = (Why @ h[-1] + by) / max(temperature, 1e-6)           # (V,)
+        np.dot(Why, h[-1], out=y)                                # (V,)
+        if by is not None:
+            y += by
+        if temperature != 1.0:
+            y /= max(temperature, 1e-6)
         if greedy:
             ix = int(y.argmax())
         else:
-            if 0 < top_k < y.size:
+            z = y
+            if 0 < top_k < V:
                 cut = np.partition(y, -top_k)[-top_k]
-                y = np.where(y >= cut, y, -np.inf)
-            cdf = np.cumsum(np.exp(y - y.max()))               # unnormalised
-            ix = int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right"))
-            ix = min(ix, y.size - 1)
+                z = np.where(y >= cut, y, -np.inf)
+            np.subtract(z, np.maximum.reduce(z), out=cdf)
+            np.exp(cdf, out=cdf)
+            cdf.cumsum(out=cdf)                                  # unnormalised
+            ix = int(cdf.searchsorted(rng.random() * cdf[-1], side="right"))
+            ix = min(ix, V - 1)
         out.append(ix)
         advance(ix)
         states[i] = h
