@@ -278,6 +278,7 @@ class Workspace:
             self.dact = np.empty((L, T, B, H), dt)
             self.dx = np.empty((L, T, B, H), dt) if L > 1 else None
             self.dhnext = np.empty((L, B, H), dt)
+            self.dhnext_l = list(self.dhnext)                    # [l]: layer l's dhnext, (B, H)
             self.ones_rows = np.ones(T * B, dt)                  # Σ over rows as one product
             self.grads = empty_like_flat(params)
             # per timestep, per layer (top first): the rows one BPTT step reads and
@@ -379,9 +380,9 @@ class BPTT:
         self.cell = w.cell
         self.dact = self.cell.grad(cache.h, out=w.dact)          # f'(h_t), (L, T, B, H)
         w.dhnext[...] = 0.0                                      # nothing from beyond the window
-        self.dhnext = list(w.dhnext)                             # per layer, (B, H)
-        self._whh = [params[n[1]] for n in self.names]
-        self._wxh = [params[n[0]] for n in self.names]
+        self.dhnext = w.dhnext_l                                 # per layer, (B, H)
+        self._whh = [params[whh] for _, whh, _ in self.names]
+        self._wxh = [params[wxh] for wxh, _, _ in self.names]
         self.next_t = T - 1
         self.t: int | None = None
 

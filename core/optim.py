@@ -118,14 +118,17 @@ class Optimizer:
         self.slot_views = {s: flat_dict(shapes, next(iter(params.values())).dtype) for s in self.slots}
         self._flat_slots = {s: flat_of(v) for s, v in self.slot_views.items()}
         self._scratch: tuple[np.ndarray, np.ndarray] | None = None
+        self._scratch_views: tuple[np.ndarray, np.ndarray] | None = None
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_flat_slots"}
+        # scratch is remade on first use; the flat slots are found again on arrival
+        return {k: v for k, v in self.__dict__.items() if k not in ("_flat_slots", "_scratch", "_scratch_views")}
 
     def __setstate__(self, state: dict) -> None:
         # the slot buffers are rebuilt (and realigned) by unpickling: point at those
         self.__dict__.update(state)
         self._flat_slots = {s: flat_of(v) for s, v in self.slot_views.items()}
+        self._scratch = self._scratch_views = None
 
     @property
     def flat_state(self) -> dict[str, np.ndarray]:
@@ -186,11 +189,15 @@ class Optimizer:
 
     def scratch(self, like: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Two work arrays shaped like ``like``, carved from buffers kept between calls."""
+        last = self._scratch_views
+        if last is not None and last[0].shape == like.shape and last[0].dtype == like.dtype:
+            return last                                           # the usual case: as last time
         n = like.size
         if self._scratch is None or self._scratch[0].size < n or self._scratch[0].dtype != like.dtype:
             self._scratch = (np.empty(n, like.dtype), np.empty(n, like.dtype))
         a, b = self._scratch
-        return a[:n].reshape(like.shape), b[:n].reshape(like.shape)
+        self._scratch_views = a[:n].reshape(like.shape), b[:n].reshape(like.shape)
+        return self._scratch_views
 
     def update(self, p: np.ndarray, g: np.ndarray, st: dict[str, np.ndarray], name: str) -> None:
         s, _ = self.scratch(g)

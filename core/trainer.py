@@ -117,6 +117,16 @@ class Metrics(Mapping):
     def __len__(self) -> int:
         return len(self._complete())
 
+    # Mapping's own items() would look every key up through __getitem__
+    def items(self):
+        return self._complete().items()
+
+    def keys(self):
+        return self._complete().keys()
+
+    def values(self):
+        return self._complete().values()
+
     def __repr__(self) -> str:
         return f"Metrics({self._complete()!r})"
 
@@ -404,7 +414,7 @@ class Trainer:
                     "grad_norms": norms if norms is not None else grad_norms(grads, cols)}
 
         metrics = Metrics(m, deferred)
-        if any(w is pending.work for w in self._works):         # a training workspace (not a probe's)
+        if pending.work in self._works:                          # a training workspace (not a probe's)
             self._readers[id(pending.work)] = metrics           # expired when the workspace is reused
         return metrics
 
@@ -432,7 +442,7 @@ class Trainer:
                 "smooth_loss": self.smooth_loss, "opt_t": self.opt.t, "lr": self.lr,
                 "vocab": getattr(self.task, "vocab", ""), "sample_text": self.sample_text,
                 "sample_iteration": self.sample_iteration,
-                "recent": [list(r) for r in self.recent.items], "metrics": plain_numbers(self.metrics),
+                "recent": list(self.recent.items), "metrics": plain_numbers(self.metrics),   # (acc, bit_acc) pairs
                 "run_id": self.run_id, "train_seconds": self.train_seconds, "marks": [list(m) for m in self.marks],
                 "corpus": getattr(self.task, "fingerprint", None)}
         return {"arrays": {k: copied(k, v) for k, v in arrays.items()}, "meta": meta}

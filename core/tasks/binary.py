@@ -71,6 +71,8 @@ class BinaryArithmetic(Task):
         # up to 12 bits, every number's bits as floats, LSB first: table[t, n] is bit t of n
         self._table = (((np.arange(2 ** bits)[None] >> self._shifts) & 1).astype(float)
                        if bits <= 12 else None)                        # (T, 2**bits)
+        if self._table is not None:
+            self._table.setflags(write=False)                          # batches hold views of it
         self.mask = np.ones(bits)                                      # every bit scores
         self.mask.setflags(write=False)
 
@@ -80,7 +82,10 @@ class BinaryArithmetic(Task):
     def encode(self, a: np.ndarray, b: np.ndarray) -> Batch:
         """Batch for given operand arrays ``a, b`` of shape ``(B,)``."""
         c = self.combine(a, b)
-        if self._table is not None:                                    # bit rows looked up
+        if self._table is not None and len(a) == 1:                    # one example (B = 1): its rows
+            x = self._table[:, [a[0], b[0]]][:, None]                  # (T, 1, 2): a_t, b_t
+            y = self._table[:, c[0], None, None]                       # (T, 1, 1): c_t, a read-only view
+        elif self._table is not None:                                  # bit rows looked up
             x = self._table[:, np.array((a, b))].transpose(0, 2, 1)   # (T, B, 2): a_t, b_t in one gather
             y = self._table[:, c, None]                                # (T, B, 1): c_t
         else:
