@@ -81,7 +81,7 @@ class SoftmaxCE:
         T, B, V = probs.shape
         w = mask / B                                              # (T,)
         dy = np.multiply(probs, w[:, None, None], out=out)
-        dy.reshape(T * B, V)[_rows(T * B), y.reshape(-1)] -= np.repeat(w, B)  # p - onehot(y)
+        dy.reshape(T * B, V)[_rows(T * B), y.reshape(-1)] -= w if B == 1 else np.repeat(w, B)  # p - onehot(y)
         return dy
 
 

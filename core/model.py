@@ -476,10 +476,16 @@ class BPTT:
 def _scatter_columns(gw: np.ndarray, ix: np.ndarray, rows: np.ndarray) -> None:
     """``gw[:, ix[n]] += rows[n]`` for every n, into a zeroed ``gw (H, V)``.
 
-    Repeated indices add up.  Small inputs go through one unbuffered ``add.at``;
-    larger ones are sorted so that each column is summed once with ``reduceat``.
+    Repeated indices add up.  A few rows over a small vocabulary are one product
+    with their one-hot rows; a few rows over a large one go through one unbuffered
+    ``add.at``; more are sorted so that each column is summed once with ``reduceat``.
     """
     H, V = gw.shape
+    if len(ix) <= 64 and V <= 256:
+        onehot = np.zeros((len(ix), V), rows.dtype)             # (N, V)
+        onehot[np.arange(len(ix)), ix] = 1.0
+        np.dot(rows.T, onehot, out=gw)                          # (H, N) @ (N, V): BLAS, no scatter
+        return
     gw[...] = 0.0
     if len(ix) <= 64:
         flat_ix = (np.arange(H) * V + ix[:, None]).ravel()

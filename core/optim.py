@@ -68,6 +68,9 @@ def clip_changes(grads: dict[str, np.ndarray], mode: str, clip: float, total: fl
         return False
     if mode == "norm":
         return True
+    flat = flat_of(grads)
+    if flat is not None and columns is None:                       # one buffer: two reductions
+        return flat.max() > clip or flat.min() < -clip
     pieces = (g if cols is None else g[:, cols] for g, cols in _segments(grads, columns))
     return any(v.max() > clip or v.min() < -clip for v in pieces)
 

@@ -47,6 +47,8 @@ class CharLM(Task):
     has_corpus = True
     carries_state = True
     accuracy_label = "next symbol right"
+    mask: np.ndarray | None = None
+    """The training windows' mask (all ones), when every window shares one."""
 
     @classmethod
     def resolve(cls, vals: dict, given: dict) -> None:
@@ -119,9 +121,13 @@ class CharLM(Task):
         return "".join(self.vocab[int(i)] for i in ixs)
 
     def metrics(self, batch: Batch, cache) -> dict:
-        scored = batch.mask > 0                                  # every step, but a probe's last
-        T = int(np.count_nonzero(scored))
-        right = (cache.probs.argmax(axis=2) == batch.y)[scored]
+        right = cache.probs.argmax(axis=2) == batch.y           # (T, B)
+        if batch.mask is self.mask:                              # a training window: every step scores
+            T = len(right)
+        else:                                                    # a probe: its last step does not
+            scored = batch.mask > 0
+            T = int(np.count_nonzero(scored))
+            right = right[scored]
         acc = np.count_nonzero(right) / right.size if right.size else 0.0
         return {"accuracy": acc, "bpc": cache.loss / (max(T, 1) * math.log(2))}
 
