@@ -294,3 +294,77 @@ def test_index_input_gather_equals_the_one_hot_product(B):
     ci, cd = forward(spec, params, x, y, h0), forward(dense, params, np.eye(50)[x], y, h0)
     np.testing.assert_allclose(ci.hraw, cd.hraw, rtol=1e-13, atol=1e-13)
     assert ci.loss == pytest.approx(cd.loss, rel=1e-13)
+
+
+@pytest.mark.parametrize("T_, B_, V_, dtype", [
+    (25, 1, 65, "float64"),        # a few rows, small vocabulary: the one-hot product
+    (25, 1, 1358, "float64"),      # a few rows, large vocabulary: add.at
+    (25, 32, 65, "float64"),       # many rows: sorted and summed per symbol
+    (25, 4, 65, "float32"),
+    (6, 1, 3, "float64"),          # every symbol repeated
+])
+def test_dwxh_is_the_sum_of_each_timesteps_column_whichever_way_it_is_summed(T_, B_, V_, dtype):
+    rng = np.random.default_rng(7)
+    spec = Spec(input_size=V_, hidden_size=16, output_size=V_, dtype=dtype)
+    params = {k: (rng.standard_normal(s) * 0.3).astype(dtype) for k, s in spec.shapes().items()}
+    x = rng.integers(0, V_, size=(T_, B_))
+    y = rng.integers(0, V_, size=(T_, B_))
+    cache = forward(spec, params, x, y, np.zeros((1, B_, 16), dtype))
+    bptt = backward(spec, params, cache)
+    dhraw = bptt.dhraw[0].reshape(T_ * B_, 16)
+    want = np.zeros((16, V_), dtype)
+    for n, ix in enumerate(x.reshape(-1)):                         # dWxh += dhraw_t onehot(x_t)ᵀ, in order
+        want[:, ix] += dhraw[n]
+    if T_ * B_ <= 64:                                              # a few rows: the very same sums
+        np.testing.assert_array_equal(bptt.grads["Wxh"], want)
+    else:                                                          # summed per symbol in another order
+        tol = 1e-5 if dtype == "float32" else 1e-12
+        np.testing.assert_allclose(bptt.grads["Wxh"], want, rtol=tol, atol=tol * np.abs(want).max())
+
+
+def _plain_sample(spec, params, h, seed_ix, n, rng, temperature=1.0, top_k=0, prime=None):
+    """Sampling written the plain way: gather Wxh's column, one layer after another."""
+    names = layer_names(spec.layers)
+    h = np.array(h, dtype=np.float64)
+    out = []
+
+    def advance(ix):
+        inp = None
+        for l, (wxh, whh, bh) in enumerate(names):
+            a = params[wxh][:, ix] if l == 0 else params[wxh] @ inp
+            if bh in params:
+                a = a + params[bh]
+            a = a + h[l] @ params[whh].T
+            h[l] = np.tanh(a)
+            inp = h[l]
+
+    for ix in prime or [seed_ix]:
+        advance(ix)
+    for _ in range(n):
+        y = params["Why"] @ h[-1] + params.get("by", 0.0)
+        y = y / max(temperature, 1e-6)
+        if 0 < top_k < y.size:
+            cut = np.partition(y, -top_k)[-top_k]
+            y = np.where(y >= cut, y, -np.inf)
+        cdf = np.cumsum(np.exp(y - y.max()))
+        ix = min(int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")), y.size - 1)
+        out.append(ix)
+        advance(ix)
+    return out
+
+
+@pytest.mark.parametrize("layers, bias, temperature, top_k", [
+    (1, True, 1.0, 0), (1, True, 0.5, 0), (1, False, 1.0, 0), (2, True, 1.0, 5), (1, True, 2.0, 3)])
+def test_sampling_draws_what_the_plain_formula_draws(layers, bias, temperature, top_k):
+    from rnn_tui.core.sampling import sample
+
+    rng = np.random.default_rng(3)
+    spec = Spec(input_size=7, hidden_size=12, output_size=7, layers=layers, bias=bias)
+    params = {k: rng.standard_normal(s) * 0.8 for k, s in spec.shapes().items()}
+    h = rng.standard_normal((layers, 12)) * 0.5
+    got, states = sample(spec, params, h, 2, 200, np.random.default_rng(11), temperature=temperature,
+                         top_k=top_k, prime=[1, 4])
+    want = _plain_sample(spec, params, h, 2, 200, np.random.default_rng(11), temperature, top_k, prime=[1, 4])
+    assert got == want
+    assert len(set(got)) > 2                                       # it really sampled
+    assert states.shape == (200, layers, 12)
