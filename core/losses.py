@@ -63,23 +63,31 @@ class SoftmaxCE:
         T, B, V = logits.shape
         z = logits.reshape(T * B, V)
         p = (np.empty_like(logits) if out is None else out).reshape(T * B, V)
-        if -SAFE_EXP < z.min() and z.max() < SAFE_EXP:
+        safe = -SAFE_EXP < z.min() and z.max() < SAFE_EXP
+        if safe:
             np.exp(z, out=p)                                      # cannot overflow or vanish
         else:
             np.subtract(z, z.max(axis=1, keepdims=True), out=p)  # shift each row for stability
             np.exp(p, out=p)
         s = p.sum(axis=1, keepdims=True)
         p *= np.reciprocal(s, out=s)                              # (T B, V)
-        p_target = p[_rows(T * B), y.reshape(-1)].reshape(T, B)
-        with np.errstate(divide="ignore"):
-            step = np.log(p_target).sum(axis=1)
-        step /= -B                                                # mean over the batch
+        p_target = p[_rows(T * B), y.reshape(-1)]                 # (T B,)
+        if safe and p.dtype == np.float64:
+            logp = np.log(p_target)                               # every p ≥ e^-120 / V here: log(0) cannot happen
+        else:
+            with np.errstate(divide="ignore"):
+                logp = np.log(p_target)
+        if B == 1:
+            step = np.negative(logp, out=logp)                    # the mean over one example is itself
+        else:
+            step = logp.reshape(T, B).sum(axis=1)
+            step /= -B                                            # mean over the batch
         step *= mask
         return p.reshape(T, B, V), step
 
     def backward(self, probs, logits, y, mask, out=None):
         T, B, V = probs.shape
-        w = mask / B                                              # (T,)
+        w = mask / B if B > 1 else mask                           # (T,)
         dy = np.multiply(probs, w[:, None, None], out=out)
         dy.reshape(T * B, V)[_rows(T * B), y.reshape(-1)] -= w if B == 1 else np.repeat(w, B)  # p - onehot(y)
         return dy

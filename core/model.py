@@ -262,6 +262,9 @@ class Workspace:
         self.tmp = np.empty((B, H), dt)
         self.ones = np.ones(T, dt)                               # the mask when none is given
         self.ones.setflags(write=False)
+        self.hraw_rows = [a.reshape(T * B, H) for a in self.hraw]   # [l]: hraw, (T B, H)
+        self.htop_rows = self.hfull[-1, 1:].reshape(T * B, H)   # the top layer's h, (T B, H)
+        self.logit_rows = self.logits.reshape(T * B, V)
         self.hraw_t = [list(a) for a in self.hraw]               # [l][t]: hraw_t, (B, H)
         self.hprev_t = [list(h[:-1]) for h in self.hfull]        # [l][t]: h_{t-1}
         self.h_t = [list(h[1:]) for h in self.hfull]             # [l][t]: h_t
@@ -279,6 +282,8 @@ class Workspace:
             self.dx = np.empty((L, T, B, H), dt) if L > 1 else None
             self.dhnext = np.empty((L, B, H), dt)
             self.dhnext_l = list(self.dhnext)                    # [l]: layer l's dhnext, (B, H)
+            self.dy_rows = self.dy.reshape(T * B, -1)            # (T B, V)
+            self.dhtop_rows = self.dh[-1].reshape(T * B, H)      # the top layer's dh, (T B, H)
             self.ones_rows = np.ones(T * B, dt)                  # Σ over rows as one product
             self.grads = empty_like_flat(params)
             # per timestep, per layer (top first): the rows one BPTT step reads and
@@ -301,7 +306,7 @@ def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
         work: where to write (see :class:`Workspace`); a new one if None.
     """
     T, B = x.shape[0], x.shape[1]
-    L, H = spec.layers, spec.hidden_size
+    L = spec.layers
     w = work if work is not None else Workspace(spec, T, B)
     mask = w.ones if mask is None else np.asarray(mask, dtype=w.dtype)
     hfull, tmp, step = w.hfull, w.tmp, w.cell.step
@@ -310,7 +315,7 @@ def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
     for l, (wxh, whh, bh) in enumerate(layer_names(L)):
         index = l == 0 and spec.index_input
         w.cell.inputs(params[wxh], params.get(bh), inp.reshape(T * B) if index else inp.reshape(T * B, -1),
-                      index, out=w.hraw[l].reshape(T * B, H))   # Wxh x_t + bh, all t at once
+                      index, out=w.hraw_rows[l])                 # Wxh x_t + bh, all t at once
         WhhT = params[whh].T
         if B >= 8:
             WhhT = np.ascontiguousarray(WhhT)   # BLAS runs h @ Whhᵀ ~2x faster on a C-ordered copy
@@ -321,7 +326,7 @@ def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
         inp = hfull[l, 1:]
     h = hfull[:, 1:]                                            # (L, T, B, H)
     logits = w.logits
-    np.dot(h[-1].reshape(T * B, H), params["Why"].T, out=logits.reshape(T * B, -1))   # np.dot: a cheaper call than matmul
+    np.dot(w.htop_rows, params["Why"].T, out=w.logit_rows)     # np.dot: a cheaper call than matmul
     if spec.bias:
         logits += params["by"]                                  # (T, B, V)
     probs, step_loss = HEADS[spec.head].forward(logits, y, mask, out=w.probs)
@@ -370,13 +375,13 @@ class BPTT:
         self.work = w = (work if work is not None else Workspace(spec, T, B)).backward_arrays(params)
         self.grads = w.grads
         self.dy = HEADS[spec.head].backward(cache.probs, cache.logits, cache.y, cache.mask, out=w.dy)  # (T, B, V)
-        htop = cache.h[-1].reshape(T * B, H)
-        dy2 = self.dy.reshape(T * B, -1)
+        htop = cache.h[-1].reshape(T * B, H) if cache.hfull is not w.hfull else w.htop_rows
+        dy2 = w.dy_rows if self.dy is w.dy else self.dy.reshape(T * B, -1)
         np.dot(dy2.T, htop, out=self.grads["Why"])               # (V, H)
         if spec.bias:
             np.dot(w.ones_rows, dy2, out=self.grads["by"])       # Σ over t and b
         self.dh, self.dhraw, self.dx = w.dh, w.dhraw, w.dx       # (L, T, B, H) each
-        np.dot(dy2, params["Why"], out=self.dh[-1].reshape(T * B, H))   # dh_out = Whyᵀ dy, every t
+        np.dot(dy2, params["Why"], out=w.dhtop_rows)             # dh_out = Whyᵀ dy, every t
         self.cell = w.cell
         self.dact = self.cell.grad(cache.h, out=w.dact)          # f'(h_t), (L, T, B, H)
         w.dhnext[...] = 0.0                                      # nothing from beyond the window

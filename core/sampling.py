@@ -39,23 +39,26 @@ def sample(spec: Spec, params: dict[str, np.ndarray], h: np.ndarray, seed_ix: in
     # Wxh x + bh of every symbol at once, (V, H): row ix is what the cell's input
     # term is for ix, so each step copies a row instead of gathering a column
     table = cell.inputs(params[wxh0], params.get(bh0), np.arange(spec.input_size), True)
-    a, tmp = np.empty((1, H)), np.empty((1, H))
+    a, tmp = np.empty(H), np.empty(H)
     y, cdf = np.empty(V), np.empty(V)                           # logits, their running exp sums
+    h0, htop, WhhT0, step = h[0], h[-1], WhhT[0], cell.step      # rows and names bound once
 
     def advance(ix: int) -> None:
         """Feed symbol ``ix``: the cell step of every layer, as training runs it."""
-        a[0] = table[ix]
-        cell.step(a[0], h[0], WhhT[0], h[0], tmp[0])
+        a[...] = table[ix]
+        step(a, h0, WhhT0, h0, tmp)
         for l in range(1, len(names)):
             wxh, _, bh = names[l]
-            cell.inputs(params[wxh], params.get(bh), h[l - 1][None], False, out=a)   # Wxh h_below + bh
-            cell.step(a[0], h[l], WhhT[l], h[l], tmp[0])
+            cell.inputs(params[wxh], params.get(bh), h[l - 1][None], False, out=a[None])   # Wxh h_below + bh
+            step(a, h[l], WhhT[l], h[l], tmp)
 
     for ix in feed:
         advance(ix)
     out, states = [], np.empty((n, spec.layers, spec.hidden_size))
+    # one uniform a symbol, all drawn at once: the same numbers as one call each
+    uniform = None if greedy else rng.random(n)
     for i in range(n):
-        np.dot(Why, h[-1], out=y)                                # (V,)
+        np.dot(Why, htop, out=y)                                 # (V,)
         if by is not None:
             y += by
         if temperature != 1.0:
@@ -70,7 +73,7 @@ def sample(spec: Spec, params: dict[str, np.ndarray], h: np.ndarray, seed_ix: in
             np.subtract(z, np.maximum.reduce(z), out=cdf)
             np.exp(cdf, out=cdf)
             cdf.cumsum(out=cdf)                                  # unnormalised
-            ix = int(cdf.searchsorted(rng.random() * cdf[-1], side="right"))
+            ix = int(cdf.searchsorted(uniform[i] * cdf[-1], side="right"))
             ix = min(ix, V - 1)
         out.append(ix)
         advance(ix)

@@ -20,8 +20,8 @@ import numpy as np
 
 from rnn_tui.core.config import Config, ConfigError, build_task, check_memory
 from rnn_tui.core.history import History
-from rnn_tui.core.model import BPTT, Cache, Spec, Workspace, flat_of, forward, forward_terms, init_params, \
-    layer_names
+from rnn_tui.core.model import BPTT, Cache, Spec, Workspace, empty_like_flat, flat_of, forward, forward_terms, \
+    init_params, layer_names
 from rnn_tui.core.optim import clip_changes, clip_grads, grad_norms, grad_total, make_optimizer
 from rnn_tui.core.sampling import sample
 from rnn_tui.core.views import (BpttView, ForwardView, FrozenDict, Snapshot, blank_example, example_fields,
@@ -56,19 +56,42 @@ class RecentAccuracy:
 
     def __init__(self, n: int = 100, items=()):
         self.items: deque = deque(maxlen=n)
-        self.sums = (0.0, 0.0)
+        self.acc_sum = self.bit_sum = 0.0
         for item in items:
             self.add(*item)
 
-    def add(self, acc: float, bit_acc: float) -> None:
-        if len(self.items) == self.items.maxlen:
-            old = self.items[0]
-            self.sums = (self.sums[0] - old[0], self.sums[1] - old[1])
-        self.items.append((acc, bit_acc))
-        self.sums = (self.sums[0] + acc, self.sums[1] + bit_acc)
+    def add(self, acc: float, bit_acc: float) -> tuple[float, float]:
+        """Count one iteration in; returns the means over the recent ones."""
+        items = self.items
+        if len(items) == items.maxlen:
+            old_acc, old_bit = items[0]
+            self.acc_sum -= old_acc
+            self.bit_sum -= old_bit
+        items.append((acc, bit_acc))
+        self.acc_sum += acc
+        self.bit_sum += bit_acc
+        n = len(items)
+        return self.acc_sum / n, self.bit_sum / n
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+@dataclass(frozen=True)
+class LaterSample:
+    """A sample that fell due at ``iteration`` and is drawn only when something
+    reads it (see :meth:`Trainer.sample_text`): a copy of the weights it was due
+    from, where it starts, and where the sampling RNG stood.  The trainer's own
+    sampling RNG moves on at once as if it had been drawn, so every later sample
+    is the one it would have been."""
+
+    iteration: int
+    params: dict
+    start: object                      # a core.tasks.SampleStart with its own copy of h
+    n: int
+    temperature: float
+    top_k: int
+    rng_state: dict
 
 
 class Metrics(Mapping):
@@ -96,13 +119,12 @@ class Metrics(Mapping):
     def expire(self) -> None:
         """The iteration's arrays are about to be reused: its deferred figures can no longer be had."""
         if self._deferred is not None:
-            it = self._d.get("iteration")
+            self._deferred = self._gone
 
-            def gone():
-                self._deferred = gone
-                raise RuntimeError(f"the view-only figures of iteration {it} were not read in time "
-                                   "(they are computed from arrays the iteration after next reuses)")
-            self._deferred = gone
+    def _gone(self):
+        self._deferred = self._gone                                  # and so on every later read
+        raise RuntimeError(f"the view-only figures of iteration {self._d.get('iteration')} were not read in time "
+                           "(they are computed from arrays the iteration after next reuses)")
 
     def __getitem__(self, key):
         d = self._d
@@ -173,7 +195,7 @@ class Trainer:
         self.metrics: Mapping = {}
         """The last iteration's figures (a :class:`Metrics`); after a load or a rollback, those saved with it."""
         self.last: Pending | None = None
-        self.sample_text = ""
+        self._sample: str | LaterSample = ""
         self.sample_iteration = -1
         self._h0 = np.full((L, B, H), cfg.h0, dtype=cfg.dtype)   # the state a window starts from afresh
         self._works: list[Workspace] = []                       # two, alternating (see _workspace)
@@ -270,8 +292,8 @@ class Trainer:
 
     def _prepare(self, given=None) -> Pending:
         cfg = self.config
-        undo = {"rng": self.rng.bit_generator.state,             # a fresh dict each call
-                "position": dict(self.task.get_position())}
+        undo = {"rng": self.rng.bit_generator.state if self.task.draws_batches and given is None else None,
+                "position": dict(self.task.get_position())}                 # fresh dicts each call
         if given is None:
             batch = self.task.next_batch(self.rng, cfg.batch)
             # hprev itself changes only when an iteration is applied (nothing to undo)
@@ -314,7 +336,8 @@ class Trainer:
         self._undo(pending.undo)
 
     def _undo(self, undo: dict) -> None:
-        self.rng.bit_generator.state = undo["rng"]
+        if undo["rng"] is not None:
+            self.rng.bit_generator.state = undo["rng"]
         self.task.set_position(undo["position"])
 
     def _finish(self, pending: Pending) -> Metrics:
@@ -351,7 +374,7 @@ class Trainer:
         self.metrics = m = self._metrics(pending, norms, total, cols)
         self.history.add(self.iteration, cache.loss, m["ema"])
         if self.is_language_model and (self.iteration - 1) % cfg.sample_every == 0:
-            self.resample()
+            self._sample_later()
         if self.iteration % self.BACKUP_EVERY == 0:
             # A non-finite weight shows up in the next loss or gradient when it is
             # used; checking every weight only here keeps the step cheap and the
@@ -398,12 +421,12 @@ class Trainer:
         # the accuracy stays per step: the recent accuracy averages every iteration's
         m.update(self.task.metrics(pending.batch, cache))
         if "accuracy" in m:
-            rec = self.recent
-            rec.add(m["accuracy"], m.get("bit_accuracy", m["accuracy"]))
-            m["recent_n"] = len(rec)
-            m["recent_accuracy"] = rec.sums[0] / len(rec)
-            if "bit_accuracy" in m:
-                m["recent_bit_accuracy"] = rec.sums[1] / len(rec)
+            acc = m["accuracy"]
+            bit_acc = m.get("bit_accuracy")
+            m["recent_accuracy"], recent_bit = self.recent.add(acc, acc if bit_acc is None else bit_acc)
+            m["recent_n"] = len(self.recent)
+            if bit_acc is not None:
+                m["recent_bit_accuracy"] = recent_bit
         dact, grads, activation = pending.bptt.dact, pending.bptt.grads, self.spec.activation
 
         def deferred() -> dict:
@@ -440,7 +463,9 @@ class Trainer:
                 "sample_rng": self.sample_rng.bit_generator.state,
                 "position": dict(self.task.get_position()), "ema_raw": self.ema_raw,
                 "smooth_loss": self.smooth_loss, "opt_t": self.opt.t, "lr": self.lr,
-                "vocab": getattr(self.task, "vocab", ""), "sample_text": self.sample_text,
+                # the backup (out) keeps a sample not drawn yet as it is: rollback draws it if read
+                "vocab": getattr(self.task, "vocab", ""),
+                "sample_text": self._sample if out is not None else self.sample_text,
                 "sample_iteration": self.sample_iteration,
                 "recent": list(self.recent.items), "metrics": plain_numbers(self.metrics),   # (acc, bit_acc) pairs
                 "run_id": self.run_id, "train_seconds": self.train_seconds, "marks": [list(m) for m in self.marks],
@@ -476,7 +501,8 @@ class Trainer:
         self.sample_rng.bit_generator.state = copy.deepcopy(meta["sample_rng"])
         self.task.set_position(meta["position"])
         self.ema_raw, self.smooth_loss = float(meta["ema_raw"]), float(meta["smooth_loss"])
-        self.sample_text = str(meta.get("sample_text", ""))
+        text = meta.get("sample_text", "")
+        self._sample = text if isinstance(text, LaterSample) else str(text)
         self.sample_iteration = int(meta.get("sample_iteration", -1))
         self.recent = RecentAccuracy(self.recent.items.maxlen, (tuple(r) for r in meta.get("recent", [])))
         self.metrics = copy.deepcopy(dict(meta.get("metrics", {})))   # the last iteration's figures
@@ -553,18 +579,59 @@ class Trainer:
         """Example 0's inputs in full (labels are one-cell glyphs)."""
         return tuple(self.task.input_text(batch, 0))
 
+    @property
+    def sample_text(self) -> str:
+        """The latest sample (language models), made at :attr:`sample_iteration`.
+
+        The step that makes one every ``sample_every`` iterations only notes what
+        it needs (:class:`LaterSample`); it is drawn here, the first time it is read.
+        A sample nobody reads (headless training, or several due between two frames
+        of the app) costs a copy of the weights instead of a whole draw, and what is
+        read is exactly what drawing it then would have given."""
+        later = self._sample
+        if isinstance(later, LaterSample):
+            rng = np.random.Generator(type(self.sample_rng.bit_generator)())
+            rng.bit_generator.state = later.rng_state
+            self._sample = self._draw(later.params, later.start, later.n, rng, later.temperature, later.top_k)
+        return self._sample
+
+    @sample_text.setter
+    def sample_text(self, text: str) -> None:
+        self._sample = text
+
     def resample(self, n: int | None = None, temperature: float | None = None) -> str:
         """Generate a fresh sample (language models) where the task says it starts."""
         if not self.is_language_model:
             return ""
         cfg = self.config
         start = self.task.sample_start(self.hprev, self.last.batch if self.last else None)
-        ixs, _ = sample(self.spec, self.params, start.h, start.seed_ix, n or start.length or cfg.sample_len,
-                        self.sample_rng, temperature=cfg.temperature if temperature is None else temperature,
-                        top_k=cfg.top_k)
-        self.sample_text = start.prefix + self.task.decode(ixs)
+        self.sample_text = self._draw(self.params, start, n or start.length or cfg.sample_len, self.sample_rng,
+                                      cfg.temperature if temperature is None else temperature, cfg.top_k)
         self.sample_iteration = self.iteration
         return self.sample_text
+
+    def _draw(self, params, start, n: int, rng: np.random.Generator, temperature: float, top_k: int) -> str:
+        ixs, _ = sample(self.spec, params, start.h, start.seed_ix, n, rng, temperature=temperature, top_k=top_k)
+        return start.prefix + self.task.decode(ixs)
+
+    def _sample_later(self) -> None:
+        """The sample due now, as a :class:`LaterSample` (drawn at once when the RNG
+        cannot be moved on without drawing)."""
+        bitgen = self.sample_rng.bit_generator
+        if not hasattr(bitgen, "advance"):
+            self.resample()
+            return
+        cfg = self.config
+        start = self.task.sample_start(self.hprev, self.last.batch)
+        start = dataclasses.replace(start, h=np.array(start.h))          # hprev moves on in place
+        n = start.length or cfg.sample_len
+        params = empty_like_flat(self.params)
+        for k, w in params.items():
+            w[...] = self.params[k]
+        state = bitgen.state
+        bitgen.advance(n)                    # sampling draws one double (one 64-bit output) a symbol
+        self._sample = LaterSample(self.iteration, params, start, n, cfg.temperature, cfg.top_k, state)
+        self.sample_iteration = self.iteration
 
     def current_config(self) -> Config:
         """The settings now: the config, with the learning rate the optimizer has now

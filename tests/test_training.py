@@ -10,7 +10,7 @@ import pytest
 
 from rnn_tui.core.config import Config
 from rnn_tui.core.model import forward
-from rnn_tui.core.tasks import CharLM
+from rnn_tui.core.tasks import TASKS, CharLM
 from rnn_tui.core.history import History
 from rnn_tui.core.trainer import DivergenceError, Trainer
 
@@ -121,6 +121,63 @@ def test_sampling_does_not_change_training():
     t1, t2 = Trainer(Config(sample_every=1, **kw)), Trainer(Config(sample_every=1000, **kw))
     assert run(t1, 30) == run(t2, 30)
     assert t1.sample_text and t1.sample_iteration == 30
+
+
+def test_a_sample_is_drawn_when_read_and_is_the_one_drawing_it_then_gives(monkeypatch):
+    """The step only notes a due sample; reading it draws exactly what an eager draw
+    at that iteration gave, and samples nobody read leave every later one as it was."""
+    import rnn_tui.core.trainer as trainer_module
+
+    kw = dict(task="charlm", text=SHAKESPEARE, hidden=32, sample_every=5, temperature=0.8, top_k=7)
+    draws = []
+    real = trainer_module.sample
+    monkeypatch.setattr(trainer_module, "sample", lambda *a, **k: draws.append(1) or real(*a, **k))
+    reader, idle = Trainer(Config(**kw)), Trainer(Config(**kw))
+    seen = {}
+    for _ in range(40):
+        reader.step()
+        seen[reader.sample_iteration] = reader.sample_text          # read every time
+    n_read = len(draws)
+    run(idle, 40)
+    assert len(draws) == n_read                                     # eight samples fell due, none drawn
+    assert idle.sample_iteration == 36 and idle.sample_text == seen[36]
+    assert len(draws) == n_read + 1                                 # the one read, drawn once
+    assert idle.sample_rng.bit_generator.state == reader.sample_rng.bit_generator.state
+    assert idle.resample() == reader.resample()                     # the stream goes on alike
+    # the same texts as drawing at once at each due iteration (the formula itself)
+    eager = Trainer(Config(**kw))
+    for _ in range(40):
+        eager.step()
+        if eager.iteration % 5 == 1:
+            assert eager.sample_iteration == eager.iteration
+            start = eager.task.sample_start(eager.hprev, eager.last.batch)
+            rng = np.random.Generator(type(eager.sample_rng.bit_generator)())
+            rng.bit_generator.state = eager._sample.rng_state
+            ixs, _ = real(eager.spec, eager.params, start.h, start.seed_ix, eager.config.sample_len, rng,
+                          temperature=0.8, top_k=7)
+            assert eager.sample_text == eager.task.decode(ixs)
+
+
+def test_rollback_and_checkpoints_keep_a_sample_not_drawn_yet(tmp_path):
+    from rnn_tui.core import checkpoint
+
+    kw = dict(task="charlm", text=SHAKESPEARE, hidden=32, sample_every=7)
+    straight = Trainer(Config(**kw))
+    run(straight, 25)
+    text_at_22 = straight.sample_text                               # due at 22, read here
+    t = Trainer(Config(**kw))
+    run(t, 20)                                                      # backup at 20 holds the sample of 15, undrawn
+    first = Trainer(Config(**kw))
+    run(first, 20)
+    t.rollback()
+    assert t.iteration == 20 and t.sample_iteration == 15 and t.sample_text == first.sample_text
+    run(t, 5)
+    assert t.sample_text == text_at_22
+    c = Trainer(Config(**kw))
+    run(c, 23)                                                      # the sample of 22 not drawn yet
+    path = tmp_path / "run.npz"
+    checkpoint.save(c, path)
+    assert checkpoint.load(path).sample_text == text_at_22
 
 
 # ---- trainer details -----------------------------------------------------------------------
@@ -373,3 +430,19 @@ def test_snapshot_before_the_first_step_previews_the_next_example_without_moving
     c.step()
     assert snap.info["a"] == int(c.last.batch.info["a"][0])       # the example step 1 trains on
     assert run(a, 20) == run(b, 20)                                # and training is unchanged
+
+
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_the_rng_is_put_back_and_a_task_that_says_it_draws_no_batches_draws_none(name):
+    """``draws_batches = False`` lets a prepared iteration skip saving the RNG: the claim must hold."""
+    trainer = Trainer(Config(task=name, text=SHAKESPEARE) if name == "charlm" else Config(task=name))
+    before = trainer.rng.bit_generator.state
+    if not trainer.task.draws_batches:
+        for _ in range(3):
+            trainer.task.next_batch(trainer.rng, trainer.config.batch)
+        assert trainer.rng.bit_generator.state == before
+    for _ in range(3):
+        trainer.discard(trainer.prepare())
+    assert trainer.rng.bit_generator.state == before
+    trainer.step()
+    assert (trainer.rng.bit_generator.state != before) == trainer.task.draws_batches

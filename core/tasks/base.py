@@ -74,6 +74,9 @@ class Task(ABC):
     is_language_model: ClassVar[bool] = False
     has_corpus: ClassVar[bool] = False
     carries_state: ClassVar[bool] = False
+    draws_batches: ClassVar[bool] = True
+    """Whether :meth:`next_batch` draws from the RNG it is given.  A task that reads
+    its data in order says False: undoing a prepared iteration then has no RNG to put back."""
     renderer: ClassVar[str] = "symbols"
     x_label: ClassVar[str] = "x"
     accuracy_label: ClassVar[str] = "sequences all right"

@@ -83,7 +83,7 @@ class BinaryArithmetic(Task):
         """Batch for given operand arrays ``a, b`` of shape ``(B,)``."""
         c = self.combine(a, b)
         if self._table is not None and len(a) == 1:                    # one example (B = 1): its rows
-            x = self._table[:, [a[0], b[0]]][:, None]                  # (T, 1, 2): a_t, b_t
+            x = self._table.take((a[0], b[0]), axis=1)[:, None]        # (T, 1, 2): a_t, b_t
             y = self._table[:, c[0], None, None]                       # (T, 1, 1): c_t, a read-only view
         elif self._table is not None:                                  # bit rows looked up
             x = self._table[:, np.array((a, b))].transpose(0, 2, 1)   # (T, B, 2): a_t, b_t in one gather

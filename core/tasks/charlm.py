@@ -46,6 +46,7 @@ class CharLM(Task):
     is_language_model = True
     has_corpus = True
     carries_state = True
+    draws_batches = False              # windows in order: next_batch never touches the RNG
     accuracy_label = "next symbol right"
     mask: np.ndarray | None = None
     """The training windows' mask (all ones), when every window shares one."""
