@@ -168,6 +168,8 @@ class Trainer:
     """
 
     BACKUP_EVERY = 10
+    LATER_SAMPLE_BYTES = 8 << 20
+    """Weights up to this size are copied for a sample drawn later; larger ones are sampled at once."""
 
     def __init__(self, config: Config, read_init: bool = True, progress=None):
         """``read_init``: take the initial weights from ``config.init_from`` (a
@@ -615,10 +617,12 @@ class Trainer:
         return start.prefix + self.task.decode(ixs)
 
     def _sample_later(self) -> None:
-        """The sample due now, as a :class:`LaterSample` (drawn at once when the RNG
-        cannot be moved on without drawing)."""
+        """The sample due now, as a :class:`LaterSample`; drawn at once when the RNG
+        cannot be moved on without drawing, or when a copy of the weights would cost
+        more memory than :attr:`LATER_SAMPLE_BYTES`."""
         bitgen = self.sample_rng.bit_generator
-        if not hasattr(bitgen, "advance"):
+        weight_bytes = sum(w.nbytes for w in self.params.values())
+        if not hasattr(bitgen, "advance") or weight_bytes > self.LATER_SAMPLE_BYTES:
             self.resample()
             return
         cfg = self.config

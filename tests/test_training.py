@@ -156,6 +156,12 @@ def test_a_sample_is_drawn_when_read_and_is_the_one_drawing_it_then_gives(monkey
             ixs, _ = real(eager.spec, eager.params, start.h, start.seed_ix, eager.config.sample_len, rng,
                           temperature=0.8, top_k=7)
             assert eager.sample_text == eager.task.decode(ixs)
+    # weights too large to copy are sampled at once, with the same texts
+    monkeypatch.setattr(Trainer, "LATER_SAMPLE_BYTES", 0)
+    big = Trainer(Config(**kw))
+    before = len(draws)
+    run(big, 40)
+    assert len(draws) == before + 8 and big.sample_text == seen[36]
 
 
 def test_rollback_and_checkpoints_keep_a_sample_not_drawn_yet(tmp_path):
