@@ -5,7 +5,7 @@ sample), D input width, H hidden units.
 
 The cell is the seam between the sequence machinery and the math of one step.
 :func:`rnn_tui.core.model.forward` asks the cell for the input term of every timestep
-at once (it has no recurrence), then calls :meth:`RNNCell.step` once per timestep;
+at once (it has no recurrence), then :meth:`RNNCell.run` steps through the timesteps;
 :class:`~rnn_tui.core.model.BPTT` calls :meth:`RNNCell.backward_step`; sampling and
 the forward step-through call the same methods on one row.  Nothing else knows the
 cell's formula, so another cell (an LSTM, a GRU) would plug in here without touching
@@ -74,6 +74,15 @@ class RNNCell:
         # cost 5% of the recurrence at B = 1 (the method h.dot: np.dot minus its dispatch)
         a_t += h_prev.dot(WhhT, out=tmp)
         return self.f(a_t, out=out)
+
+    def run(self, a_rows, hprev_rows, h_rows, WhhT: np.ndarray, tmp: np.ndarray) -> None:
+        """:meth:`step` on every timestep of one layer in turn (lists of ``(N, H)`` rows):
+        the forward's recurrence.  Its two lines are step's, written out: a call less
+        per timestep."""
+        f = self.f
+        for a_t, h_prev, h_t in zip(a_rows, hprev_rows, h_rows):
+            a_t += h_prev.dot(WhhT, out=tmp)                    # hraw_t = Wxh x_t + bh + Whh h_{t-1}
+            f(a_t, out=h_t)                                     # h_t = f(hraw_t)
 
     def grad(self, h: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """``f'(z)`` written in terms of ``h = f(z)``: ``1 - h²`` (tanh), ``h (1 - h)`` (sigmoid)."""

@@ -309,7 +309,7 @@ def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
     L = spec.layers
     w = work if work is not None else Workspace(spec, T, B)
     mask = w.ones if mask is None else np.asarray(mask, dtype=w.dtype)
-    hfull, tmp, step = w.hfull, w.tmp, w.cell.step
+    hfull, tmp = w.hfull, w.tmp
     hfull[:, 0] = hprev
     inp = x
     for l, (wxh, whh, bh) in enumerate(layer_names(L)):
@@ -321,8 +321,7 @@ def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
             WhhT = np.ascontiguousarray(WhhT)   # BLAS runs h @ Whhᵀ ~2x faster on a C-ordered copy
         # The recurrence is the only sequential part: one cell step per timestep,
         # on rows of preallocated arrays (this loop is the hot path).
-        for a_t, h_prev, h_t in zip(w.hraw_t[l], w.hprev_t[l], w.h_t[l]):
-            step(a_t, h_prev, WhhT, h_t, tmp)
+        w.cell.run(w.hraw_t[l], w.hprev_t[l], w.h_t[l], WhhT, tmp)
         inp = hfull[l, 1:]
     h = hfull[:, 1:]                                            # (L, T, B, H)
     logits = w.logits

@@ -368,3 +368,25 @@ def test_sampling_draws_what_the_plain_formula_draws(layers, bias, temperature, 
     assert got == want
     assert len(set(got)) > 2                                       # it really sampled
     assert states.shape == (200, layers, 12)
+
+
+@pytest.mark.parametrize("activation, layers, B", [("tanh", 1, 1), ("sigmoid", 2, 3), ("tanh", 2, 8)])
+def test_forward_recurrence_is_the_cell_step_timestep_by_timestep(activation, layers, B):
+    """The forward's loop (``cell.run``) gives exactly what ``cell.step`` gives one row at a time."""
+    from rnn_tui.core.model import make_cell
+
+    spec, params, x, y, h0, mask = make_case(activation=activation, layers=layers, B=B, index_input=False)
+    cache = forward(spec, params, x, y, h0, mask)
+    cell = make_cell(spec)
+    inp = x
+    for l, (wxh, whh, bh) in enumerate(layer_names(layers)):
+        h_prev = h0[l]
+        terms = cell.inputs(params[wxh], params[bh], inp.reshape(T * B, -1), False).reshape(T, B, H)
+        for t in range(T):
+            a = terms[t].copy()                                     # Wxh x_t + bh, as forward makes it
+            h_t = np.empty_like(a)
+            cell.step(a, h_prev, params[whh].T, h_t, np.empty_like(a))
+            assert np.array_equal(cache.h[l, t], h_t), (l, t)
+            assert np.array_equal(cache.hraw[l, t], a), (l, t)
+            h_prev = h_t
+        inp = cache.h[l]
