@@ -109,7 +109,8 @@ class SigmoidMSE:
         p = _sigmoid(logits, out)
         err = p - y
         err *= err
-        step = err.reshape(T, B * V).sum(axis=1)                  # Σ over batch and outputs
+        # Σ over batch and outputs (one output of one example: the error itself)
+        step = err.reshape(T) if B * V == 1 else err.reshape(T, B * V).sum(axis=1)
         step *= mask * (0.5 / B)                                  # ½, mean over the batch
         return p, step
 
@@ -118,7 +119,7 @@ class SigmoidMSE:
         dy = np.subtract(probs, y, out=out)
         dy *= probs
         dy *= 1.0 - probs
-        dy *= (mask / B)[:, None, None]
+        dy *= (mask / B if B > 1 else mask)[:, None, None]
         return dy
 
 

@@ -107,10 +107,11 @@ class BinaryArithmetic(Task):
         return (cache.probs[:, :, 0] > 0.5).astype(int)                # (T, B)
 
     def metrics(self, batch, cache) -> dict:
-        ok = (cache.probs[:, :, 0] > 0.5) == (batch.y[:, :, 0] > 0.5)   # (T, B): bit t of example b right
-        T, B = ok.shape
+        # (T, B, 1): bit t of example b right (the targets are exactly 0 and 1)
+        ok = (cache.probs > 0.5) == batch.y
+        T, B, _ = ok.shape
         right = np.count_nonzero(ok)
-        whole = right == T if B == 1 else np.count_nonzero(ok.all(axis=0))   # examples all right
+        whole = right == T if B == 1 else np.count_nonzero(ok.all(axis=(0, 2)))   # examples all right
         return {"accuracy": whole / B, "bit_accuracy": right / ok.size}
 
     def labels(self, batch, b=0):
