@@ -45,6 +45,7 @@ PARTS = (
     ("forward (total, incl. cell steps)", "rnn_tui.core.model", "forward"),
     ("  cell.inputs (Wxh x_t + bh, all t)", "rnn_tui.core.cells", "RNNCell.inputs"),
     ("  cell.step (T calls)", "rnn_tui.core.cells", "RNNCell.step"),
+    ("  cell.run (the recurrence, T steps)", "rnn_tui.core.cells", "RNNCell.run"),
     ("  head forward (softmax, loss)", None, "head.forward"),
     ("BPTT setup (dy, dWhy, dh_out, f')", "rnn_tui.core.model", "BPTT.__init__"),
     ("  head backward (dy)", None, "head.backward"),
