@@ -677,15 +677,5 @@ class Trainer:
 
 def plain_numbers(metrics: dict) -> dict:
     """``metrics`` with NumPy scalars as plain numbers (JSON), nested dicts kept."""
-    out = {}
-    for k, v in metrics.items():
-        kind = type(v)
-        if kind is float or kind is int:                        # most of them: as they are
-            out[k] = v
-        elif isinstance(v, dict):
-            out[k] = plain_numbers(v)
-        elif isinstance(v, (int, np.integer)):
-            out[k] = int(v)
-        elif isinstance(v, (float, np.number)):
-            out[k] = float(v)
-    return out
+    return {k: plain_numbers(v) if isinstance(v, dict) else (int(v) if isinstance(v, (int, np.integer)) else float(v))
+            for k, v in metrics.items() if isinstance(v, (dict, int, float, np.number))}
