@@ -27,7 +27,6 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
-import argparse                                                       # noqa: E402
 import statistics                                                     # noqa: E402
 import sys                                                            # noqa: E402
 import time                                                           # noqa: E402
@@ -38,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from threadpoolctl import threadpool_limits                           # noqa: E402
 
-from rnn_tui.core.config import Config                                # noqa: E402
+from profile_step import run_args                                     # noqa: E402  (bench/, this folder, is on sys.path)
 from rnn_tui.core.heap import keep_freed_memory                       # noqa: E402
 from rnn_tui.core.trainer import Trainer                              # noqa: E402
 
@@ -69,21 +68,11 @@ PARTS = (("optimizer update", _no_optimizer), ("backup (every 10 its)", _no_back
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--task", default="charlm")
-    ap.add_argument("--text", default=str(ROOT / "samples" / "tinyshakespeare.txt"))
-    ap.add_argument("--batch", type=int, default=1)
-    ap.add_argument("--dtype", default="float64")
-    ap.add_argument("--steps", type=int, default=100, help="steps per trainer per round")
-    ap.add_argument("--rounds", type=int, default=40)
-    args = ap.parse_args()
-    kw = dict(task=args.task, batch=args.batch, dtype=args.dtype)
-    if args.task == "charlm":
-        kw["text"] = args.text
+    args, cfg = run_args(__doc__, 100, 40)
     keep_freed_memory()                                                # as the app and --headless do
 
     def trainer(switch_off=None):
-        tr = Trainer(Config(**kw))
+        tr = Trainer(cfg)
         for _ in range(200):
             tr.step()
         if switch_off is not None:

@@ -130,18 +130,24 @@ def _head(tr):
     return HEADS.get(tr.spec.head)
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_args(doc: str, steps: int, rounds: int) -> tuple[argparse.Namespace, Config]:
+    """The options of a script that trains one config in rounds (this one, ablate_step.py),
+    and that config."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--task", default="charlm")
     ap.add_argument("--text", default=str(ROOT / "samples" / "tinyshakespeare.txt"))
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--dtype", default="float64")
-    ap.add_argument("--steps", type=int, default=3000)
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--steps", type=int, default=steps, help=f"steps a round (default {steps})")
+    ap.add_argument("--rounds", type=int, default=rounds)
     args = ap.parse_args()
-    keep_freed_memory()
     kw = {"text": args.text} if args.task == "charlm" else {}
-    cfg = Config(task=args.task, batch=args.batch, dtype=args.dtype, **kw)
+    return args, Config(task=args.task, batch=args.batch, dtype=args.dtype, **kw)
+
+
+def main() -> int:
+    args, cfg = run_args(__doc__, 3000, 5)
+    keep_freed_memory()
     with threadpool_limits(limits=1):
         # the step alone, unpatched, for the total
         tr = Trainer(cfg)
