@@ -79,13 +79,12 @@ class RecentAccuracy:
 
 @dataclass(frozen=True)
 class LaterSample:
-    """A sample that fell due at ``iteration`` and is drawn only when something
-    reads it (see :meth:`Trainer.sample_text`): a copy of the weights it was due
-    from, where it starts, and where the sampling RNG stood.  The trainer's own
+    """A sample that fell due (at :attr:`Trainer.sample_iteration`) and is drawn
+    only when something reads it (see :meth:`Trainer.sample_text`): a copy of the
+    weights it was due from, where it starts, and where the sampling RNG stood.  The trainer's own
     sampling RNG moves on at once as if it had been drawn, so every later sample
     is the one it would have been."""
 
-    iteration: int
     params: dict
     start: object                      # a core.tasks.SampleStart with its own copy of h
     n: int
@@ -634,7 +633,7 @@ class Trainer:
             w[...] = self.params[k]
         state = bitgen.state
         bitgen.advance(n)                    # sampling draws one double (one 64-bit output) a symbol
-        self._sample = LaterSample(self.iteration, params, start, n, cfg.temperature, cfg.top_k, state)
+        self._sample = LaterSample(params, start, n, cfg.temperature, cfg.top_k, state)
         self.sample_iteration = self.iteration
 
     def current_config(self) -> Config:
