@@ -51,6 +51,7 @@ PARTS = (
     ("  head backward (dy)", None, "head.backward"),
     ("BPTT steps (loop)", "rnn_tui.core.model", "BPTT.step"),
     ("  cell.backward_step (T calls)", "rnn_tui.core.cells", "RNNCell.backward_step"),
+    ("  cell.backward_run (BPTT's recurrence, one layer)", "rnn_tui.core.cells", "RNNCell.backward_run"),
     ("weight grads (dWxh dWhh dbh)", "rnn_tui.core.model", "BPTT._weight_grads"),
     ("  dWxh scatter", "rnn_tui.core.model", "_scatter_columns"),
     ("grad norms", "rnn_tui.core.optim", "grad_norms"),

@@ -9,9 +9,15 @@ or PyTorch) and our ``Trainer`` in the same process.  Both run for a warm-up, th
 alternating so that machine noise hits both alike.  Rates are the median round; the
 ratio is the median of the rounds' own ratios (ours over the reference round just
 before it), which a slow spell of the shared machine moves less; the spread of those
-ratios is printed with each row.  Both sides run their full training iteration,
-including the 200-character sample every 100 iterations that min-char-rnn and the
-Trainer both draw.
+ratios is printed with each row.  Both sides run their full training iteration:
+min-char-rnn draws its 200-character sample every 100 iterations; the Trainer notes
+the sample due then and draws it only when something reads it (nothing does here).
+
+Two rows measure a yardstick, ``bench/lean_reference.py``: min-char-rnn's math and
+nothing else, written as lean as plain NumPy allows (no views, no metrics, no
+rollback, no sample).  Its ratio to the naive code is what issue 13 calls "the best
+plain-NumPy char-RNN"; the Trainer's ratio to it is the share of a step left to
+everything rnn-tui shows.
 
 The PyTorch rows (``bench/torch_reference.py``: ``nn.RNN`` on one-hot inputs,
 cross-entropy, clipping to ±5, Adagrad, one thread) run when ``import torch``
@@ -68,6 +74,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from rnn_tui.core.config import Config                                        # noqa: E402
 from rnn_tui.core.heap import keep_freed_memory                               # noqa: E402
 from rnn_tui.core.trainer import Trainer                                      # noqa: E402
+from lean_reference import LeanCharLM                                 # noqa: E402
 from naive_reference import NaiveCharLM, NaiveSubtraction             # noqa: E402
 
 try:
@@ -242,7 +249,7 @@ def main() -> int:
         def case(name, unit, naive_obj, naive_units, ours_cfg, ours_units, target, ref="naive"):
             if args.only and args.only not in name:
                 return
-            _, ours = trainer_step(ours_cfg)
+            ours = trainer_step(ours_cfg)[1] if isinstance(ours_cfg, Config) else ours_cfg.step
             n, o, ratio, rn, ro = measure_pair(naive_obj.step, naive_units, ours, ours_units, S, R)
             spread = [o_ / n_ for n_, o_ in zip(rn, ro, strict=True)]
             rows.append((name, unit, ref, n, o, ratio, min(spread), max(spread), target))
@@ -253,6 +260,12 @@ def main() -> int:
         case("charlm shakespeare B=1 f64", "chars/s", naive_sh, T,
              Config(task="charlm", text=str(SHAKESPEARE), batch=1), T, 3.6)
         naive_ly = NaiveCharLM(lunyu, seq_length=T)
+        # the yardstick: min-char-rnn's math alone, written as lean as NumPy allows
+        # (bench/lean_reference.py); "ours" in the first row is that implementation
+        case("lean min-char-rnn, no views, B=1 f64", "chars/s", naive_sh, T, LeanCharLM(shakes, seq_length=T),
+             T, None)
+        case("charlm shakespeare B=1 f64 vs lean", "chars/s", LeanCharLM(shakes, seq_length=T), T,
+             Config(task="charlm", text=str(SHAKESPEARE), batch=1), T, None, ref="lean")
         case("charlm lunyu (V=1358) B=1 f64", "chars/s", naive_ly, T,
              Config(task="charlm", text=str(LUNYU), batch=1), T, 3.8)
         case("charlm shakespeare B=32 f64 vs naive B=1", "chars/s", naive_sh, T,

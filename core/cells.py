@@ -6,7 +6,8 @@ sample), D input width, H hidden units.
 The cell is the seam between the sequence machinery and the math of one step.
 :func:`rnn_tui.core.model.forward` asks the cell for the input term of every timestep
 at once (it has no recurrence), then :meth:`RNNCell.run` steps through the timesteps;
-:class:`~rnn_tui.core.model.BPTT` calls :meth:`RNNCell.backward_step`; sampling and
+:class:`~rnn_tui.core.model.BPTT` calls :meth:`RNNCell.backward_run` (one layer) or
+:meth:`RNNCell.backward_step` (each of several, timestep by timestep); sampling and
 the forward step-through call the same methods on one row.  Nothing else knows the
 cell's formula, so another cell (an LSTM, a GRU) would plug in here without touching
 the trainer or the app.
@@ -100,6 +101,17 @@ class RNNCell:
         (what reaches ``t − 1``), both written into the arrays given."""
         np.multiply(dact_t, dh, out=dhraw)
         dhraw.dot(Whh, out=dhnext)
+
+    @staticmethod
+    def backward_run(dact_rows, dh_rows, dhraw_rows, Whh: np.ndarray, dhnext: np.ndarray) -> None:
+        """:meth:`backward_step` on consecutive timesteps of a network's only layer,
+        latest first (lists of ``(N, H)`` rows; each ``dh_t`` holds ``dh_out_t``):
+        BPTT's recurrence.  Its lines are BPTT's and backward_step's, written out:
+        a call less per timestep."""
+        for dact_t, dh, dhraw in zip(dact_rows, dh_rows, dhraw_rows):
+            dh += dhnext                                        # dh_t = dh_out_t + dhnext
+            np.multiply(dact_t, dh, out=dhraw)                  # dhraw_t = f'(h_t) ⊙ dh_t
+            dhraw.dot(Whh, out=dhnext)                          # dhnext = Whhᵀ dhraw_t
 
 
 CELLS = {"rnn": RNNCell}

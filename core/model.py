@@ -260,15 +260,23 @@ class Workspace:
         self.logits = np.empty((T, B, V), dt)
         self.probs = np.empty((T, B, V), dt)
         self.tmp = np.empty((B, H), dt)
+        row = self.row
+        self.tmp_row = row(self.tmp)
         self.ones = np.ones(T, dt)                               # the mask when none is given
         self.ones.setflags(write=False)
         self.hraw_rows = [a.reshape(T * B, H) for a in self.hraw]   # [l]: hraw, (T B, H)
         self.htop_rows = self.hfull[-1, 1:].reshape(T * B, H)   # the top layer's h, (T B, H)
         self.logit_rows = self.logits.reshape(T * B, V)
-        self.hraw_t = [list(a) for a in self.hraw]               # [l][t]: hraw_t, (B, H)
-        self.hprev_t = [list(h[:-1]) for h in self.hfull]        # [l][t]: h_{t-1}
-        self.h_t = [list(h[1:]) for h in self.hfull]             # [l][t]: h_t
+        self.hraw_t = [list(row(a)) for a in self.hraw]          # [l][t]: hraw_t, (B, H) (see row)
+        self.hprev_t = [list(row(h[:-1])) for h in self.hfull]   # [l][t]: h_{t-1}
+        self.h_t = [list(row(h[1:])) for h in self.hfull]        # [l][t]: h_t
         self.grads = None                                        # BPTT's arrays, made on first use
+
+    def row(self, a: np.ndarray) -> np.ndarray:
+        """``a``'s ``(B, H)`` blocks as the loops use them: at B = 1 plain ``(H,)``
+        vectors, on which each of the loops' small calls costs less (same values,
+        same rounding)."""
+        return a[..., 0, :] if self.B == 1 else a
 
     def backward_arrays(self, params: dict[str, np.ndarray]) -> "Workspace":
         """Make BPTT's arrays (once) and return the workspace."""
@@ -291,6 +299,10 @@ class Workspace:
             self.bptt_rows = [[(l, self.dh[l, t], self.dhraw[l, t], self.dact[l, t],
                                 self.dx[l + 1, t] if l < L - 1 else None, self.dx[l, t] if l > 0 else None)
                                for l in range(L - 1, -1, -1)] for t in range(T)]
+            # one layer: its rows latest first, so n timesteps from t are a slice
+            row = self.row
+            self.bptt_back = (list(row(self.dact[0, ::-1])), list(row(self.dh[0, ::-1])),
+                              list(row(self.dhraw[0, ::-1])))
         return self
 
 
@@ -309,7 +321,7 @@ def forward(spec: Spec, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndar
     L = spec.layers
     w = work if work is not None else Workspace(spec, T, B)
     mask = w.ones if mask is None else np.asarray(mask, dtype=w.dtype)
-    hfull, tmp = w.hfull, w.tmp
+    hfull, tmp = w.hfull, w.tmp_row
     hfull[:, 0] = hprev
     inp = x
     for l, (wxh, whh, bh) in enumerate(layer_names(L)):
@@ -402,8 +414,16 @@ class BPTT:
         first = self.next_t
         if first < 0:
             raise RuntimeError("BPTT already reached t = 0")
+        last = max(first - n + 1, 0)
+        if self.spec.layers == 1:
+            # the same lines (see RNNCell.backward_run), timesteps first … last in one call
+            a, b = self.T - 1 - first, self.T - last
+            w = self.work
+            dact, dh, dhraw = w.bptt_back
+            self.cell.backward_run(dact[a:b], dh[a:b], dhraw[a:b], self._whh[0], w.row(self.dhnext[0]))
+            return self._stepped(last)
         rows, step, dhnext, whh, wxh = self.work.bptt_rows, self.cell.backward_step, self.dhnext, self._whh, self._wxh
-        for t in range(first, max(first - n, -1), -1):
+        for t in range(first, last - 1, -1):
             for l, dh, dhraw, dact, dx_above, dx in rows[t]:     # top layer first
                 if dx_above is None:
                     dh += dhnext[l]                              # dh_t = dh_out_t (already there) + dhnext
@@ -413,6 +433,10 @@ class BPTT:
                 step(dact, dh, whh[l], dhraw, dhnext[l])
                 if dx is not None:
                     np.dot(dhraw, wxh[l], out=dx)                # dx_t, to the layer below
+        return self._stepped(last)
+
+    def _stepped(self, t: int) -> int:
+        """Timesteps down to ``t`` are done: at 0, the weight gradients too."""
         self.t = t
         self.next_t = t - 1
         if t == 0:

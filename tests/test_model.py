@@ -390,3 +390,26 @@ def test_forward_recurrence_is_the_cell_step_timestep_by_timestep(activation, la
             assert np.array_equal(cache.hraw[l, t], a), (l, t)
             h_prev = h_t
         inp = cache.h[l]
+
+
+@pytest.mark.parametrize("activation, B, n", [("tanh", 1, 1), ("tanh", 1, 2), ("sigmoid", 3, 5), ("tanh", 8, 3)])
+def test_bptt_recurrence_is_the_cell_backward_step_timestep_by_timestep(activation, B, n):
+    """One layer's BPTT loop (``cell.backward_run``, ``n`` timesteps a call) gives exactly
+    what ``dh_t = dh_out_t + dhnext`` and ``cell.backward_step`` give one timestep at a time."""
+    from rnn_tui.core.model import make_cell
+
+    spec, params, x, y, h0, mask = make_case(activation=activation, B=B)
+    cache = forward(spec, params, x, y, h0, mask)
+    bptt = BPTT(spec, params, cache)
+    dh_out = bptt.dh[0].copy()                                      # before any step: Whyᵀ dy
+    while not bptt.done:
+        bptt.step(n)
+    cell, dhnext = make_cell(spec), np.zeros((B, H))
+    for t in range(T - 1, -1, -1):
+        dh = dh_out[t] + dhnext
+        dhraw, nxt = np.empty_like(dh), np.empty_like(dh)
+        cell.backward_step(bptt.dact[0, t], dh, params["Whh"], dhraw, nxt)
+        assert np.array_equal(bptt.dh[0, t], dh), t
+        assert np.array_equal(bptt.dhraw[0, t], dhraw), t
+        dhnext = nxt
+    assert np.array_equal(bptt.dhnext[0], dhnext)
