@@ -48,7 +48,7 @@ def last_update(opt, grads: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     out = {}
     for k, g in grads.items():
         if name == "Adagrad":
-            out[k] = -opt.lr * g / np.sqrt(opt.slot_views["mem"][k] + 1e-8)
+            out[k] = -opt.lr * g / np.sqrt(opt.slot_views["mem"][k])     # mem holds Σ g² + 1e-8
         elif name == "Momentum":
             out[k] = opt.slot_views["v"][k].copy()
         elif name == "Adam":

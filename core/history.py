@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 from typing import NamedTuple
 
 import numpy as np
@@ -20,6 +22,9 @@ class HistoryArrays(NamedTuple):
     """Lowest raw loss in the bucket."""
     hi: np.ndarray
     """Highest raw loss in the bucket."""
+
+
+_VERSIONS = itertools.count()
 
 
 class History:
@@ -45,6 +50,10 @@ class History:
         self.bucket = 1
         self._sum, self._count = 0.0, 0
         self._lo, self._hi = np.inf, -np.inf     # extremes of the bucket being filled
+        # changes whenever stored points change (a merge, a load); otherwise points
+        # are only added, so a copy of the first n stays valid (see Trainer.state_dict);
+        # with the pid, unique also across the app's processes
+        self.version = (os.getpid(), next(_VERSIONS))
 
     def add(self, it: int, loss: float, ema: float) -> None:
         self._sum += loss
@@ -61,6 +70,7 @@ class History:
             self.ema[:half] = self.ema[1::2]
             self.n = half
             self.bucket *= 2
+            self.version = (os.getpid(), next(_VERSIONS))
             if self._count < self.bucket:       # keep filling the (now larger) bucket
                 return
         n = self.n
@@ -77,10 +87,14 @@ class History:
                              self.lo[:n].copy(), self.hi[:n].copy())
 
     def state(self) -> dict[str, np.ndarray]:
+        """The stored points (views) and :meth:`open_state`: what :meth:`load` restores."""
         n = self.n
         return {"it": self.it[:n], "raw": self.raw[:n], "ema": self.ema[:n],
-                "lo": self.lo[:n], "hi": self.hi[:n],
-                "meta": np.array([self.bucket, self._count, self.cap], dtype=np.int64),
+                "lo": self.lo[:n], "hi": self.hi[:n], **self.open_state()}
+
+    def open_state(self) -> dict[str, np.ndarray]:
+        """The bucket being filled and the bucket size (new arrays)."""
+        return {"meta": np.array([self.bucket, self._count, self.cap], dtype=np.int64),
                 "sum": np.array([self._sum]), "open": np.array([self._lo, self._hi])}
 
     def load(self, st: dict[str, np.ndarray]) -> None:

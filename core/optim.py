@@ -229,18 +229,32 @@ class Momentum(Optimizer):
 
 
 class Adagrad(Optimizer):
-    """min-char-rnn's exact update: ``mem += g*g; param += -lr * g / sqrt(mem + 1e-8)``."""
+    """min-char-rnn's update: ``mem += g*g; param += -lr * g / sqrt(mem + 1e-8)``.
+
+    ``mem`` starts at ``EPS`` instead of 0, so that it always holds ``Σ g² + 1e-8``:
+    the same sum, and the update's ``+ 1e-8`` is a pass over every weight less.
+    """
 
     slots = ("mem",)
+    EPS = 1e-8
+
+    def __init__(self, lr: float, params: dict[str, np.ndarray]):
+        super().__init__(lr, params)
+        self.fold_eps()
+
+    def fold_eps(self) -> None:
+        """Add ``EPS`` to every ``mem``: at the start, and to a state saved before
+        ``mem`` held it (see ``Trainer.load_state_dict``)."""
+        for a in self.slot_views["mem"].values():
+            a += self.EPS
 
     def update(self, p, g, st, name):
         mem = st["mem"]
         s, r = self.scratch(g)
         np.square(g, out=s)
-        mem += s                                                  # mem += g*g
+        mem += s                                                  # mem += g*g (1e-8 is in it)
         np.multiply(g, -self.lr, out=s)                           # -lr * g
-        np.add(mem, 1e-8, out=r)
-        np.sqrt(r, out=r)
+        np.sqrt(mem, out=r)
         s /= r                                                    # / sqrt(mem + 1e-8)
         p += s
 

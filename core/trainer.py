@@ -22,7 +22,7 @@ from rnn_tui.core.config import Config, ConfigError, build_task, check_memory
 from rnn_tui.core.history import History
 from rnn_tui.core.model import BPTT, Cache, Spec, Workspace, empty_like_flat, flat_of, forward, forward_terms, \
     init_params, layer_names
-from rnn_tui.core.optim import clip_changes, clip_grads, grad_norms, grad_total, make_optimizer
+from rnn_tui.core.optim import Adagrad, clip_changes, clip_grads, grad_norms, grad_total, make_optimizer
 from rnn_tui.core.sampling import sample
 from rnn_tui.core.views import (BpttView, ForwardView, FrozenDict, Snapshot, blank_example, example_fields,
                                 frozen, frozen_tree)
@@ -153,6 +153,10 @@ class Metrics(Mapping):
 
     def __reduce__(self):                  # pickled (the app hands the trainer to a child process) as a dict
         return (dict, (dict(self._complete()),))
+
+
+HISTORY_POINTS = ("it", "raw", "ema", "lo", "hi")
+"""The per-point arrays of :meth:`History.state` (the rest: :meth:`History.open_state`)."""
 
 
 class Trainer:
@@ -400,7 +404,9 @@ class Trainer:
 
     def _bad_param(self) -> str | None:
         flat = flat_of(self.params)
-        if flat is not None and np.isfinite(flat).all():       # one pass; name the culprit only if there is one
+        # one pass: a finite sum of squares has no inf or NaN in it (an overflowing
+        # one, from huge finite weights, falls through to the exact check below)
+        if flat is not None and math.isfinite(float(np.dot(flat, flat))):
             return None
         for k, p in self.params.items():
             if not np.isfinite(p).all():
@@ -448,22 +454,13 @@ class Trainer:
         """Everything that makes the run go on bit for bit from here: ``params``,
         ``opt`` (``"slot/param"`` arrays), ``hprev``, ``history`` (arrays, all copies)
         and ``meta`` (plain JSON-able values).  Checkpoints, rollback and autosave all
-        use it.  With ``out`` (an earlier state of this run) its arrays are reused."""
-        def copied(name: str, a: np.ndarray) -> np.ndarray:
-            old = out["arrays"].get(name) if out is not None else None
-            if old is not None and old.shape == a.shape and old.dtype == a.dtype:
-                np.copyto(old, a)
-                return old
-            return np.array(a, copy=True)
-
-        arrays = {f"param/{k}": v for k, v in self.params.items()}
-        arrays.update({f"opt/{k}": v for k, v in self.opt.state.items()})
-        arrays["hprev"] = self.hprev
-        arrays.update({f"history/{k}": v for k, v in self.history.state().items()})
+        use it.  With ``out`` (an earlier state of this run: the rollback backup) its
+        buffers are reused and only what changed is copied (see :meth:`_copy_into`)."""
         meta = {"iteration": self.iteration, "rng": self.rng.bit_generator.state,
                 "sample_rng": self.sample_rng.bit_generator.state,
                 "position": dict(self.task.get_position()), "ema_raw": self.ema_raw,
                 "smooth_loss": self.smooth_loss, "opt_t": self.opt.t, "lr": self.lr,
+                "adagrad_mem_has_eps": True,           # (see Adagrad: mem holds Σ g² + 1e-8)
                 # the backup (out) keeps a sample not drawn yet as it is: rollback draws it if read
                 "vocab": getattr(self.task, "vocab", ""),
                 "sample_text": self._sample if out is not None else self.sample_text,
@@ -471,7 +468,48 @@ class Trainer:
                 "recent": list(self.recent.items), "metrics": plain_numbers(self.metrics),   # (acc, bit_acc) pairs
                 "run_id": self.run_id, "train_seconds": self.train_seconds, "marks": [list(m) for m in self.marks],
                 "corpus": getattr(self.task, "fingerprint", None)}
-        return {"arrays": {k: copied(k, v) for k, v in arrays.items()}, "meta": meta}
+        return self._fresh_state(meta) if out is None else self._copy_into(out, meta)
+
+    def _copy_into(self, out: dict, meta: dict) -> dict:
+        """:meth:`state_dict` into the buffers of ``out`` (the backup, taken every
+        ``BACKUP_EVERY`` iterations): the parameters and each optimizer slot in one
+        copy of its buffer, and of the loss history only the points added since the
+        last copy (points are only ever added, until a merge or a load changes
+        ``History.version``)."""
+        sources = [self.params, *self.opt.slot_views.values()]
+        kept = out.get("copies")
+        if kept is None or any(a is not b for a, b in zip(kept[0], sources, strict=True)):
+            # first time, or the arrays are others now: buffers laid out as the sources
+            if any(flat_of(src) is None for src in sources):
+                return self._fresh_state(meta)
+            names = ["param/", *(f"opt/{s}/" for s in self.opt.slot_views)]
+            flats = [empty_like_flat(src) for src in sources]
+            views = {prefix + k: v for prefix, dst in zip(names, flats, strict=True) for k, v in dst.items()}
+            kept = (sources, [d.flat for d in flats], views)
+        for src, dst in zip(sources, kept[1], strict=True):
+            np.copyto(dst, src.flat)
+        arrays = dict(kept[2])
+        old = out["arrays"].get("hprev")
+        arrays["hprev"] = old if old is not None and old.shape == self.hprev.shape else np.empty_like(self.hprev)
+        np.copyto(arrays["hprev"], self.hprev)
+        hist = self.history
+        version, done, room = out.get("history_copy", (None, 0, None))
+        n = hist.n
+        if version != hist.version or done > n or room["it"].size < n:
+            done, room = 0, {k: np.empty(max(hist.cap, n), getattr(hist, k).dtype) for k in HISTORY_POINTS}
+        for k in HISTORY_POINTS:
+            room[k][done:n] = getattr(hist, k)[done:n]            # the points added since
+            arrays[f"history/{k}"] = room[k][:n]
+        arrays.update({f"history/{k}": v for k, v in hist.open_state().items()})   # a few numbers
+        return {"arrays": arrays, "meta": meta, "copies": kept, "history_copy": (hist.version, n, room)}
+
+    def _fresh_state(self, meta: dict) -> dict:
+        """:meth:`state_dict` in new arrays."""
+        arrays = {f"param/{k}": v for k, v in self.params.items()}
+        arrays.update({f"opt/{k}": v for k, v in self.opt.state.items()})
+        arrays["hprev"] = self.hprev
+        arrays.update({f"history/{k}": v for k, v in self.history.state().items()})
+        return {"arrays": {k: np.array(v, copy=True) for k, v in arrays.items()}, "meta": meta}
 
     def load_state_dict(self, state: dict) -> None:
         """Continue from a :meth:`state_dict` of a run with the same settings.
@@ -494,6 +532,8 @@ class Trainer:
                 raise ValueError(f"{k} has shape {src.shape}, the model needs {dst.shape}")
         for k, dst in targets.items():
             dst[...] = arrays[k]
+        if isinstance(self.opt, Adagrad) and not meta.get("adagrad_mem_has_eps", False):
+            self.opt.fold_eps()                         # saved when mem was Σ g² alone
         self.history.load({k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("history/")})
         self.opt.t = int(meta["opt_t"])
         self.opt.lr = float(meta.get("lr", self.config.lr))

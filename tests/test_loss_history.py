@@ -139,3 +139,26 @@ def test_a_replay_rebuilds_the_same_min_and_max_as_the_live_run(tmp_path):
     assert live.history.bucket > 1 and (want.lo < want.raw).any()
     for a, b in zip(replayed, want, strict=True):
         assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("stop", [13, 27, 38, 41, 55, 69, 84, 97, 131, 199])
+def test_rollback_restores_the_backups_history_also_when_points_merged_since(stop):
+    """The backup copies only the history points added since its last copy; points
+    that merged after it (a cap of 16 merges every few backups) must still come back
+    as they were at the backup."""
+    trainer, reference = _trainer(), _trainer()
+    _run(trainer, stop)
+    trainer.params["Whh"][0, 0] = np.nan
+    with pytest.raises(DivergenceError):
+        trainer.step()
+    back_to = trainer.rollback()
+    assert back_to == stop // Trainer.BACKUP_EVERY * Trainer.BACKUP_EVERY
+    _run(reference, back_to)
+    got, want = trainer.history, reference.history
+    for a, b in zip(got.arrays(), want.arrays(), strict=True):
+        assert np.array_equal(a, b)
+    assert (got.n, got.bucket, got._count, got._sum) == (want.n, want.bucket, want._count, want._sum)
+    _run(trainer, 40)                                             # and it goes on as the straight run
+    _run(reference, 40)
+    for a, b in zip(trainer.history.arrays(), reference.history.arrays(), strict=True):
+        assert np.array_equal(a, b)

@@ -452,3 +452,35 @@ def test_the_rng_is_put_back_and_a_task_that_says_it_draws_no_batches_draws_none
     assert trainer.rng.bit_generator.state == before
     trainer.step()
     assert (trainer.rng.bit_generator.state != before) == trainer.task.draws_batches
+
+
+def test_adagrad_is_min_char_rnns_update_and_a_state_saved_before_the_folded_epsilon_goes_on():
+    """Adagrad's memory holds Σ g² + 1e-8 (the epsilon folded in): an update is still
+    min-char-rnn's ``-lr g / sqrt(Σ g² + 1e-8)``, and a state saved when the memory
+    was Σ g² alone (no ``adagrad_mem_has_eps``) gets the epsilon added on loading."""
+    import copy
+
+    cfg = Config(task="charlm", text=SHAKESPEARE, hidden=16, seq_len=8)
+    tr = Trainer(cfg)
+    run(tr, 30)
+    sums = {k: v - 1e-8 for k, v in tr.opt.slot_views["mem"].items()}       # Σ g² so far
+    before = {k: v.copy() for k, v in tr.params.items()}
+    pending = tr.prepare()
+    tr.finish(pending)
+    for k, g in pending.bptt.grads.items():                       # clipped as applied
+        want = before[k] - tr.lr * g / np.sqrt(sums[k] + g * g + 1e-8)
+        assert np.allclose(tr.params[k], want, rtol=1e-12, atol=1e-15), k
+
+    old = copy.deepcopy(tr.state_dict())
+    del old["meta"]["adagrad_mem_has_eps"]
+    for k, v in old["arrays"].items():
+        if k.startswith("opt/mem/"):
+            v -= 1e-8                                              # what such a state held
+    again = Trainer(cfg)
+    again.load_state_dict(old)
+    for k, v in tr.opt.slot_views["mem"].items():
+        assert np.allclose(again.opt.slot_views["mem"][k], v, rtol=1e-12, atol=1e-20), k
+    tr.step()
+    again.step()
+    for k, v in tr.params.items():
+        assert np.allclose(again.params[k], v, rtol=1e-10, atol=1e-14), k
