@@ -13,11 +13,11 @@ ratios is printed with each row.  Both sides run their full training iteration:
 min-char-rnn draws its 200-character sample every 100 iterations; the Trainer notes
 the sample due then and draws it only when something reads it (nothing does here).
 
-Two rows measure a yardstick, ``bench/lean_reference.py``: min-char-rnn's math and
+Some rows measure a yardstick, ``bench/lean_reference.py``: min-char-rnn's math and
 nothing else, written as lean as plain NumPy allows (no views, no metrics, no
-rollback, no sample).  Its ratio to the naive code is what issue 13 calls "the best
-plain-NumPy char-RNN"; the Trainer's ratio to it is the share of a step left to
-everything rnn-tui shows.
+rollback, no sample), at B = 1 and B = 32.  Its ratio to the naive code (and to
+PyTorch) is what issue 13 calls "the best plain-NumPy char-RNN"; the Trainer's ratio
+to it is the share of a step left to everything rnn-tui shows.
 
 The PyTorch rows (``bench/torch_reference.py``: ``nn.RNN`` on one-hot inputs,
 cross-entropy, clipping to ±5, Adagrad, one thread) run when ``import torch``
@@ -274,12 +274,18 @@ def main() -> int:
              Config(task="charlm", text=str(LUNYU), batch=32), 32 * T, None)
         case("subtraction 8-bit B=1", "ex/s", NaiveSubtraction(), 1,
              Config(task="subtraction"), 1, 3.0)
+        case("charlm shakespeare B=32 f64 vs lean B=32", "chars/s", LeanCharLM(shakes, seq_length=T, batch=32),
+             32 * T, Config(task="charlm", text=str(SHAKESPEARE), batch=32), 32 * T, None, ref="lean")
         if TorchCharLM is not None:
             for B, dtype, target in ((32, "float64", 2.0), (32, "float32", 2.0), (1, "float64", None)):
                 case(f"charlm shakespeare B={B} {dtype} vs PyTorch", "chars/s",
                      TorchCharLM(shakes, batch=B, seq_length=T, dtype=dtype), B * T,
                      Config(task="charlm", text=str(SHAKESPEARE), batch=B, dtype=dtype), B * T, target,
                      ref="torch")
+            for dtype in ("float64", "float32"):                 # what plain NumPy reaches with no views
+                case(f"lean min-char-rnn B=32 {dtype} vs PyTorch", "chars/s",
+                     TorchCharLM(shakes, batch=32, seq_length=T, dtype=dtype), 32 * T,
+                     LeanCharLM(shakes, seq_length=T, batch=32, dtype=dtype), 32 * T, None, ref="torch")
         else:
             print("  (PyTorch rows skipped: torch is not importable here)")
         if not args.no_info:
