@@ -1,6 +1,6 @@
-"""The fastest single-purpose plain-NumPy min-char-rnn we know how to write, as a
-yardstick for ``bench/throughput.py``: how fast could a B = 1 training step be if
-it did min-char-rnn's math and nothing else — no views, no metrics, no rollback?
+"""The fastest single-purpose plain-NumPy trainers we know how to write, as
+yardsticks for ``bench/throughput.py``: how fast could a training step be if it did
+the tutorial's math and nothing else — no views, no metrics, no rollback?
 
 :class:`LeanCharLM` is what issue 13 describes as "the best plain-NumPy char-RNN":
 exactly min-char-rnn's arithmetic (tanh cell, softmax without a max shift, clip to
@@ -16,8 +16,14 @@ exactly min-char-rnn's arithmetic (tanh cell, softmax without a max shift, clip 
 * the corpus pre-encoded as one int array, windows taken as slices.
 
 It draws no samples (``--headless`` rnn-tui draws none either): it is the step's
-math alone.  Run this file for a self-check against ``naive_reference``: from the same
-state, a step must give the same loss and weights, to rounding.
+math alone.  ``batch`` > 1 trains B streams at once.
+
+:class:`LeanSubtraction` is the subtraction tutorial's loop (seed 003) written the
+same way.
+
+Run this file for a self-check against ``naive_reference``: from the same state a
+step gives the same loss and weights, to rounding; B copies of one stream train as
+that stream; the lean subtraction trains as the tutorial's loop.
 """
 
 from __future__ import annotations
@@ -143,6 +149,91 @@ class LeanCharLM:
         return loss
 
 
+class LeanSubtraction:
+    """The subtraction tutorial (seed 003) as lean as NumPy allows: 8 bits, 16 sigmoid
+    units, a sigmoid output, no biases, the state starting at 0.1, plain SGD with
+    alpha 0.9 on one example per iteration.  :meth:`step` draws and trains one.
+
+    The operands are drawn 4096 at a time; the bits come from a table of every
+    number's bits; the input term and every weight gradient are whole-sequence
+    products; one flat buffer holds the weights and another the updates.
+    """
+
+    def __init__(self, bits: int = 8, hidden: int = 16, alpha: float = 0.9, seed: int = 0):
+        rs = np.random.RandomState(seed)       # the tutorial's draws, in its order
+        H = self.H = hidden
+        self.T = T = bits
+        self.alpha = alpha
+        sizes = {"W0": (2, H), "W1": (H, 1), "Wh": (H, H)}
+        n = sum(int(np.prod(v)) for v in sizes.values())
+        self.P, self.G, self.s = np.zeros(n), np.zeros(n), np.empty(n)
+        self.p, self.g = LeanCharLM._views(self.P, sizes), LeanCharLM._views(self.G, sizes)
+        for k in sizes:
+            self.p[k][...] = (2 * rs.random_sample(sizes[k]) - 1) * 0.05
+        self.table = ((np.arange(2 ** bits)[None] >> np.arange(bits)[:, None]) & 1).astype(float)  # (T, 2^bits)
+        self.rng = np.random.default_rng(seed)
+        self.a = self.b = np.zeros(0, dtype=np.intp)
+        self.k = 0
+        self.X, self.A, self.hs = np.empty((T, 2)), np.empty((T, H)), np.full((T + 1, H), 0.1)
+        self.O, self.D2 = np.empty((T, 1)), np.empty((T, 1))
+        self.DH, self.DR, self.dact = np.empty((T, H)), np.empty((T, H)), np.empty((T, H))
+        self.tmp, self.future = np.empty(H), np.empty(H)
+        self.fwd = list(zip(self.A, self.hs[:-1], self.hs[1:]))
+        self.back = list(zip(self.DH, self.dact, self.DR))[::-1]
+
+    @staticmethod
+    def _sigmoid(z, out):
+        np.negative(z, out=out)
+        np.exp(out, out=out)
+        out += 1.0
+        np.reciprocal(out, out=out)
+
+    def step(self) -> float:
+        """Draw one example (a ≥ b) and train on it; returns Σ |error| over the bits."""
+        if self.k == len(self.a):
+            a = self.rng.integers(0, 2 ** self.T, 4096)
+            b = self.rng.integers(0, 2 ** (self.T - 1), 4096)
+            self.a, self.b, self.k = np.maximum(a, b), np.minimum(a, b), 0
+        k = self.k
+        self.k += 1
+        return self.train(int(self.a[k]), int(self.b[k]))
+
+    def train(self, a: int, b: int) -> float:
+        """Forward, backward and the SGD step on the pair ``a, b``."""
+        p, g, X, A, hs, O, D2 = self.p, self.g, self.X, self.A, self.hs, self.O, self.D2
+        np.take(self.table, (a, b), axis=1, out=X)                        # (T, 2): a_t, b_t
+        y = self.table[:, a - b, None]                                    # (T, 1): c_t
+        np.dot(X, p["W0"], out=A)                                         # the input term, all t
+        Wh, tmp, sig = p["Wh"], self.tmp, self._sigmoid
+        for a_t, h_prev, h_t in self.fwd:                                 # the recurrence
+            a_t += np.dot(h_prev, Wh, out=tmp)
+            sig(a_t, h_t)
+        h = hs[1:]
+        np.dot(h, p["W1"], out=O)
+        sig(O, O)                                                         # the output
+        np.subtract(y, O, out=D2)                                         # error
+        err = float(np.abs(D2).sum())
+        D2 *= O
+        D2 *= 1.0 - O                                                     # layer_2_delta
+        np.dot(h.T, D2, out=g["W1"])
+        np.dot(D2, p["W1"].T, out=self.DH)                                # its share of every dh
+        np.subtract(1.0, h, out=self.dact)
+        self.dact *= h                                                    # h (1 - h)
+        future, WhT = self.future, Wh.T
+        future[...] = 0.0
+        for dh_out, dact_t, dr in self.back:                              # BPTT's recurrence
+            np.dot(future, WhT, out=tmp)
+            tmp += dh_out
+            np.multiply(tmp, dact_t, out=dr)
+            future = dr
+        np.dot(hs[:-1].T, self.DR, out=g["Wh"])
+        np.dot(X.T, self.DR, out=g["W0"])
+        np.multiply(self.G, self.alpha, out=self.s)                       # weights += alpha · update
+        self.P += self.s
+        hs[0] = 0.1                                                       # every example starts afresh
+        return err
+
+
 def _selfcheck() -> None:
     """Take over min-char-rnn's state (weights, Adagrad memory, hprev, position)
     at several points of a run and take one step on both: the loss and every
@@ -185,6 +276,17 @@ def _selfcheck() -> None:
             err = float(np.max(np.abs(one.P - many.P)))
             assert err < 1e-12, (B, i, err)
     print("ok: B = 3 and B = 40 copies of one stream train as that stream alone, to rounding")
+    from naive_reference import NaiveSubtraction
+    naive, lean = NaiveSubtraction(), LeanSubtraction()
+    rs = np.random.RandomState(7)
+    for i in range(2000):
+        a, b = sorted((int(rs.randint(256)), int(rs.randint(128))), reverse=True)
+        e1, e2 = float(naive.train_example(a, b)[0][0]), lean.train(a, b)
+        assert abs(e1 - e2) <= 1e-9, (i, e1, e2)
+    for nk, lk in (("weight_0", "W0"), ("weight_1", "W1"), ("weight_h", "Wh")):
+        err = float(np.max(np.abs(getattr(naive, nk) - lean.p[lk])))
+        assert err < 1e-9, (nk, err)
+    print("ok: the lean subtraction loop trains 2000 examples as the tutorial's does, to rounding")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ the sample due then and draws it only when something reads it (nothing does here
 
 Some rows measure a yardstick, ``bench/lean_reference.py``: min-char-rnn's math and
 nothing else, written as lean as plain NumPy allows (no views, no metrics, no
-rollback, no sample), at B = 1 and B = 32.  Its ratio to the naive code (and to
+rollback, no sample), at B = 1 and B = 32, and the subtraction tutorial's loop
+written the same way.  Its ratio to the naive code (and to
 PyTorch) is what issue 13 calls "the best plain-NumPy char-RNN"; the Trainer's ratio
 to it is the share of a step left to everything rnn-tui shows.
 
@@ -74,7 +75,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from rnn_tui.core.config import Config                                        # noqa: E402
 from rnn_tui.core.heap import keep_freed_memory                               # noqa: E402
 from rnn_tui.core.trainer import Trainer                                      # noqa: E402
-from lean_reference import LeanCharLM                                 # noqa: E402
+from lean_reference import LeanCharLM, LeanSubtraction                # noqa: E402
 from naive_reference import NaiveCharLM, NaiveSubtraction             # noqa: E402
 
 try:
@@ -274,6 +275,9 @@ def main() -> int:
              Config(task="charlm", text=str(LUNYU), batch=32), 32 * T, None)
         case("subtraction 8-bit B=1", "ex/s", NaiveSubtraction(), 1,
              Config(task="subtraction"), 1, 3.0)
+        case("lean subtraction loop, no views, B=1", "ex/s", NaiveSubtraction(), 1, LeanSubtraction(), 1, None)
+        case("subtraction 8-bit B=1 vs lean", "ex/s", LeanSubtraction(), 1,
+             Config(task="subtraction"), 1, None, ref="lean")
         case("charlm shakespeare B=32 f64 vs lean B=32", "chars/s", LeanCharLM(shakes, seq_length=T, batch=32),
              32 * T, Config(task="charlm", text=str(SHAKESPEARE), batch=32), 32 * T, None, ref="lean")
         if TorchCharLM is not None:
