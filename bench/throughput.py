@@ -13,12 +13,12 @@ ratios is printed with each row.  Both sides run their full training iteration:
 min-char-rnn draws its 200-character sample every 100 iterations; the Trainer notes
 the sample due then and draws it only when something reads it (nothing does here).
 
-Some rows measure a yardstick, ``bench/lean_reference.py``: min-char-rnn's math and
+Some rows measure yardsticks, ``bench/lean_reference.py``: min-char-rnn's math and
 nothing else, written as lean as plain NumPy allows (no views, no metrics, no
 rollback, no sample), at B = 1 and B = 32, and the subtraction tutorial's loop
-written the same way.  Its ratio to the naive code (and to
-PyTorch) is what issue 13 calls "the best plain-NumPy char-RNN"; the Trainer's ratio
-to it is the share of a step left to everything rnn-tui shows.
+written the same way.  A yardstick's ratio to the naive code (or to PyTorch) is what
+issue 13 calls "the best plain-NumPy" implementation; the Trainer's ratio to it
+(below 1) shows what everything else rnn-tui does in a step costs.
 
 The PyTorch rows (``bench/torch_reference.py``: ``nn.RNN`` on one-hot inputs,
 cross-entropy, clipping to ±5, Adagrad, one thread) run when ``import torch``
