@@ -255,7 +255,7 @@ class Adagrad(Optimizer):
         mem += s                                                  # mem += g*g (1e-8 is in it)
         np.multiply(g, -self.lr, out=s)                           # -lr * g
         np.sqrt(mem, out=r)
-        s /= r                                                    # / sqrt(mem + 1e-8)
+        s /= r                                                    # / sqrt(Σ g² + 1e-8)
         p += s
 
 
