@@ -39,6 +39,9 @@ class History:
     size doubles, so the extremes of the raw loss survive however long a run is.
     """
 
+    POINTS = HistoryArrays._fields
+    """The per-point arrays (the rest of :meth:`state` is :meth:`open_state`)."""
+
     def __init__(self, cap: int = 2048):
         self.cap = cap - cap % 2
         self.it = np.zeros(self.cap, dtype=np.int64)
@@ -51,7 +54,7 @@ class History:
         self._sum, self._count = 0.0, 0
         self._lo, self._hi = np.inf, -np.inf     # extremes of the bucket being filled
         # changes whenever stored points change (a merge, a load); otherwise points
-        # are only added, so a copy of the first n stays valid (see Trainer.state_dict);
+        # are only added, so a copy of the first n stays valid (see copy_state);
         # with the pid, unique also across the app's processes
         self.version = (os.getpid(), next(_VERSIONS))
 
@@ -89,8 +92,22 @@ class History:
     def state(self) -> dict[str, np.ndarray]:
         """The stored points (views) and :meth:`open_state`: what :meth:`load` restores."""
         n = self.n
-        return {"it": self.it[:n], "raw": self.raw[:n], "ema": self.ema[:n],
-                "lo": self.lo[:n], "hi": self.hi[:n], **self.open_state()}
+        return {**{k: getattr(self, k)[:n] for k in self.POINTS}, **self.open_state()}
+
+    def copy_state(self, kept: tuple | None = None) -> tuple[dict[str, np.ndarray], tuple]:
+        """:meth:`state` as copies, and what to pass as ``kept`` next time: the copies
+        then go into the same buffers, and only the points added since are copied
+        (stored points change only in a merge or a load, which change ``version``)."""
+        n = self.n
+        version, done, room = kept if kept is not None else (None, 0, None)
+        if version != self.version or done > n or room["it"].size < n:
+            done, room = 0, {k: np.empty(max(self.cap, n), getattr(self, k).dtype) for k in self.POINTS}
+        out = {}
+        for k in self.POINTS:
+            room[k][done:n] = getattr(self, k)[done:n]                   # the points added since
+            out[k] = room[k][:n]
+        out.update(self.open_state())
+        return out, (self.version, n, room)
 
     def open_state(self) -> dict[str, np.ndarray]:
         """The bucket being filled and the bucket size (new arrays)."""

@@ -155,10 +155,6 @@ class Metrics(Mapping):
         return (dict, (dict(self._complete()),))
 
 
-HISTORY_POINTS = ("it", "raw", "ema", "lo", "hi")
-"""The per-point arrays of :meth:`History.state` (the rest: :meth:`History.open_state`)."""
-
-
 class Trainer:
     """One training run.  ``Trainer(config)``; ``step()`` runs one iteration.
 
@@ -474,8 +470,7 @@ class Trainer:
         """:meth:`state_dict` into the buffers of ``out`` (the backup, taken every
         ``BACKUP_EVERY`` iterations): the parameters and each optimizer slot in one
         copy of its buffer, and of the loss history only the points added since the
-        last copy (points are only ever added, until a merge or a load changes
-        ``History.version``)."""
+        last copy (:meth:`History.copy_state`)."""
         sources = [self.params, *self.opt.slot_views.values()]
         kept = out.get("copies")
         if kept is None or any(a is not b for a, b in zip(kept[0], sources, strict=True)):
@@ -492,16 +487,9 @@ class Trainer:
         old = out["arrays"].get("hprev")
         arrays["hprev"] = old if old is not None and old.shape == self.hprev.shape else np.empty_like(self.hprev)
         np.copyto(arrays["hprev"], self.hprev)
-        hist = self.history
-        version, done, room = out.get("history_copy", (None, 0, None))
-        n = hist.n
-        if version != hist.version or done > n or room["it"].size < n:
-            done, room = 0, {k: np.empty(max(hist.cap, n), getattr(hist, k).dtype) for k in HISTORY_POINTS}
-        for k in HISTORY_POINTS:
-            room[k][done:n] = getattr(hist, k)[done:n]            # the points added since
-            arrays[f"history/{k}"] = room[k][:n]
-        arrays.update({f"history/{k}": v for k, v in hist.open_state().items()})   # a few numbers
-        return {"arrays": arrays, "meta": meta, "copies": kept, "history_copy": (hist.version, n, room)}
+        history, history_kept = self.history.copy_state(out.get("history_copy"))
+        arrays.update({f"history/{k}": v for k, v in history.items()})
+        return {"arrays": arrays, "meta": meta, "copies": kept, "history_copy": history_kept}
 
     def _fresh_state(self, meta: dict) -> dict:
         """:meth:`state_dict` in new arrays."""
