@@ -518,6 +518,7 @@ class Trainer:
                 raise ValueError(f"{k} is not an array of numbers")
             if src.shape != dst.shape:
                 raise ValueError(f"{k} has shape {src.shape}, the model needs {dst.shape}")
+        self.task.set_position(meta["position"])       # may refuse it too: before anything is changed
         for k, dst in targets.items():
             dst[...] = arrays[k]
         if isinstance(self.opt, Adagrad) and not meta.get("adagrad_mem_has_eps", False):
@@ -528,7 +529,6 @@ class Trainer:
         self.iteration = int(meta["iteration"])
         self.rng.bit_generator.state = copy.deepcopy(meta["rng"])
         self.sample_rng.bit_generator.state = copy.deepcopy(meta["sample_rng"])
-        self.task.set_position(meta["position"])
         self.ema_raw, self.smooth_loss = float(meta["ema_raw"]), float(meta["smooth_loss"])
         text = meta.get("sample_text", "")
         self._sample = text if isinstance(text, LaterSample) else str(text)

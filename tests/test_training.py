@@ -364,8 +364,10 @@ def test_a_pickled_trainer_keeps_training_the_same_weights():
                                             ("subtraction", lambda h: (h < 0.05) | (h > 0.95))])
 def test_saturated_fraction_counts_units_near_the_rails(task, saturated):
     # lr 0.5 saturates every unit within 200 iterations (lr 1.0 sits at the edge of divergence:
-    # with numpy 1.26 and one BLAS thread it diverges at iteration 154)
-    cfg = Config(task=task, text=SHAKESPEARE, lr=0.5) if task == "charlm" else Config(task=task, lr=5.0)
+    # with numpy 1.26 and one BLAS thread it diverges at iteration 154); subtraction's
+    # weights start large enough (±1) that lr 5 drives some units to the rails for any seed
+    cfg = (Config(task=task, text=SHAKESPEARE, lr=0.5) if task == "charlm"
+           else Config(task=task, lr=5.0, init_scale=1.0))
     trainer = Trainer(cfg)
     fractions = []
     for _ in range(200):

@@ -32,8 +32,8 @@ class Addition(BinaryArithmetic):
     chain_mark = "↑"
 
     def draw(self, rng: np.random.Generator, B: int) -> tuple[np.ndarray, np.ndarray]:
-        a = self.integers(rng, 2 ** (self.bits - 1), B)
-        b = self.integers(rng, 2 ** (self.bits - 1), B)
+        a = rng.integers(0, 2 ** (self.bits - 1), size=B)
+        b = rng.integers(0, 2 ** (self.bits - 1), size=B)
         return a, b
 
     @staticmethod

@@ -29,8 +29,8 @@ class Subtraction(BinaryArithmetic):
     chain_mark = "↓"
 
     def draw(self, rng: np.random.Generator, B: int) -> tuple[np.ndarray, np.ndarray]:
-        a = self.integers(rng, 2 ** self.bits, B)
-        b = self.integers(rng, 2 ** (self.bits - 1), B)
+        a = rng.integers(0, 2 ** self.bits, size=B)
+        b = rng.integers(0, 2 ** (self.bits - 1), size=B)
         return np.maximum(a, b), np.minimum(a, b)
 
     @staticmethod
