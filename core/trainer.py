@@ -293,7 +293,7 @@ class Trainer:
 
     def _prepare(self, given=None) -> Pending:
         cfg = self.config
-        undo = {"rng": self.rng.bit_generator.state if self.task.draws_batches and given is None else None,
+        undo = {"rng": self.rng.bit_generator.state if given is None and self.task.draws_next(cfg.batch) else None,
                 "position": dict(self.task.get_position())}                 # fresh dicts each call
         if given is None:
             batch = self.task.next_batch(self.rng, cfg.batch)
@@ -461,7 +461,9 @@ class Trainer:
                 "vocab": getattr(self.task, "vocab", ""),
                 "sample_text": self._sample if out is not None else self.sample_text,
                 "sample_iteration": self.sample_iteration,
-                "recent": list(self.recent.items), "metrics": plain_numbers(self.metrics),   # (acc, bit_acc) pairs
+                "recent": list(self.recent.items),                # (acc, bit_acc) pairs
+                # the last figures: as JSON for a checkpoint; the backup keeps them as they are
+                "metrics": plain_numbers(self.metrics) if out is None else dict(self.metrics),
                 "run_id": self.run_id, "train_seconds": self.train_seconds, "marks": [list(m) for m in self.marks],
                 "corpus": getattr(self.task, "fingerprint", None)}
         return self._fresh_state(meta) if out is None else self._copy_into(out, meta)

@@ -442,7 +442,8 @@ def test_snapshot_before_the_first_step_previews_the_next_example_without_moving
 
 @pytest.mark.parametrize("name", sorted(TASKS))
 def test_the_rng_is_put_back_and_a_task_that_says_it_draws_no_batches_draws_none(name):
-    """``draws_batches = False`` lets a prepared iteration skip saving the RNG: the claim must hold."""
+    """``draws_batches = False``, or ``draws_next`` False before a call, lets a prepared
+    iteration skip saving the RNG: the claim must hold."""
     trainer = Trainer(Config(task=name, text=SHAKESPEARE) if name == "charlm" else Config(task=name))
     before = trainer.rng.bit_generator.state
     if not trainer.task.draws_batches:
@@ -454,6 +455,14 @@ def test_the_rng_is_put_back_and_a_task_that_says_it_draws_no_batches_draws_none
     assert trainer.rng.bit_generator.state == before
     trainer.step()
     assert (trainer.rng.bit_generator.state != before) == trainer.task.draws_batches
+    task, B, drew = trainer.task, trainer.config.batch, 0
+    for _ in range(600):                                           # past a binary task's first blocks
+        claim, state = task.draws_next(B), trainer.rng.bit_generator.state
+        task.next_batch(trainer.rng, B)
+        moved = trainer.rng.bit_generator.state != state
+        assert moved <= claim                                      # a "does not draw" must hold
+        drew += moved
+    assert (drew > 0) == task.draws_batches
 
 
 def test_adagrad_is_min_char_rnns_update_and_a_state_saved_before_the_folded_epsilon_goes_on():

@@ -108,11 +108,15 @@ class BinaryArithmetic(Task):
 
     def next_batch(self, rng, B):
         block, j = self._block, self._next
-        if block is None or block.B != B or j == block.steps:
+        if self.draws_next(B):
             self._block = block = self._draw_block(rng, B)
             j = 0
         self._next = j + 1
         return block.batch(j)
+
+    def draws_next(self, B: int) -> bool:
+        block = self._block
+        return block is None or block.B != B or self._next == block.steps
 
     def _draw_block(self, rng: np.random.Generator, B: int) -> Block:
         state = rng.bit_generator.state                                # names the block (get_position)
