@@ -62,7 +62,7 @@ def _no_history(tr):
     tr.history.add = lambda *a: None
 
 
-PARTS = (("optimizer update", _no_optimizer), ("backup (every 10 its)", _no_backup),
+PARTS = (("optimizer update", _no_optimizer), ("backup (every 20 its)", _no_backup),
          ("task accuracy", _no_task_metrics), ("all metrics (incl. accuracy)", _no_metrics),
          ("loss history", _no_history))
 

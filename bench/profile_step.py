@@ -62,8 +62,8 @@ PARTS = (
     ("history", "rnn_tui.core.history", "History.add"),
     ("sample (every 100 its)", "rnn_tui.core.trainer", "Trainer.resample"),
     ("sample noted, drawn when read (every 100)", "rnn_tui.core.trainer", "Trainer._sample_later"),
-    ("backup state_dict (every 10 its)", "rnn_tui.core.trainer", "Trainer.state_dict"),
-    ("non-finite param check (every 10)", "rnn_tui.core.trainer", "Trainer._bad_param"),
+    ("backup state_dict (every 20 its)", "rnn_tui.core.trainer", "Trainer.state_dict"),
+    ("non-finite param check (every 20)", "rnn_tui.core.trainer", "Trainer._bad_param"),
 )
 
 

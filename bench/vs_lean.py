@@ -12,7 +12,7 @@ Rows (each a step function, timed in CPU µs per step, median over the rounds):
 * ``+ metrics``: and ``Trainer._metrics`` (the accuracy, its recent mean, the moving
   averages, the deferred figures' Metrics);
 * ``+ history``: and the loss history;
-* ``+ backup``: and the rollback backup every 10 iterations;
+* ``+ backup``: and the rollback backup every ``Trainer.BACKUP_EVERY`` (20) iterations;
 * ``trainer``: ``Trainer.step`` itself (undo, workspaces, checks, errstate, sample
   bookkeeping as well).
 

@@ -30,3 +30,13 @@ def test_the_readme_key_table_is_the_apps_own():
     for keys, what in RnnApp.HELP:
         if keys:
             assert f"| `{keys}` | {what} |" in readme
+
+
+def test_the_rollback_interval_the_help_and_readme_name_is_the_trainers():
+    from rnn_tui.core.trainer import Trainer
+    from rnn_tui.tui.keys import help_rows
+
+    said = f"every {Trainer.BACKUP_EVERY} iterations"
+    assert any(said in what for _, what in help_rows("train"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme.count(said) == 3 and "every 10 iterations" not in readme

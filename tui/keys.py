@@ -167,7 +167,7 @@ KEYS: list[Key] = [
         help={TRAIN: ("v", "loss plot: earlier runs of this task as faded lines, on/off")},
         palette="Loss plot: earlier runs on/off"),
     Key("z", "rollback", "Roll back", show=True, when=DIVERGED,
-        help={TRAIN: ("z", "after a divergence: roll back to the last backup (taken every 10 iterations); "
+        help={TRAIN: ("z", "after a divergence: roll back to the last backup (taken every 20 iterations); "
                           "then - lowers the learning rate")},
         palette="Roll back to the last backup"),
     Key("z", "no_rollback", "", when=NOT_DIVERGED),          # when nothing diverged: says so
