@@ -62,7 +62,7 @@ class CheckApp(App[int]):
         Binding("question_mark", "help", "Help", key_display="?", tooltip="this list of keys"),
         Binding("q", "quit_check", "Quit",
                 tooltip="quit: exit status 0 when every check passes, 1 when one fails, 2 when the file "
-                        "cannot be checked"),
+                        "cannot be checked, 130 while the check is still running"),
     ]
     """Every key of the view: the footer shows them, the ``?`` screen lists them."""
 

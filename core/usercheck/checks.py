@@ -39,8 +39,8 @@ from rnn_tui.core.usercheck.contracts import (MINCHAR_DEFAULT_HIDDEN, MINCHAR_DE
                                               ContractError, Example, MinChar, UserResult, reference,
                                               large_example, spec64, working_params)
 from rnn_tui.core.usercheck.report import (ERROR, FAIL, PASS, SKIP, CheckReport, CheckRow, Failure, Output,
-                                           ParamError, Setup, rel)
-from rnn_tui.core.usercheck.runner import Child, UserCodeError
+                                           ParamError, Setup, rel, shown_timesteps)
+from rnn_tui.core.usercheck.runner import Child, UserCodeError, how_it_ended
 from rnn_tui.core.usercheck.variants import QUANTITIES
 
 TOL = 1e-7
@@ -202,9 +202,13 @@ def _choose_function(info: dict, opts: CheckOptions, file: str) -> tuple[str, st
             raise CheckUsageError(f"{file} defines neither loss_and_grads nor lossFun; use --function NAME "
                                   f"for another name (functions it defines: {listing})")
     f = funcs[name]
-    for n, kind in ((4, "loss_and_grads"), (3, "lossFun")):
-        if f["required"] <= n and (f["positional"] >= n or f["varargs"]):
-            return name, kind
+    fits = [kind for n, kind in ((4, "loss_and_grads"), (3, "lossFun"))
+            if f["required"] <= n and (f["positional"] >= n or f["varargs"])]
+    if fits:
+        # a function named like a contract is that one (lossFun(inputs, targets, hprev,
+        # verbose=False) too); another name: the contract its required arguments make
+        exact = [kind for n, kind in ((4, "loss_and_grads"), (3, "lossFun")) if kind in fits and f["required"] == n]
+        return name, name if name in fits else (exact or fits)[0]
     raise CheckUsageError(f"{name} takes {f['positional']} argument{'s' if f['positional'] != 1 else ''} "
                           f"({', '.join(f['params'])}); the contracts are lossFun(inputs, targets, hprev) "
                           "and loss_and_grads(params, inputs, targets, h0)")
@@ -230,6 +234,12 @@ def _plan_minchar(info: dict, opts: CheckOptions, name: str) -> _Plan:
                               "contract: one character model, one layer, one sequence")
     cfg = opts.config or Config().resolved()
     shapes, ints = info["shapes"], info["ints"]
+    weights = ("Wxh", "Whh", "Why", "bh", "by")
+    if 0 < len(shapes) < len(weights):
+        missing = [k for k in weights if k not in shapes]
+        raise CheckUsageError(f"the file defines the globals {', '.join(k for k in weights if k in shapes)} but not "
+                              f"{', '.join(missing)}: {name} must read min-char-rnn's weights {', '.join(weights)} "
+                              "from module globals (rnn-tui sets them for each call)")
     H = V = None
     if len(shapes.get("Wxh", ())) == 2:
         H, V = shapes["Wxh"]
@@ -333,7 +343,7 @@ def failure_from(info: dict, file: str, function: str) -> Failure:
                "`if __name__ == '__main__':`" if stage == "import"
                else f"{function} ended the program ({summary}) {where}")
     elif kind == "died":
-        msg = f"the process running {file} ended (exit status {info.get('code')}) {where}"
+        msg = f"the process running {file} {how_it_ended(info.get('code'))} {where}"
     elif kind == "return":
         msg = f"{function} returned the wrong thing {where}: {summary}"
     else:
@@ -487,6 +497,10 @@ class _Runner:
         fm = tr.first_mismatch
         if tr.status == SKIP:
             summary = tr.note
+        elif tr.runs_forward:
+            summary = f"your backward loop goes forward in time: t = 0, 1, 2, … (BPTT goes from {tr.T - 1} down)"
+        elif tr.missing and (fm is None or fm.t in tr.missing):
+            summary = f"your backward loop never processed t = {shown_timesteps(tr.missing)}"
         elif fm is not None:
             layer = f", layer {fm.layer}" if ev.spec.layers > 1 else ""
             summary = (f"first difference: {fm.quantity} at t = {fm.t}{layer}"

@@ -25,7 +25,7 @@ import numpy as np
 from rnn_tui.core.model import Spec
 from rnn_tui.core.usercheck import variants
 from rnn_tui.core.usercheck.contracts import Example, Reference, UserResult
-from rnn_tui.core.usercheck.report import Finding, ParamError, Trace, TraceValue, rel
+from rnn_tui.core.usercheck.report import Finding, ParamError, Trace, TraceValue, rel, shown_timesteps
 
 
 @dataclass
@@ -359,21 +359,57 @@ def _clipped_by_value(ev: Evidence, c: float) -> Finding:
 
 
 def _scaled(ev: Evidence, s: float) -> Finding:
-    """Gradients that are ``s`` × rnn-tui's: a sum over the batch, a clip by norm, or a
-    constant in the loss."""
-    B = ev.batch
-    if B > 1 and abs(s - B) < 1e-6 * B:
+    """Gradients that are ``s`` × rnn-tui's: a sign error, a division by T, a sum over
+    the batch, a clip by norm, or a constant in the loss."""
+    B, T = ev.batch, len(ev.main.x)
+
+    def near(a: float, b: float) -> bool:
+        return abs(a - b) <= 1e-6 * abs(b)
+
+    if near(s, -1.0):
+        return Finding("sign", "every gradient has the wrong sign",
+                       "dy = p − onehot(target) is the loss's gradient (dy[target] -= 1, not += 1); "
+                       "the gradients returned are of the loss, the update subtracts them",
+                       ["every gradient is exactly −1 × rnn-tui's"], exact=True)
+    if s < 0:
+        return Finding("sign", f"every gradient is {s:.6g}× rnn-tui's: the wrong sign",
+                       "look for a minus sign in dy or in the loss (dy = p − onehot(target))",
+                       [f"yours / rnn-tui's = {s:.6g} for every entry"], exact=True)
+    if B > 1 and near(s, B):
         return Finding("scaled", f"gradients {B}× too large: summed over the batch, not averaged",
                        "the loss is the batch's mean: divide dy by B (the batch size)",
                        [f"every gradient is exactly {B} (= B) × rnn-tui's"], exact=True)
-    if s < 1:
+    scales = [(1 / T, f"divided by T = {T}", f"1/{T}", "the loss is summed over the timesteps, not "
+               "averaged: do not divide the gradients (or dy) by T"),
+              (T, f"multiplied by T = {T}", f"{T}", "each timestep's dy counts once: look for a sum over "
+               "every timestep added at each one")]
+    if B > 1:
+        scales.append((1 / (T * B), f"divided by T·B = {T * B}", f"1/{T * B}", "the loss is the batch's "
+                       "mean summed over the timesteps: divide dy by B only"))
+    for factor, what, exact, hint in scales if T > 1 else []:
+        if near(s, factor):
+            return Finding("scaled", f"gradients {what}", hint,
+                           [f"every gradient is exactly {exact} × rnn-tui's"], exact=True)
+    if s < 1 and not _constant_on_probe(ev, s):
         n = variants.norm(ev.user.grads)
         return _clipped(ev, f"by their norm, to {n:.3g}",
                         [f"every gradient is rnn-tui's × {s:.4g}, the same factor for all: "
                          f"their norm is cut to {n:.3g}"])
     return Finding("scaled", f"every gradient is {s:.6g}× rnn-tui's",
                    "a constant factor: check the loss's scale (a ½, a mean) against dy",
-                   [f"yours / rnn-tui's = {s:.6g} for every entry"], exact=True)
+                   [f"yours / rnn-tui's = {s:.6g} for every entry"]
+                   + (["on a second example with larger gradients the factor is the same: a constant, "
+                       "not a clip"] if s < 1 else []), exact=True)
+
+
+def _constant_on_probe(ev: Evidence, s: float) -> bool:
+    """Whether the large-gradient example shows the same factor ``s`` (a constant in the
+    code; a clip by norm would scale that example's larger gradients by another)."""
+    if ev.probe is None:
+        return False
+    _, _, pref, puser = ev.probe
+    ps = variants.scale_fit(puser.grads, pref.grads, ev.close)
+    return ps is not None and abs(ps - s) <= 1e-6 * abs(s)
 
 
 def _precision(ev: Evidence) -> list[Finding]:
@@ -387,6 +423,18 @@ def _precision(ev: Evidence) -> list[Finding]:
                      _trace_evidence(ev, None) or "the gradients differ at the level float32 rounds at"])]
 
 
+def _ranges(ts: list[int]) -> str:
+    """``[0, 1, 2, 5]`` as ``0 … 2, 5``."""
+    parts, i = [], 0
+    while i < len(ts):
+        j = i
+        while j + 1 < len(ts) and ts[j + 1] == ts[j] + 1:
+            j += 1
+        parts.append(str(ts[i]) if i == j else f"{ts[i]} … {ts[j]}")
+        i = j + 1
+    return ", ".join(parts) or "none"
+
+
 def _fallback(ev: Evidence) -> list[Finding]:
     """Where the evidence points when no known mistake reproduces the user's values."""
     out: list[Finding] = []
@@ -395,22 +443,42 @@ def _fallback(ev: Evidence) -> list[Finding]:
     if not ev.forward_ok:
         ev_lines = [f"your loss is {ev.user.loss:.10g}, rnn-tui's {ev.ref.loss:.10g} on the same weights and "
                     "inputs"]
-        if ev.consistency_ok:
+        if ev.grads_ok:
+            ev_lines.append("your gradients are rnn-tui's (check 2): the backward is right, and the loss "
+                            "you return is what differs; look at the line that adds up the loss")
+        elif ev.consistency_ok:
             ev_lines.append("your gradient does match your own loss (check 3): the backward follows "
                             "your forward, and the forward is what differs")
         else:
             ev_lines.append("your gradient does not match your own loss either (check 3): the backward "
                             "has a mistake of its own")
-        ev_lines.append("the backward is compared with rnn-tui's step by step once the forward agrees "
-                        "(the trace's values follow from a different forward until then)")
+        if not ev.grads_ok:
+            ev_lines.append("the backward is compared with rnn-tui's step by step once the forward agrees "
+                            "(the trace's values follow from a different forward until then)")
         act = spec.activation
-        out.append(Finding("forward", "your forward pass computes something else",
+        out.append(Finding("forward", "the loss you return is wrong; your gradients are right" if ev.grads_ok
+                           else "your forward pass computes something else",
                            f"hs[t] = {act}(Wxh·x + Whh·hs[t-1] + bh), ps[t] = softmax(Why·hs[t] + by), "
                            "loss = −Σ log ps[t][target]" if spec.head == "softmax_ce" else
                            f"h_t = {act}(Wxh x_t + Whh h_(t-1) + bh) and the task's own loss "
                            f"({spec.head.replace('_', ' ')})", ev_lines))
         return out
     tr = ev.trace
+    if tr is not None and tr.runs_forward:
+        out.append(Finding("loop_forward", "your backward loop runs forward in time",
+                           "go from the last timestep down: for t in reversed(range(len(inputs))); "
+                           "dhnext carries the gradient from t + 1 back to t",
+                           [f"your loop in {tr.function}() processed t = 0, 1, 2, … up to {tr.T - 1}, in that "
+                            "order: each step then adds a dhnext that belongs to the step before it"]
+                           + ([length] if length else [])))
+        return out
+    if tr is not None and tr.values and tr.missing:
+        done = sorted(set(tr.visited))
+        out.append(Finding("loop_range", f"your backward loop never processed t = {shown_timesteps(tr.missing)}",
+                           "loop over every timestep: for t in reversed(range(len(inputs)))",
+                           [f"it processed t = {_ranges(done)} of 0 … {tr.T - 1}"]
+                           + ([length] if length else [])))
+        return out
     if tr is not None and tr.first_mismatch is not None:
         fm = tr.first_mismatch
         lines = [f"before it, every traced value agrees; at {_loc(fm, spec.layers)} your {fm.quantity} "

@@ -111,6 +111,7 @@ class Trace:
         first_mismatch: the first of ``values`` that is not ok, or None.
         note: why it was skipped, or what else it noticed.
         T: the example's length.
+        runs_forward: the loop went up in time (t = 0, 1, …), not down from T − 1.
     """
 
     status: str
@@ -122,11 +123,12 @@ class Trace:
     first_mismatch: TraceValue | None = None
     note: str = ""
     T: int = 0
+    runs_forward: bool = False
 
     @property
     def missing(self) -> list[int]:
         """Timesteps the user's backward loop never processed (when it was traced)."""
-        if not self.values:
+        if not self.values or self.runs_forward:
             return []
         T = max(max(self.visited, default=0) + 1, self.T)
         return sorted(set(range(T)) - set(self.visited))
@@ -134,6 +136,11 @@ class Trace:
     def at(self, t: int, layer: int = 0) -> list[TraceValue]:
         """The values of one pass (what a step-through view shows at timestep ``t``)."""
         return [v for v in self.values if v.t == t and v.layer == layer]
+
+
+def shown_timesteps(ts: list[int]) -> str:
+    """The first few of ``ts``, comma separated (``0, 1, 2, 3, 4 …``)."""
+    return ", ".join(str(t) for t in ts[:5]) + (" …" if len(ts) > 5 else "")
 
 
 @dataclass
@@ -264,6 +271,27 @@ class CheckReport:
     def row(self, key: str) -> CheckRow | None:
         return next((r for r in self.rows if r.key == key), None)
 
+    @property
+    def pass_line(self) -> str:
+        """What a pass says: that the BPTT agrees, and what this check could not see."""
+        traced = self.trace is not None and self.trace.status == PASS
+        line = ("your BPTT agrees with rnn-tui's at every timestep" if traced else
+                "your gradients agree with rnn-tui's (the timestep-by-timestep trace did not run: see check 5)")
+        return line + "".join(f"; {c}" for c in self.caveats) + "."
+
+    @property
+    def caveats(self) -> list[str]:
+        """Mistakes this run's sizes cannot show (a pass at length 1 or batch 1)."""
+        s, out = self.setup, []
+        if s is None:
+            return out
+        if s.seq_len == 1:
+            out.append("with one timestep nothing flows back through time (dhnext): run it again with "
+                       "--seq-len 2 or more")
+        if s.contract == "loss_and_grads" and s.batch == 1:
+            out.append("with a batch of 1 the mean over the batch cannot be told from a sum: --batch 4 checks it")
+        return out
+
     def to_dict(self) -> dict:
         """Plain data: every field, plus ``passed`` and each traced value's ``difference``."""
         d = dataclasses.asdict(self)
@@ -274,6 +302,7 @@ class CheckReport:
                 d["trace"]["first_mismatch"]["difference"] = self.trace.first_mismatch.difference
         d = _plain(d)
         d["passed"] = self.passed
+        d["caveats"] = self.caveats
         return d
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -424,7 +453,7 @@ def _diagnosis_lines(r: CheckReport) -> list[str]:
             out += [f"      · {ev}" for ev in d.evidence]
         return out
     if r.passed:
-        return ["", "  all checks pass: your BPTT agrees with rnn-tui's at every timestep."]
+        return ["", f"  all checks pass: {r.pass_line}"]
     return []
 
 

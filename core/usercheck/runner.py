@@ -223,4 +223,14 @@ class Child:
         code = self.proc.wait(timeout=5) if self.proc else None
         self.dead = True
         raise UserCodeError({"kind": "died", "stage": stage, "code": code,
-                             "summary": f"the process ended (exit status {code})"})
+                             "summary": f"the process {how_it_ended(code)}"})
+
+
+def how_it_ended(code: int | None) -> str:
+    """``ended (exit status 3)``, or ``was killed by SIGSEGV`` for a negative status."""
+    if code is not None and code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"ended (exit status {code})"

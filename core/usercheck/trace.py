@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnn_tui.core.usercheck.contracts import to_layout
-from rnn_tui.core.usercheck.report import FAIL, PASS, SKIP, Trace, TraceValue
+from rnn_tui.core.usercheck.report import FAIL, PASS, SKIP, Trace, TraceValue, shown_timesteps
 from rnn_tui.core.usercheck.variants import QUANTITIES
 
 
@@ -34,6 +34,16 @@ def _backward_run(passes: list[dict]) -> list[int]:
         elif t < last:
             break
     return idx[::-1]
+
+
+def _runs_forward(passes: list[dict], func: str, kept: int) -> bool:
+    """Whether ``func``'s loop with the traced values went up in time: at its end a run
+    of passes where ``t`` only grows, over more timesteps than the backward run kept."""
+    ts = [p["t"] for p in passes if p["func"] == func]
+    n = 1
+    while n < len(ts) and ts[-n - 1] <= ts[-n]:
+        n += 1
+    return len(set(ts[-n:])) > max(2, kept)
 
 
 def select(passes: list[dict]) -> tuple[str, list[dict]]:
@@ -82,6 +92,7 @@ def compare(passes: list[dict], saw_t: bool, names: dict[str, str], tname: str, 
         trace.note = _nothing_traced(saw_t, names, tname)
         return trace
     trace.function, run = select(passes)
+    trace.runs_forward = _runs_forward(passes, trace.function, len({p["t"] for p in run}))
     values, unknown_layer = _traced_values(run, names, steps, tol)
     notes = _constant_factors(values, names, tol, grads_ok)
     trace.values = values
@@ -89,9 +100,11 @@ def compare(passes: list[dict], saw_t: bool, names: dict[str, str], tname: str, 
     top = max((v.layer for v in values), default=0)
     trace.visited = [v.t for v in values if v.layer == top and v.quantity == trace.found[0]] if values else []
     missing = trace.missing
+    if trace.runs_forward:
+        notes.append(f"your backward loop goes forward in time (t = 0, 1, 2, …); BPTT goes from "
+                     f"t = {T - 1} down to 0")
     if missing:
-        shown = ", ".join(str(t) for t in missing[:5]) + (" …" if len(missing) > 5 else "")
-        notes.append(f"your backward loop never processed t = {shown}")
+        notes.append(f"your backward loop never processed t = {shown_timesteps(missing)}")
     if unknown_layer:
         notes.append(f"with {L} layers the trace needs the layer variable: name it with --names l=NAME")
     trace.first_mismatch = next((v for v in values if not v.ok), None)
@@ -99,7 +112,7 @@ def compare(passes: list[dict], saw_t: bool, names: dict[str, str], tname: str, 
         trace.status = SKIP
         notes.insert(0, "your backward loop's values could not be matched to timesteps")
     else:
-        trace.status = PASS if trace.first_mismatch is None and not missing else FAIL
+        trace.status = PASS if trace.first_mismatch is None and not missing and not trace.runs_forward else FAIL
     trace.note = "; ".join(notes)
     return trace
 

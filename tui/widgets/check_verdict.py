@@ -96,8 +96,7 @@ class CheckVerdict(Static):
         if report.failure is not None:
             blocks += self._failure(report)
         elif report.passed:
-            blocks += [([("✓ all checks pass", GOOD)], ": your BPTT agrees with rnn-tui's at every timestep.",
-                        "bold", 2),
+            blocks += [([("✓ all checks pass", GOOD)], f": {report.pass_line}", "bold", 2),
                        ([], "Every traced value is in the step-through (tab; ←/→ move through time).", MUTED, 0)]
         elif report.diagnosis:
             for i, d in enumerate(report.diagnosis):

@@ -1,0 +1,118 @@
+"""``rnn-tui check`` names the mistake a learner made, not a look-alike: each file
+here is the correct min-char-rnn sample with one line changed the way a learner
+gets it wrong, and the first finding must say what that line does."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+import pytest
+
+from rnn_tui.core.usercheck.runner import how_it_ended
+from rnn_tui.tui.check_cli import check
+
+SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "check" / "min_char_rnn.py"
+
+
+def _learner(tmp_path, name: str, old: str, new: str, src: str | None = None) -> Path:
+    """The sample with ``old`` replaced by ``new``, in a folder like samples/check
+    (the sample reads ../tiny.txt)."""
+    src = SAMPLE.read_text(encoding="utf-8") if src is None else src
+    assert old in src, old
+    (tmp_path / "tiny.txt").write_bytes((SAMPLE.parent.parent / "tiny.txt").read_bytes())
+    (tmp_path / "check").mkdir(exist_ok=True)
+    path = tmp_path / "check" / f"{name}.py"
+    path.write_text(src.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def _report(capsys, path, *flags) -> tuple[int, dict]:
+    code = check([str(path), "--json", *flags])
+    out = capsys.readouterr()
+    return code, json.loads(out.out)
+
+
+def _first(rep: dict) -> dict:
+    assert rep["diagnosis"], rep["rows"]
+    return rep["diagnosis"][0]
+
+
+CASES = {
+    # name: (line as in the sample, as the learner wrote it, mistake, words of the title)
+    "dy_sign": ("dy[targets[t]] -= 1.0", "dy = -dy; dy[targets[t]] += 1.0", "sign", "wrong sign"),
+    "grads_over_T": ("return loss, dWxh, dWhh, dWhy, dbh, dby, hs[T - 1]",
+                     "return loss, dWxh / T, dWhh / T, dWhy / T, dbh / T, dby / T, hs[T - 1]",
+                     "scaled", "divided by T = 25"),
+    "loop_runs_forward": ("for t in reversed(range(T)):\n        dy", "for t in range(T):\n        dy",
+                          "loop_forward", "runs forward in time"),
+    "skips_last_step": ("for t in reversed(range(T)):\n        dy", "for t in reversed(range(T - 1)):\n        dy",
+                        "loop_range", "never processed t = 24"),
+    "only_last_step": ("for t in reversed(range(T)):\n        dy", "for t in [T - 1]:\n        dy",
+                       "loop_range", "never processed t = 0, 1, 2, 3, 4"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_first_finding_names_the_learners_mistake(capsys, tmp_path, name):
+    old, new, mistake, said = CASES[name]
+    code, rep = _report(capsys, _learner(tmp_path, name, old, new))
+    assert code == 1
+    first = _first(rep)
+    assert first["mistake"] == mistake and said in first["title"], first
+    assert "clipped" not in first["title"]                          # what these were taken for
+
+
+def test_a_loop_that_runs_forward_is_not_said_to_skip_timesteps(capsys, tmp_path):
+    old, new, *_ = CASES["loop_runs_forward"]
+    _, rep = _report(capsys, _learner(tmp_path, "fwd", old, new))
+    row = next(r for r in rep["rows"] if r["key"] == "trace")
+    assert "forward in time" in row["summary"] and "never processed" not in rep["trace"]["note"]
+
+
+def test_gradients_clipped_by_their_norm_are_still_called_clipped(capsys, tmp_path):
+    clip = ("    return loss, dWxh, dWhh, dWhy, dbh, dby, hs[T - 1]",
+            "    n = np.sqrt(sum(np.sum(g * g) for g in (dWxh, dWhh, dWhy, dbh, dby)))\n"
+            "    if n > 5:\n"
+            "        dWxh, dWhh, dWhy, dbh, dby = (g * 5 / n for g in (dWxh, dWhh, dWhy, dbh, dby))\n"
+            "    return loss, dWxh, dWhh, dWhy, dbh, dby, hs[T - 1]")
+    _, rep = _report(capsys, _learner(tmp_path, "clip_norm", *clip))
+    assert "clipped" in _first(rep)["title"] and "by their norm" in _first(rep)["title"]
+
+
+def test_a_wrong_loss_with_right_gradients_blames_the_loss(capsys, tmp_path):
+    path = _learner(tmp_path, "loss", "loss -= np.log(ps[t][targets[t], 0])", "loss -= np.log(ps[t][inputs[t], 0])")
+    code, rep = _report(capsys, path)
+    assert code == 1
+    first = _first(rep)
+    assert "loss you return is wrong" in first["title"]
+    assert not any("mistake of its own" in e for e in first["evidence"])
+
+
+def test_an_optional_argument_keeps_the_lossFun_contract(capsys, tmp_path):
+    path = _learner(tmp_path, "verbose", "def lossFun(inputs, targets, hprev):",
+                    "def lossFun(inputs, targets, hprev, verbose=False):")
+    code, rep = _report(capsys, path)
+    assert code == 0 and rep["passed"] and rep["setup"]["contract"] == "lossFun"
+
+
+def test_a_weight_global_under_another_name_is_refused_in_one_line(capsys, tmp_path):
+    path = _learner(tmp_path, "renamed", "", "", src=SAMPLE.read_text(encoding="utf-8").replace("Wxh", "W_xh"))
+    code = check([str(path), "--headless"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "not Wxh" in err and err.count("\n") == 1
+
+
+def test_a_pass_says_what_its_sizes_cannot_show(capsys, tmp_path):
+    path = _learner(tmp_path, "no_dhnext", "dh = Why.T @ dy + dhnext", "dh = Why.T @ dy")
+    code, rep = _report(capsys, path, "--seq-len", "1")            # the bug cannot show at length 1
+    assert code == 0 and any("--seq-len 2" in c for c in rep["caveats"])
+    code, rep = _report(capsys, SAMPLE)
+    assert code == 0 and rep["caveats"] == []
+
+
+def test_a_child_killed_by_a_signal_is_named():
+    assert how_it_ended(-signal.SIGSEGV) == "was killed by SIGSEGV"
+    assert how_it_ended(3) == "ended (exit status 3)"
