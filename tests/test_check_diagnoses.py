@@ -116,3 +116,17 @@ def test_a_pass_says_what_its_sizes_cannot_show(capsys, tmp_path):
 def test_a_child_killed_by_a_signal_is_named():
     assert how_it_ended(-signal.SIGSEGV) == "was killed by SIGSEGV"
     assert how_it_ended(3) == "ended (exit status 3)"
+
+
+ROWS_SAMPLE = SAMPLE.parent / "any_task.py"
+
+
+def test_hints_for_a_row_layout_file_are_written_in_rows(capsys, tmp_path):
+    """loss_and_grads files hold rows (B, X): a hint in min-char-rnn's columns would
+    contradict the very line the learner has to fix."""
+    path = _learner(tmp_path, "rows", "dhnext[l] = dhraw @ params[whh]", "dhnext[l] = dhraw @ params[whh].T",
+                    src=ROWS_SAMPLE.read_text(encoding="utf-8"))
+    code, rep = _report(capsys, path, "--batch", "3")
+    first = _first(rep)
+    assert code == 1 and first["mistake"] == "dhnext_Whh", first
+    assert "dhraw @ Whh" in first["hint"] and "np.dot" not in first["hint"] + first["title"]

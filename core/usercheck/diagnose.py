@@ -84,22 +84,31 @@ DY_HINTS = {"sigmoid_mse": "dy = (p - y) * p * (1 - p), then / B and × the mask
             "sigmoid_bce": "dy = p - y, then / B and × the mask"}
 
 
-def _quantity_hint(q: str, spec: Spec, contract: str) -> str:
+def _quantity_hint(q: str, spec: Spec, contract: str, layer: int = 0) -> str:
     if q == "dy" and spec.head in DY_HINTS:
         return DY_HINTS[spec.head]
     if q == "dy" and contract != "lossFun":
         return "dy = p − onehot(target), / B for the batch's mean (and × the mask)"
     if q == "dhraw" and spec.activation == "sigmoid":
         return "dhraw = hs[t] * (1 - hs[t]) * dh"
-    return QUANTITY_HINTS[q]
+    if q == "dh" and layer < spec.layers - 1:                   # a lower layer: fed from the one above
+        return (f"dh = dhraw_above @ Wxh{layer + 1} + dhnext: layer {layer}'s dh_t comes from layer "
+                f"{layer + 1}'s dhraw_t (through its Wxh), not from dy")
+    return QUANTITY_HINTS[q] if contract == "lossFun" else variants.in_rows(QUANTITY_HINTS[q])
 
 
 def _base(name: str) -> str:
     return name.rstrip("0123456789") or name
 
 
-def _sum_hint(name: str) -> str:
-    return SUM_HINTS.get(_base(name), f"d{name}")
+def _sum_hint(name: str, contract: str = "lossFun", index_input: bool = False) -> str:
+    hint = SUM_HINTS.get(_base(name), f"d{name}")
+    if contract == "lossFun":
+        return hint
+    if index_input and name in ("Wxh", "Wxh0"):                 # the first layer's inputs are symbol indices
+        return "np.add.at(dWxh.T, inputs[t], dhraw): a symbol seen twice adds twice"
+    rows = {"bh": "dbh += dhraw.sum(axis=0)", "by": "dby += dy.sum(axis=0)"}
+    return rows.get(_base(name), variants.in_rows(hint))
 
 
 def _loc(v: TraceValue, layers: int) -> str:
@@ -235,7 +244,7 @@ def _finding(flags: frozenset, ev: Evidence, v: variants.Variant, agreement: tup
             common.append(extra)
     out = []
     for flag in sorted(flags, key=variants.FLAGS.index):
-        title, hint = variants.describe(flag, ev.spec.activation)
+        title, hint = variants.describe(flag, ev.spec.activation, ev.contract)
         out.append(Finding(flag, title, hint, _specific(flag, ev, v) + common, exact=ok == total))
     return out
 
@@ -255,7 +264,7 @@ def _tied(matches, ev: Evidence) -> list[Finding] | None:
 
 def _clipped(ev: Evidence, how: str, evidence: list[str]) -> Finding:
     """The finding "gradients clipped inside the function", ``how`` saying to what."""
-    title, hint = variants.describe("clipped", ev.spec.activation)
+    title, hint = variants.describe("clipped", ev.spec.activation, ev.contract)
     return Finding("clipped", f"{title} ({how})", hint, evidence, exact=True)
 
 
@@ -308,7 +317,7 @@ def _repeat_findings(ev: Evidence) -> list[Finding]:
     """What calling twice with the same arguments showed: sums that carry over, or
     calls that are not independent."""
     if ev.accumulating:
-        title, hint = variants.describe("not_reset", ev.spec.activation)
+        title, hint = variants.describe("not_reset", ev.spec.activation, ev.contract)
         names = ", ".join(f"d{k}" for k in ev.accumulating)
         return [Finding("not_reset", title, hint,
                         [f"called twice with the same arguments, the second call's {names} are the "
@@ -489,7 +498,7 @@ def _fallback(ev: Evidence) -> list[Finding]:
         if length:
             lines.append(length)
         out.append(Finding("first_difference", f"{fm.quantity} is wrong from {_loc(fm, spec.layers)} on",
-                           _quantity_hint(fm.quantity, spec, ev.contract), lines))
+                           _quantity_hint(fm.quantity, spec, ev.contract, fm.layer), lines))
         return out
     failing = [p for p in ev.grad_errors if not p.passed]
     if failing:
@@ -503,7 +512,7 @@ def _fallback(ev: Evidence) -> list[Finding]:
         lines.append("failing: " + ", ".join(f"d{p.name} (relative {p.max_rel:.1e})" for p in failing))
         if length:
             lines.append(length)
-        hint = "; ".join(_sum_hint(p.name) for p in failing[:3])
+        hint = "; ".join(_sum_hint(p.name, ev.contract, spec.index_input) for p in failing[:3])
         out.append(Finding("sums", "the gradient sums " + ", ".join(f"d{p.name}" for p in failing)
                            + " are wrong", hint, lines))
     return out

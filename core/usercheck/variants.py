@@ -92,11 +92,35 @@ def derivative_text(activation: str) -> str:
     return "1 - h²" if activation == "tanh" else "h (1 - h)"
 
 
-def describe(mistake_id: str, activation: str) -> tuple[str, str]:
-    """Title and hint of a mistake for a network of this activation."""
+def describe(mistake_id: str, activation: str, contract: str = "lossFun") -> tuple[str, str]:
+    """Title and hint of a mistake for a network of this activation, its code written
+    as the contract's file writes it (:func:`in_rows` for ``loss_and_grads``)."""
     m = MISTAKES[mistake_id]
     fill = {"act": activation, "deriv": derivative_text(activation)}
-    return m.title.format(**fill), m.hint.format(**fill)
+    title, hint = m.title.format(**fill), m.hint.format(**fill)
+    if contract == "lossFun":
+        return title, hint
+    if mistake_id == "dhnext_Whh":
+        title = "dhnext is updated through Whh the wrong way round"
+    return in_rows(title), in_rows(hint)
+
+
+# min-char-rnn's column vectors (what a hint says for a lossFun file) -> the same line
+# for loss_and_grads, whose arrays are rows (B, X)
+ROWS = (("np.dot(Why.T, dy)", "dy @ Why"), ("np.dot(Whh.T, dhraw)", "dhraw @ Whh"),
+        ("np.dot(dhraw, hs[t-1].T)", "dhraw.T @ hs[t-1]"), ("np.dot(dhraw, xs[t].T)", "dhraw.T @ inputs[t]"),
+        ("np.dot(dy, hs[t].T)", "dy.T @ hs[t]"), ("dbh += dhraw (not dbh = dhraw)", "dbh += dhraw.sum(axis=0) "
+         "(not dbh = …)"), ("dby += dy (not dby = dy)", "dby += dy.sum(axis=0) (not dby = …)"),
+        ("hs[-1] = np.copy(hprev)", "hs[-1] = h0[layer]"), ("from hprev", "from h0"),
+        ("copy ps[t], then subtract 1 at the target's index", "subtract 1 at each example's target, then / B"),
+        ("dWxh, dWhh, …", "the gradient arrays"))
+
+
+def in_rows(text: str) -> str:
+    """A hint's min-char-rnn code written for row arrays (see :data:`ROWS`)."""
+    for col, row in ROWS:
+        text = text.replace(col, row)
+    return text
 
 
 def applies(mistake_id: str, spec: Spec) -> bool:
