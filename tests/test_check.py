@@ -185,6 +185,13 @@ def test_files_that_cannot_be_checked_get_one_line_and_exit_2(capsys, tmp_path, 
     assert message in err
 
 
+def test_with_json_a_file_that_cannot_be_checked_still_gets_a_report(capsys, tmp_path):
+    f = write(tmp_path, "broken.py", "def lossFun(inputs, targets, hprev)\n    return 0\n")
+    code, out, err = run(capsys, f, "--json")
+    assert code == 2 and err.startswith("rnn-tui: error: syntax error in")
+    assert json.loads(out) == {"passed": False, "error": err.strip().removeprefix("rnn-tui: error: ")}
+
+
 def test_a_syntax_error_names_the_line(capsys, tmp_path):
     f = write(tmp_path, "broken.py", "import numpy as np\n\ndef lossFun(inputs, targets, hprev)\n    return 0\n")
     code, _, err = run(capsys, f)

@@ -130,3 +130,24 @@ def test_hints_for_a_row_layout_file_are_written_in_rows(capsys, tmp_path):
     first = _first(rep)
     assert code == 1 and first["mistake"] == "dhnext_Whh", first
     assert "dhraw @ Whh" in first["hint"] and "np.dot" not in first["hint"] + first["title"]
+
+
+def test_one_gradient_off_by_the_batch_size_says_so(capsys, tmp_path):
+    path = _learner(tmp_path, "bh_mean", 'grads["bh"] += dhraw.sum(axis=0)', 'grads["bh"] += dhraw.mean(axis=0)',
+                    src=(SAMPLE.parent / "subtraction.py").read_text(encoding="utf-8"))
+    code, rep = _report(capsys, path, "--task", "subtraction", "--batch", "4")
+    first = _first(rep)
+    assert code == 1 and "dbh" in first["title"]
+    assert "your dbh is exactly 1/4 (1/B) × rnn-tui's" in first["evidence"]
+    assert "dy already carries the 1/B" in first["hint"]
+
+
+def test_a_name_given_for_a_whole_sequence_array_is_left_out_of_the_trace(capsys, tmp_path):
+    path = _learner(tmp_path, "whole", "        dWhy += dy @ hs[t].T",
+                    "        G[:, t] = dy[:, 0]                  # every timestep's dy, kept\n"
+                    "        dWhy += dy @ hs[t].T")
+    path.write_text(path.read_text().replace("    dhnext = np.zeros_like(hs[0])\n",
+                                             "    dhnext = np.zeros_like(hs[0])\n    G = np.zeros((vocab_size, T))\n"))
+    code, rep = _report(capsys, path, "--names", "dy=G")
+    assert code == 0 and rep["passed"], rep["rows"]
+    assert "so dy is not traced" in rep["trace"]["note"] and "dy" not in rep["trace"]["found"]

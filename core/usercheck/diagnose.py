@@ -444,6 +444,20 @@ def _ranges(ts: list[int]) -> str:
     return ", ".join(parts) or "none"
 
 
+def _factor_of(ev: Evidence, name: str) -> tuple[str, str]:
+    """``("1/B", hint)`` when one gradient is rnn-tui's times 1/B, B or 1/T; else ``("", "")``."""
+    s = variants.scale_fit({name: ev.user.grads[name]}, {name: ev.ref.grads[name]}, ev.close)
+    B, T = ev.batch, ev.main.T
+    if s is None:
+        return "", ""
+    for factor, what, hint in ((1 / B, f"1/{B} (1/B)", f"d{name} sums over the batch: dy already carries the 1/B"),
+                               (B, f"{B} (B)", f"d{name}: the batch's mean is in dy (/ B), not a sum over it"),
+                               (1 / T, f"1/{T} (1/T)", f"d{name} sums over the timesteps; do not divide it by T")):
+        if factor != 1 and abs(s - factor) <= 1e-6 * factor:
+            return what, hint
+    return f"{s:.6g}", ""
+
+
 def _fallback(ev: Evidence) -> list[Finding]:
     """Where the evidence points when no known mistake reproduces the user's values."""
     out: list[Finding] = []
@@ -510,9 +524,12 @@ def _fallback(ev: Evidence) -> list[Finding]:
             lines.append("every traced " + ", ".join(tr.found) + " agrees at every timestep: the mistake is "
                          "in how the gradients are summed from them")
         lines.append("failing: " + ", ".join(f"d{p.name} (relative {p.max_rel:.1e})" for p in failing))
+        factors = {p.name: _factor_of(ev, p.name) for p in failing}
+        lines += [f"your d{k} is exactly {what} × rnn-tui's" for k, (what, _) in factors.items() if what]
         if length:
             lines.append(length)
-        hint = "; ".join(_sum_hint(p.name, ev.contract, spec.index_input) for p in failing[:3])
+        hint = "; ".join(factors[p.name][1] or _sum_hint(p.name, ev.contract, spec.index_input)
+                         for p in failing[:3])
         out.append(Finding("sums", "the gradient sums " + ", ".join(f"d{p.name}" for p in failing)
                            + " are wrong", hint, lines))
     return out

@@ -94,7 +94,8 @@ def compare(passes: list[dict], saw_t: bool, names: dict[str, str], tname: str, 
     trace.function, run = select(passes)
     trace.runs_forward = _runs_forward(passes, trace.function, len({p["t"] for p in run}))
     values, unknown_layer = _traced_values(run, names, steps, tol)
-    notes = _constant_factors(values, names, tol, grads_ok)
+    values, notes = _whole_arrays_left_out(values, names)
+    notes += _constant_factors(values, names, tol, grads_ok)
     trace.values = values
     trace.found = [q for q in QUANTITIES if any(v.quantity == q for v in values)]
     top = max((v.layer for v in values), default=0)
@@ -173,6 +174,18 @@ def _traced_value(t: int, l: int, q: str, arr, ref: np.ndarray, name: str, tol: 
                                f"expected {ref.shape} (batch, width) or its transpose")
     m, rel = _rel(u, ref)
     return TraceValue(t, l, q, u, ref, m, rel, rel <= tol)
+
+
+def _whole_arrays_left_out(values: list[TraceValue], names: dict[str, str]) -> tuple[list[TraceValue], list[str]]:
+    """A name whose value has no timestep's shape at any pass (an array of the whole
+    sequence, say) is not traced, with a note; the values left, and the notes."""
+    notes, out = [], values
+    for q in QUANTITIES:
+        vs = [v for v in values if v.quantity == q]
+        if vs and all(v.yours is None for v in vs):
+            out = [v for v in out if v.quantity != q]
+            notes.append(f"{vs[0].note}: not one timestep's value, so {q} is not traced")
+    return out, notes
 
 
 def _constant_factors(values: list[TraceValue], names: dict[str, str], tol: float, grads_ok: bool) -> list[str]:

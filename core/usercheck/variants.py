@@ -47,7 +47,8 @@ class Mistake:
 
 MISTAKES: dict[str, Mistake] = {m.id: m for m in (
     Mistake("no_dhnext", "`+ dhnext` missing from dh",
-            "dh = np.dot(Why.T, dy) + dhnext: dh_t also gets what flows back from t+1"),
+            "dh = np.dot(Why.T, dy) + dhnext: dh_t also gets what flows back from t+1 "
+            "(zero dhnext once, before the loop)"),
     Mistake("dhnext_stale", "dhnext is never updated",
             "end every pass with dhnext = np.dot(Whh.T, dhraw), the gradient carried to t-1"),
     Mistake("dhnext_Whh", "dhnext is updated with Whh instead of Whh.T",
