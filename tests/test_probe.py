@@ -83,7 +83,10 @@ def test_numbers_and_bit_strings_are_probed_as_examples_of_their_task(task, text
     ("hello", "h", "type at least two symbols"),
     ("charlm", "a" * (MAX_LENGTH + 1), f"at most {MAX_LENGTH} characters"),
     ("hello", "help", "not in the vocabulary (4 symbols): 'p'"),
-    ("subtraction", "12", "type two whole numbers a and b"),
+    ("subtraction", "12", "type two whole numbers (0 or more) as a - b, e.g. 200 - 73"),
+    ("subtraction", "5 + 3", "as a - b"),                    # the other task's operator
+    ("addition", "100 - 27", "as a + b"),
+    ("addition", "-5 + 3", "(0 or more)"),
     ("subtraction", "5 - 12", "must fit in 8 bits"),
     ("addition", "200 + 100", "must fit in 8 bits"),
     ("echo", "0120", "type a bit string of 0s and 1s"),

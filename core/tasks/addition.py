@@ -27,6 +27,7 @@ class Addition(BinaryArithmetic):
                     lr=0.5, optimizer="sgd", clip_mode="none", clip=0.0,
                     init="uniform", init_scale=1.0, h0=0.0, bias=False)
     op = "+"
+    op_ascii = "+"
     probe_example = "100 + 27"
     chain_name = "carry"
     chain_mark = "↑"

@@ -172,14 +172,20 @@ class BinaryArithmetic(Task):
 
     probe_hint = "two numbers a and b"
 
+    op_ascii: ClassVar[str]
+    """The operator as typed on a keyboard ("-", "+")."""
+
     def probe_batch(self, typed: str) -> Batch:
-        """``a`` and ``b`` written as two whole numbers (``12 5``, ``12-5``, ``12+5``)."""
+        """``a`` and ``b`` written as two whole numbers, apart or with this task's
+        operator between them (``12 5``, ``12, 5``, ``12 - 5`` for a subtraction)."""
         import re
 
-        nums = re.findall(r"\d+", typed)
-        if len(nums) != 2 or re.search(r"[^\d\s+\-−,]", typed):
-            raise TaskError(f"type two whole numbers a and b (e.g. 12 {self.op} 5), got {typed!r}")
-        a, b = (int(n) for n in nums)
+        ops = re.escape(self.op + self.op_ascii)
+        m = re.fullmatch(rf"\s*(\d+)\s*(?:[{ops},]|\s)\s*(\d+)\s*", typed)
+        if m is None:
+            raise TaskError(f"type two whole numbers (0 or more) as a {self.op_ascii} b, e.g. {self.probe_example}; "
+                            f"got {typed!r}")
+        a, b = (int(n) for n in m.groups())
         c = self.combine(a, b)
         if not 0 <= c < 2 ** self.bits or max(a, b) >= 2 ** self.bits:
             raise TaskError(f"a {self.op} b must fit in {self.bits} bits (0 … {2 ** self.bits - 1}): "

@@ -24,6 +24,7 @@ class Subtraction(BinaryArithmetic):
                     lr=0.9, optimizer="sgd", clip_mode="none", clip=0.0,
                     init="uniform", init_scale=0.05, h0=0.1, bias=False)
     op = "−"
+    op_ascii = "-"
     probe_example = "200 - 73"
     chain_name = "borrow"
     chain_mark = "↓"
