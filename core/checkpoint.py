@@ -221,6 +221,9 @@ def read_weights(path: str | os.PathLike, shapes: dict[str, tuple[int, ...]]) ->
     """
     data = _read_npz(path, what="weights file")
     missing = [k for k in shapes if k not in data]
+    if missing and any(k.startswith("param/") for k in data):
+        raise CheckpointError(f"{path} is an rnn-tui checkpoint, not a weights file: continue it with --load "
+                              f"{path}; --init-from takes min-char-rnn's names ({', '.join(shapes)})")
     if missing:
         raise CheckpointError(f"{path} lacks {', '.join(missing)} (this network has "
                               f"{', '.join(shapes)})")

@@ -85,6 +85,7 @@ def test_init_from_starts_from_exactly_those_weights(tmp_path, layout):
     ("shape", "Whh has shape (3, 3), the network needs (10, 10)"),
     ("nan", "Why holds non-finite values"),
     ("ints", "Whh is not an array of floats"),
+    ("checkpoint", "is an rnn-tui checkpoint, not a weights file: continue it with --load"),
 ])
 def test_init_from_refuses_weights_that_do_not_fit(tmp_path, content, says):
     good = {k: np.zeros(v.shape) for k, v in Trainer(Config(task="echo")).params.items()}
@@ -96,6 +97,8 @@ def test_init_from_refuses_weights_that_do_not_fit(tmp_path, content, says):
         content = dict(good, Why=np.full(good["Why"].shape, np.nan))
     elif content == "ints":
         content = dict(good, Whh=np.zeros((10, 10), dtype=int))
+    elif content == "checkpoint":                                  # what s saves
+        content = Trainer(Config(task="echo")).state_dict()["arrays"]
     np.savez(tmp_path / "w.npz", **content)
     with pytest.raises(ConfigError, match="--init-from") as info:
         Trainer(Config(task="echo", init_from=str(tmp_path / "w.npz")))
