@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import os
 import time
+import uuid
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +128,7 @@ class Session:
         self.warning = ""
         self._rate_t, self._rate_it, self.rate = time.perf_counter(), trainer.iteration, 0.0
         self._state_at, self._state_it = time.perf_counter() - self.STATE_EVERY / 2, -1   # first after 2.5 s
+        self._run_ids = {trainer.run_id}   # every run this session has had (the UI's runs list)
 
     # ---- the loop ---------------------------------------------------------------
 
@@ -334,7 +336,14 @@ class Session:
         except checkpoint.CheckpointError as e:
             self.publish(Update(event=Event("error", str(e))))
         else:
-            self._replace(trainer, f"loaded {cmd.path} (iteration {trainer.iteration})")
+            said = f"loaded {cmd.path} (iteration {trainer.iteration})"
+            if trainer.run_id in self._run_ids:
+                # a checkpoint of a run this session has had goes on as a branch of its own: the
+                # run it came from keeps its row in the runs list, and its autosave
+                old, trainer.run_id = trainer.run_id, uuid.uuid4().hex[:8]
+                trainer.mark(f"branch of run {old}")
+                said += f": a branch of run {old}, kept apart from it"
+            self._replace(trainer, said)
 
     @_dispatch.register
     def _switch_task(self, cmd: msg.SwitchTask) -> None:
@@ -416,6 +425,7 @@ class Session:
         self.probing = None
         self.dynamics.reset()
         self.trainer = trainer
+        self._run_ids.add(trainer.run_id)
         self.warning = ""
         self._rate_t, self._rate_it = time.perf_counter(), trainer.iteration
         self.publish(Update(event=Event("info", message)))

@@ -35,6 +35,8 @@ async def test_a_killed_training_process_is_reported_and_restarted_from_the_back
         assert "ctrl+r" in [k.key for k in app.query(FooterKey)]         # the footer offers it
         await pilot.press("l")                                   # the views still work
         await pilot.press("ctrl+r")
+        # until the new process sends a copy of its own, a second crash goes back to this backup
+        assert app.backend.slot.state is not None and app.backend.slot.state.iteration == backup
         await wait_until(pilot, lambda: not app.dead and app._seq >= 0 and app.snapshot.iteration > backup,
                          timeout=30, what="training again, on from the backup")
         assert app.backend.proc.pid != pid
@@ -167,3 +169,42 @@ def test_an_app_whose_terminal_closes_exits_129_and_leaves_no_process():
         term.kill()
     time.sleep(0.5)
     assert not _children_of(term.pid)
+
+
+def test_a_restart_never_takes_an_autosave_of_another_branch_of_the_run(tmp_path, monkeypatch):
+    """A checkpoint of this run opened with o goes on as a branch of its own: it gets
+    a run of its own, so neither its crash nor its autosave reaches the run it came from,
+    and a restart plan refuses a state whose marks the run on screen does not share."""
+    from rnn_tui.tui.restart import restart_plan
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    trainer = trained("echo", 0)
+    session = Session(trainer, lambda u: None)
+    session.autosaver = Autosaver(every=3600, min_training=0.0)
+    for _ in range(20):
+        session.handle(msg.Step(1))
+    early = tmp_path / "early.npz"
+    checkpoint.save(session.trainer, early)                       # s at iteration 20
+    for _ in range(30):
+        session.handle(msg.Step(1))
+    first = session.trainer.run_id
+    session.handle(msg.Load(str(early)))                          # o: back to 20, the run it left is kept
+    branch = session.trainer
+    assert branch.run_id != first and branch.iteration == 20
+    assert [it for it, _ in autosave_iterations()] == [50]        # the run it left, autosaved
+    for _ in range(5):
+        session.handle(msg.Step(1))
+    what, at, _ = restart_plan(branch.snapshot(), None)
+    assert (what, at) == ("the start, losing 25 iterations", 0)   # not the other branch's 50
+    # the same file under this run's name (an older rnn-tui kept the run id): refused by its marks
+    other = autosave.autosave_dir() / f"echo-{first}.npz"
+    other.rename(autosave.autosave_dir() / f"echo-{branch.run_id}.npz")
+    what, at, _ = restart_plan(branch.snapshot(), None)
+    assert at == 0
+    session.close()
+    what, at, _ = restart_plan(branch.snapshot(), None)           # its own autosave, on its branch
+    assert at == 25 and "its autosave" in what
+
+
+def autosave_iterations():
+    return sorted((checkpoint.header(p)[1]["iteration"], p) for p in autosave.autosaves())

@@ -97,7 +97,11 @@ class Actions:
     def action_restart(self) -> None:
         """After the training process died: a new one, from the newest state kept."""
         what, at, recipe = self._restart
+        kept = self.backend.slot.state
         self.backend = self._start_backend(recipe)
+        if self.backend.slot.state is None:
+            # until the new process sends a copy of its own, a second crash restarts from this one
+            self.backend.slot.state = kept
         self.dead, self._seq = "", -1
         self._views_sent = None                 # the new session is told what is on screen
         self._send_views()

@@ -1,9 +1,9 @@
 """When the training process is not (yet, or any more) there: what the app shows
 of a run still being built, and what it restarts a run from after its process died.
 
-A run is restarted from the newest state kept: its autosave, or the copy of its
-state the session sends the app every few seconds (``StateCopy``), whichever is
-further on; with neither, from its start.
+A run is restarted from the newest state kept of the run as shown: its autosave,
+or the copy of its state the session sends the app every few seconds
+(``StateCopy``), whichever is further on; with neither, from its start.
 """
 
 from __future__ import annotations
@@ -26,16 +26,29 @@ def placeholder(recipe: RunRecipe) -> Snapshot:
     return placeholder_snapshot(dataclasses.asdict(recipe.config.resolved()))
 
 
+def same_branch(marks_now, marks_then, at: int) -> bool:
+    """Whether a state saved at iteration ``at`` (with ``marks_then``) lies on the run
+    shown now (``marks_now``): every mark up to ``at`` is in it.  A checkpoint of the
+    same run opened with ``o`` (its mark "loaded …") starts a branch that an autosave
+    of the other one does not share, although the run is the same."""
+    then = {(int(i), str(what)) for i, what in marks_then}
+    return all((int(i), str(what)) in then for i, what in marks_now if int(i) <= at)
+
+
 def restart_plan(snap: Snapshot, state) -> tuple[str, int, RunRecipe]:
     """``(what, iteration, recipe)``: where the run of ``snap`` can go on from, given
-    the newest ``StateCopy`` the app holds (or None), in words for the status line."""
+    the newest ``StateCopy`` the app holds (or None), in words for the status line.
+    Only a state on the branch shown counts (:func:`same_branch`)."""
     best = None
-    if state is not None and state.run_id == snap.run_id:
+    if (state is not None and state.run_id == snap.run_id
+            and same_branch(snap.marks, state.state["meta"].get("marks", []), state.iteration)):
         best = ("the app's backup", state.iteration, RunRecipe(config=Config(**state.config), state=state.state))
     saved = autosave.autosave_dir() / f"{snap.task}-{snap.run_id}.npz"
     try:
-        it = int(checkpoint.header(saved)[1].get("iteration", -1)) if saved.is_file() else -1
-    except (checkpoint.CheckpointError, OSError, ValueError):
+        meta = checkpoint.header(saved)[1] if saved.is_file() else {}
+        it = int(meta.get("iteration", -1)) if same_branch(snap.marks, meta.get("marks", []),
+                                                           int(meta.get("iteration", -1))) else -1
+    except (checkpoint.CheckpointError, OSError, ValueError, TypeError):
         it = -1
     if it >= 0 and (best is None or it > best[1]):
         best = ("its autosave", it, RunRecipe(load=str(saved)))
