@@ -161,10 +161,12 @@ class Dynamics:
         self._last = -1
 
     def sample(self, trainer, layer: int = 0) -> None:
-        """Add a sample of ``trainer`` now (nothing if it has not stepped since the last one)."""
+        """Add a sample of ``trainer`` now (nothing if it has not stepped since the last
+        one).  Of weights just restored (a rollback, a load: no last step) only what the
+        weights themselves give: no update ratio, no gradients."""
         from rnn_tui.core.model import layer_names
 
-        if trainer.iteration == self._last or trainer.last is None:
+        if trainer.iteration == self._last:
             return
         self._last = trainer.iteration
         whh = trainer.params[layer_names(trainer.spec.layers)[min(layer, trainer.spec.layers - 1)][1]]
@@ -172,6 +174,10 @@ class Dynamics:
         self.sigma.append(sigma_max(whh))
         self.radius.append(spectral_radius(whh))
         self.saturated.append(float(trainer.metrics.get("saturated", 0.0)))
+        if trainer.last is None:
+            for k, w in trainer.params.items():
+                self.weights.setdefault(k, Histogram(keep=self.keep)).add(trainer.iteration, w)
+            return
         grads = trainer.last.bptt.grads
         for k, d in last_update(trainer.opt, grads).items():
             w = trainer.params[k]

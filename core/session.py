@@ -410,6 +410,8 @@ class Session:
     @_dispatch.register
     def _rollback(self, cmd: msg.Rollback) -> None:
         it = self.trainer.rollback()
+        self.dynamics.reset()                     # the weights panel's figures were of the diverged weights
+        self._dyn_at = -self.DYNAMICS_EVERY       # and the restored ones are sampled at once
         if self.trainer.is_language_model:
             self.trainer.resample()               # not the text of the diverged weights
         self.warning = ""

@@ -101,3 +101,57 @@ def test_the_reading_follows_sigma_rho_and_saturation(activation, sigma, radius,
                      radius=np.array([radius]), saturated=np.array([saturated]), ratios={}, weights={},
                      gradients={}, activation=activation)
     assert says in v.reading()
+
+
+def test_after_a_rollback_the_weights_panel_shows_the_restored_weights():
+    """z after a divergence: σmax, ρ and the histograms are those of the weights rolled
+    back to, not of the diverged ones (the panel draws them without a step's gradients)."""
+    import time
+
+    from textual.color import Color
+
+    from rnn_tui.core import messages as msg
+    from rnn_tui.core.session import Session
+    from rnn_tui.tui.colours import ROLES, make_palette
+    from rnn_tui.tui.widgets.weights import Layout
+
+    tr = Trainer(Config(task="echo", seed=1))
+    session = Session(tr, lambda u: None, paused=True)
+    session.views = msg.Views(weights=True)
+    for _ in range(25):
+        session.handle(msg.Step(1))
+    tr.params["Whh"] *= 1e4                                         # what a divergence leaves
+    session.handle(msg.Step(1))
+    diverged = session._dynamics(time.perf_counter()).sigma[-1]
+    session.handle(msg.Rollback())
+    view = session._dynamics(time.perf_counter())
+    restored = np.linalg.svd(session.trainer.params["Whh"], compute_uv=False)[0]
+    assert view.sigma[-1] == pytest.approx(restored) and diverged > 100 * restored
+    assert view.radius[-1] == pytest.approx(spectral_radius(session.trainer.params["Whh"]))
+    assert view.ratios == {} and view.gradients == {} and "Whh" in view.weights
+    pal = make_palette({"foreground": "#e0e0e0", **dict.fromkeys(ROLES, "#70a0ff")}, True, Color.parse("#101010"))
+    text = "\n".join(str(line) for line in Layout(view, session.trainer.snapshot(), pal, False, "Whh").lines(150, 44))
+    assert f"σmax {restored:.3g}" in text and "none since the weights were restored" in text
+
+
+def test_the_dh_strip_keeps_t0_when_the_timesteps_do_not_fit():
+    """The vanishing lesson is read off the t = 0 end: a narrow panel shows evenly
+    spaced timesteps from t = 0 to T-1, not only the last ones."""
+    import dataclasses
+
+    from textual.color import Color
+
+    from rnn_tui.tui.colours import ROLES, make_palette
+    from rnn_tui.tui.widgets.weights import Layout
+
+    tr = Trainer(Config(task="echo", seq_len=40, seed=1))
+    dyn = Dynamics()
+    tr.step()
+    dyn.sample(tr)
+    dh = np.full((1, 40), 1e-3)
+    dh[0, 0] = 1.0                                                 # only t = 0 is large
+    snap = dataclasses.replace(tr.snapshot(), dh_norm=dh)
+    pal = make_palette({"foreground": "#e0e0e0", **dict.fromkeys(ROLES, "#70a0ff")}, True, Color.parse("#101010"))
+    line = str(Layout(dyn.view(tr), snap, pal, False, "").figures(30)[0])
+    bars = line.removeprefix("‖dh_t‖ now ").split(" ")[0]
+    assert bars[0] == "█" and set(bars[1:]) == {"▁"} and len(bars) < 40

@@ -249,7 +249,9 @@ class Layout:
         T = dh.shape[0]
         gain = f" t=0/t={T - 1} ×{dh[0] / dh[-1]:.2g}" if T > 1 and dh[0] > 0 and dh[-1] > 0 else ""
         room = max(4, w - 11 - len(gain))
-        bars, _ = strip(dh[-room:], None, 1, (pal.secondary, pal.accent, pal.muted))
+        # every timestep when they fit; else evenly spaced ones, t = 0 and t = T-1 among them
+        shown = dh if T <= room else dh[np.round(np.linspace(0, T - 1, room)).astype(int)]
+        bars, _ = strip(shown, None, 1, (pal.secondary, pal.accent, pal.muted))
         line = Text("‖dh_t‖ now ", style=pal.muted)
         line.append_text(bars)
         line.append(gain, style=pal.muted)
@@ -271,6 +273,8 @@ class Layout:
         line.append(spark(v.saturated, w - line.cell_len), style=pal.secondary)
         out.append(line)
         out.append(Text("‖Δθ‖/‖θ‖ a step (≈1e-3 is healthy):"[:w], style=pal.muted))
+        if not v.ratios:
+            return out + self._wrapped("none since the weights were restored: train a step", w, pal.muted)
         return out + self._ratios(w)
 
     def _ratios(self, w: int) -> list[Text]:
@@ -322,7 +326,8 @@ class Layout:
         if not self.param:
             return []
         its, wc, wr = self.view.weights[self.param]
-        _, gc, gr = self.view.gradients[self.param]
+        # weights just restored (a rollback) have no gradients until the next step
+        _, gc, gr = self.view.gradients.get(self.param, (its, np.zeros((0, wc.shape[1] if wc.ndim == 2 else 0)), 0.0))
         head = Text(f"{self.param} over time (rows: samples, newest last; W: next parameter)", style="bold")
         img_rows = rows - 3
         left = self._image(wc, img_rows)
