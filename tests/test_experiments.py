@@ -3,6 +3,8 @@ to one, replay a run with R, read the loss curve at a point."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from rnn_tui.core import Config, Trainer
@@ -191,3 +193,12 @@ def test_the_runs_list_keeps_the_state_of_the_newest_runs_only():
     kept = [r.state is not None for r in runs.records]
     assert kept == [False] * 3 + [True] * RunsList.KEPT                 # flat memory: old states dropped
     assert [runs.number(r.run_id) for r in runs.records] == list(range(1, RunsList.KEPT + 4))
+
+
+def test_a_runs_label_names_only_settings_that_are_there():
+    from rnn_tui.tui.runs import differences
+
+    addition = dataclasses.asdict(Config(task="addition").resolved())
+    charlm = dataclasses.asdict(Config(task="charlm").resolved())
+    said = differences(addition, charlm)
+    assert said[0] == "addition" and "" not in said                 # addition has no text file to name

@@ -47,7 +47,7 @@ def differences(cfg: dict, other: dict) -> list[str]:
             mine, theirs = show(cfg), show(other)
         except (KeyError, TypeError):
             continue
-        if mine != theirs and mine not in out:
+        if mine and mine != theirs and mine not in out:          # "" (no text file) is not a difference to name
             out.append(mine)
     return out
 
