@@ -41,6 +41,25 @@ async def test_s_asks_for_a_place_when_the_current_folder_cannot_be_written(tmp_
         await wait_until(pilot, lambda: (tmp_path / "here.npz").exists(), what="the checkpoint")
 
 
+@pytest.mark.skipif(not Path("/sys").is_dir(), reason="needs Linux's /sys")
+async def test_e_and_the_runs_export_propose_a_folder_that_takes_files(tmp_path, monkeypatch):
+    monkeypatch.chdir("/sys")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    app = RnnApp(trained("echo", 7), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("e")
+        await pilot.pause(0.2)
+        assert "cannot be written: write where?" in str(app.screen.query_one("#warning").content)
+        assert app.screen.query_one("#folder").value == str(tmp_path / "rnn-tui-export")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "exported" in app.message, what="the export")
+        await pilot.press("x")
+        await pilot.pause(0.3)
+        assert app.screen.default_export == tmp_path / "rnn-tui-runs.csv"
+    assert (tmp_path / "rnn-tui-export" / "metrics-echo-it7.csv").exists()
+
+
 async def test_e_exports_the_neuron_view_too(tmp_path):
     app = RnnApp(trained("charlm", 20), paused=True)
     async with app.run_test(size=(120, 36)) as pilot:

@@ -166,8 +166,8 @@ class Actions:
             elif rec is not None:
                 self._send(msg.ResumeRun(rec))
 
-        self.push_screen(RunsScreen(self.runs_list.rows(self.snapshot),
-                                    (self.output_folder or Path.cwd()) / "rnn-tui-runs.csv"), done)
+        self.push_screen(RunsScreen(self.runs_list.rows(self.snapshot), self._writable_folder() / "rnn-tui-runs.csv"),
+                         done)
 
     def action_compare(self) -> None:
         self.show_runs = not self.show_runs
@@ -368,10 +368,8 @@ class Actions:
                 self._send(msg.Save(str(Path(path).expanduser())))
 
         snap = self.snapshot
-        folder = self.output_folder or Path.cwd()
-        default = folder if folder_takes_files(folder) else Path.home()
         self.push_screen(PathPrompt("Save checkpoint as (.npz)",
-                                    str(default / f"rnn-tui-{snap.task}-it{snap.iteration}.npz"),
+                                    str(self._writable_folder() / f"rnn-tui-{snap.task}-it{snap.iteration}.npz"),
                                     placeholder="path/to/checkpoint.npz", warning=why), done)
 
     def action_open(self) -> None:
@@ -391,9 +389,19 @@ class Actions:
             if folder:
                 self.call_after_refresh(self.export_to, folder)
 
-        self.push_screen(PathPrompt("Export CSV + SVG screenshot to folder",
-                                    str((self.output_folder or Path.cwd()) / "rnn-tui-export"), input_id="folder"),
-                         done)
+        folder = self._writable_folder()
+        self.push_screen(PathPrompt("Export CSV + SVG screenshot to folder", str(folder / "rnn-tui-export"),
+                                    input_id="folder", warning=self._unwritable_warning(folder)), done)
+
+    def _writable_folder(self) -> Path:
+        """Where a new file goes by default: the output folder (or the current one), or
+        the home folder when that one cannot take files (as ``s`` does)."""
+        folder = self.output_folder or Path.cwd()
+        return folder if folder_takes_files(folder) else Path.home()
+
+    def _unwritable_warning(self, proposed: Path) -> str:
+        folder = self.output_folder or Path.cwd()
+        return "" if proposed == folder else f"The folder {folder} cannot be written: write where?"
 
     def export_to(self, folder: str) -> tuple[Path, Path] | None:
         """Write ``metrics-….csv`` and ``screen-….svg`` into ``folder``; say where."""
