@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from textual.widgets import Select
 
 from rnn_tui.core import Config, Trainer
 from rnn_tui.core import messages as msg
@@ -64,6 +65,29 @@ async def test_a_preset_fills_the_form_and_says_what_it_shows():
         assert screen.query_one("#field-init_scale").value == "0.15"
         about = str(screen.query_one("#preset-about").content)
         assert about.startswith("Vanishing gradients: 40 timesteps") and "σmax(Whh) starts at 0.64" in about
+
+
+async def test_settings_show_the_preset_the_run_was_started_with_and_keep_its_values():
+    from rnn_tui.tui.cli import load_preset
+
+    values = load_preset("vanishing")
+    tr = Trainer(Config(**{**{k: v for k, v in values.items() if k in Config.__dataclass_fields__}, "hidden": 12}))
+    app = RnnApp(tr, paused=True, preset="vanishing")                # --preset vanishing --hidden 12
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        screen = await _settings(pilot)
+        assert screen.query_one("#preset").value == "vanishing"
+        assert str(screen.query_one("#preset-about").content).startswith("Vanishing gradients")
+        assert screen.query_one("#field-hidden").value == "12"           # the flag next to it stays
+        # no empty block between the preset and the form: the form starts under the description
+        about, form = screen.query_one("#preset-about"), screen.query_one("#form")
+        assert form.region.y == about.region.y + about.region.height
+        await pilot.press("escape")
+        await pilot.press("1")                                           # another task: no preset any more
+        await pilot.press("1")
+        await wait_until(pilot, lambda: app.snapshot.task == "charlm", what="the task switch")
+        screen = await _settings(pilot)
+        assert screen.query_one("#preset").value is Select.NULL
 
 
 async def test_the_text_fields_default_stays_the_tasks_own_corpus(tmp_path):

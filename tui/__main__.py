@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{cfg.batch}) takes seconds; preparing the first view…", file=sys.stderr, flush=True)
     app = RnnApp(run, fps=settings["fps"], paused=args.paused, heavy_hz=0.5 if settings["low_bandwidth"] else 2.0,
                  backend=args.backend or "process", autosave=settings["autosave"], theme=settings["theme"],
-                 remember_theme=True, output_folder=settings["output_folder"])
+                 remember_theme=True, output_folder=settings["output_folder"], preset=getattr(args, "preset", None))
     app.run()
     return app.return_code or 0
 

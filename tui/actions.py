@@ -131,6 +131,7 @@ class Actions:
         key = next(k for k, v in TASK_KEYS.items() if v == name)
         if self._confirmed(key, f"switch to {name}"):
             self._send(msg.SwitchTask(name))
+            self.preset = None                  # another task: the preset no longer describes the run
 
     def action_reset(self) -> None:
         if self._confirmed("R", "reset the weights"):
@@ -152,8 +153,9 @@ class Actions:
                 self._send(msg.ChangeSettings(result["changed"]))
             else:
                 self._send(msg.NewRun({**dataclasses.asdict(result["config"]), "init_from": None}))
+            self.preset = result["preset"]      # what the form said the run is
 
-        self.push_screen(SettingsScreen(dict(self.snapshot.config), PRESETS), done)
+        self.push_screen(SettingsScreen(dict(self.snapshot.config), PRESETS, self.preset), done)
 
     def action_runs(self) -> None:
         from rnn_tui.tui.screens.runs import RunsScreen
@@ -165,6 +167,7 @@ class Actions:
                             f"{self.runs_list.KEPT} runs keep their state (its figures stay in the list)")
             elif rec is not None:
                 self._send(msg.ResumeRun(rec))
+                self.preset = None
 
         self.push_screen(RunsScreen(self.runs_list.rows(self.snapshot), self._writable_folder() / "rnn-tui-runs.csv"),
                          done)
@@ -378,6 +381,7 @@ class Actions:
         def done(path: str | None) -> None:
             if path:
                 self._send(msg.Load(path))
+                self.preset = None
 
         lost = self._unsaved()
         self.push_screen(PathPrompt("Open checkpoint (.npz)", self._saved[0] if self._saved else "",

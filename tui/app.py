@@ -67,12 +67,15 @@ class RnnApp(Actions, KeyGate, App[int]):
 
     def __init__(self, trainer=None, fps: float = 10.0, paused: bool = False, backend: str = "process",
                  heavy_hz: float = HEAVY_HZ, replay=None, replay_fps: float = 10.0, autosave: bool = True,
-                 theme: str | None = None, remember_theme: bool = False, output_folder: str | None = None):
+                 theme: str | None = None, remember_theme: bool = False, output_folder: str | None = None,
+                 preset: str | None = None):
         """``trainer``: a :class:`~core.trainer.Trainer`, or a :class:`~core.session.RunRecipe`
         that the training process builds (the app then shows a loading view meanwhile).
         ``remember_theme``: a theme chosen in the app is written to the config file;
-        ``output_folder``: where ``s`` saves and ``e`` exports (default: the current folder)."""
+        ``output_folder``: where ``s`` saves and ``e`` exports (default: the current folder);
+        ``preset``: the ``--preset`` the run was started with (Settings shows it)."""
         super().__init__()
+        self.preset = preset
         self.output_folder = Path(output_folder) if output_folder else None
         if theme:
             self.theme = theme

@@ -168,16 +168,20 @@ class SettingsScreen(ModalScreen[dict | None]):
     SettingsScreen .error { color: $text-error; }
     SettingsScreen Grid > .hidden { display: none; }
     SettingsScreen #what { color: $text-muted; height: auto; }
+    SettingsScreen #preset-row { height: auto; }
     SettingsScreen #preset-about { color: $text-muted; height: auto; max-height: 8; display: none; }
     SettingsScreen #preset-about.-shown { display: block; }
     SettingsScreen #buttons { height: 3; align: right middle; }
     """
     BINDINGS = [("escape", "cancel", "Cancel"), ("ctrl+s", "apply", "Apply")]
 
-    def __init__(self, current: dict, presets: tuple[str, ...] = ()):
+    def __init__(self, current: dict, presets: tuple[str, ...] = (), preset: str | None = None):
+        """``preset``: the one the run was started with (shown with its description; the
+        form keeps the run's own values, flags given next to it included)."""
         super().__init__()
         self.current = dict(current)            # the run's settings now (resolved)
         self.presets = presets
+        self.preset = preset if preset in presets else None
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -208,7 +212,18 @@ class SettingsScreen(ModalScreen[dict | None]):
                      placeholder="the task's default" if f.key == "text" else "")
 
     def on_mount(self) -> None:
+        if self.preset:
+            with self.prevent(Select.Changed):
+                self.query_one("#preset", Select).value = self.preset
+            self._describe(self.preset)
         self._refresh()
+
+    def _describe(self, name: str) -> None:
+        from rnn_tui.tui.cli import preset_description
+
+        about = self.query_one("#preset-about", Static)
+        about.update(preset_description(name))
+        about.set_class(bool(about.content), "-shown")
 
     # ---- values --------------------------------------------------------------------
 
@@ -265,18 +280,17 @@ class SettingsScreen(ModalScreen[dict | None]):
             self._refresh()
 
     def _preset(self, name) -> None:
-        from rnn_tui.tui.cli import UsageError, load_preset, preset_description
+        from rnn_tui.tui.cli import UsageError, load_preset
 
-        if name is Select.BLANK or not name:
+        if name is Select.NULL or not name:
             return
         try:
             values = load_preset(name)
         except UsageError as e:
             self.query_one("#what", Static).update(str(e))
             return
-        about = self.query_one("#preset-about", Static)
-        about.update(preset_description(name))
-        about.set_class(bool(about.content), "-shown")
+        self.preset = name
+        self._describe(name)
         task = values.get("task", "charlm")
         merged = {**task_defaults(task), **values}
         self.query_one("#field-task", Select).value = task
@@ -303,7 +317,8 @@ class SettingsScreen(ModalScreen[dict | None]):
         if not changed:
             self.dismiss(None)
             return
-        self.dismiss({"config": self.config, "changed": changed, "live": live_only(self.current, new)})
+        self.dismiss({"config": self.config, "changed": changed, "live": live_only(self.current, new),
+                      "preset": self.preset})
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
