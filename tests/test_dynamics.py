@@ -131,7 +131,7 @@ def test_after_a_rollback_the_weights_panel_shows_the_restored_weights():
     assert view.ratios == {} and view.gradients == {} and "Whh" in view.weights
     pal = make_palette({"foreground": "#e0e0e0", **dict.fromkeys(ROLES, "#70a0ff")}, True, Color.parse("#101010"))
     text = "\n".join(str(line) for line in Layout(view, session.trainer.snapshot(), pal, False, "Whh").lines(150, 44))
-    assert f"σmax {restored:.3g}" in text and "none since the weights were restored" in text
+    assert f"σmax {restored:.3g}" in text and "none yet for these weights" in text and "gradients: after the next step" in text
 
 
 def test_the_dh_strip_keeps_t0_when_the_timesteps_do_not_fit():

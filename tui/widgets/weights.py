@@ -274,7 +274,7 @@ class Layout:
         out.append(line)
         out.append(Text("‖Δθ‖/‖θ‖ a step (≈1e-3 is healthy):"[:w], style=pal.muted))
         if not v.ratios:
-            return out + self._wrapped("none since the weights were restored: train a step", w, pal.muted)
+            return out + self._wrapped("none yet for these weights: train a step", w, pal.muted)
         return out + self._ratios(w)
 
     def _ratios(self, w: int) -> list[Text]:
@@ -326,19 +326,21 @@ class Layout:
         if not self.param:
             return []
         its, wc, wr = self.view.weights[self.param]
-        # weights just restored (a rollback) have no gradients until the next step
-        _, gc, gr = self.view.gradients.get(self.param, (its, np.zeros((0, wc.shape[1] if wc.ndim == 2 else 0)), 0.0))
+        K = wc.shape[1] if wc.ndim == 2 else 0
+        # weights just restored (a rollback, a reset) have no gradients until the next step
+        stepped = self.param in self.view.gradients
+        _, gc, gr = self.view.gradients[self.param] if stepped else (its, np.zeros((0, K)), 0.0)
         head = Text(f"{self.param} over time (rows: samples, newest last; W: next parameter)", style="bold")
         img_rows = rows - 3
         left = self._image(wc, img_rows)
         right = self._image(gc, img_rows)
-        K = wc.shape[1] if wc.ndim == 2 else 0
         gap = "   "
-        labels = self._pad(Text("weights", style=pal.muted), K) + Text(gap) + Text("gradients", style=pal.muted)
+        labels = (self._pad(Text("weights", style=pal.muted), K) + Text(gap)
+                  + Text("gradients" if stepped else "gradients: after the next step", style=pal.muted))
         out = [head, labels]
         for a, b in zip(*self._even(left, right), strict=True):
             out.append(self._pad(a, K) + Text(gap) + b)
-        out.append(self._axis(wr, K) + Text(gap) + self._axis(gr, K))
+        out.append(self._axis(wr, K) + Text(gap) + (self._axis(gr, K) if stepped else Text()))
         if 2 * K + len(gap) > w:
             return out[:1] + [Text(f"(a wider panel shows {self.param}'s histograms)", style=pal.muted)]
         return out
