@@ -194,6 +194,19 @@ def test_smoothed_line_is_drawn_over_the_band_and_m_hides_it():
     assert len(off.cells(BAND)) > len(on.cells(BAND))       # where the line crosses, it is on top
 
 
+def test_the_window_of_a_long_run_is_a_band_not_a_comb():
+    """At 40k iterations a stored point sums up 32 of them: the last 1000 are ~30
+    points over 70 columns, each point's band covering the columns since the one before."""
+    history = _history(_noisy(42_000), cap=2048)
+    assert history.bucket >= 32
+    plot = _plot(history, smooth=False, windowed=True)
+    empty = [c for c in range(plot.left, plot.right) if not any(plot.lines[r][c] == BAND for r in plot.rows)]
+    assert empty == []
+    early = _plot(_history(_noisy(12)), smooth=False)             # 12 single iterations: apart, as they are
+    gaps = [c for c in range(early.left, early.right) if not any(early.lines[r][c] == BAND for r in early.rows)]
+    assert len(gaps) > 40
+
+
 def test_window_shows_the_last_1000_iterations():
     plot = _plot(_history(_noisy(5000)), windowed=True)
     assert "last 1000" in plot.legend

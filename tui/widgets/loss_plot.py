@@ -79,6 +79,20 @@ def downsample(it: np.ndarray, raw: np.ndarray, ema: np.ndarray, lo: np.ndarray,
             np.minimum.reduceat(lo, starts), np.maximum.reduceat(hi, starts))
 
 
+def spread_buckets(band: np.ndarray, col: np.ndarray, it: np.ndarray) -> None:
+    """Columns between two stored points: a point that sums up several iterations
+    (after merges, or ``w``'s last 1000 of a long run) covers those since the point
+    before it, so its band goes over their columns too (in place).  Points of single
+    iterations leave the columns between them empty: no iteration falls there."""
+    if len(col) < 2:
+        return
+    c = np.arange(col[0] + 1, col[-1])
+    c = c[~np.isin(c, col)]                                    # columns without a point of their own
+    k = np.searchsorted(col, c)                                # the point after each: its bucket holds them
+    wide = (it[k] - it[k - 1]) > 1
+    band[:, c[wide]] = band[:, col[k[wide]]]
+
+
 def _half_cells(v, lower: float, upper: float, count: int) -> np.ndarray:
     """Half-cell positions (``0 … 2 * count - 1``) of ``v``, each inside the cell
     :func:`plotext_compat.cell` gives (its lower or upper half)."""
@@ -454,6 +468,7 @@ class LossPlot(Widget):
         height = np.arange(nrows - 1, -1, -1)[:, None]     # row from the bottom, per row from the top
         band = np.zeros((nrows, ncols), dtype=bool)        # (rows, columns) of the data area
         band[:, col] = (height >= r_lo) & (height <= r_hi)
+        spread_buckets(band, col, x)
         # the smoothed line: from where training started, then each column's last point
         line = (line_cells(np.r_[float(it[0]), x], scale(np.r_[ema[0], e]), (x0, x1), (bottom, top), ncols, nrows)
                 if self.smooth else np.zeros((nrows, ncols), dtype=np.uint8))
