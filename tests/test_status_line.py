@@ -15,6 +15,9 @@ def test_fields_are_kept_whole_in_priority_order():
     assert fit(fields, 60).plain == "[paused]  checkpoint written: a-rather-long-file-name.npz"
     assert fit(fields, 40, cut=1).plain == "[paused]  checkpoint written:…  lr 0.1"
     assert fit(fields, 20, cut=1).plain == "[paused]  lr 0.1"          # never half a word
+    # of two fields of one priority, the one that does not fit is left out (not both kept)
+    same = [(0, "[probe]", ""), (2, "your input: loss 1.565", ""), (2, "lr 0.9", "")]
+    assert fit(same, 31).plain == "[probe]  your input: loss 1.565"
 
 
 async def test_a_long_message_at_80_columns_is_cut_at_a_word_and_toasted_in_full(tmp_path):
@@ -38,3 +41,17 @@ async def test_the_divergence_line_says_what_halving_does():
         await pilot.pause(0.3)
         line = str(app.query_one("#status").content).splitlines()[1]
         assert "⚠ diverged: z rolls back  - halves the lr (now 1000)" in line
+
+
+async def test_a_narrow_terminal_still_says_how_to_get_help_and_out():
+    app = RnnApp(trained("charlm", 5), paused=True)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await worker_ready(pilot)
+        await pilot.pause(0.3)
+        line = str(app.query_one("#status").content).splitlines()[1]
+        assert "? help · q quit" in line and "lr 0.1" in line
+    app = RnnApp(trained("charlm", 5), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:                  # room for the whole hint
+        await worker_ready(pilot)
+        await pilot.pause(0.3)
+        assert "? help · space run · n step · b BPTT · q quit" in str(app.query_one("#status").content)

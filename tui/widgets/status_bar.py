@@ -26,35 +26,47 @@ def _hint(mode: str, running: bool) -> str:
     return "? help · space run · n step · b BPTT · q quit"
 
 
+def _short_hint(mode: str) -> str:
+    """What a narrow line keeps of :func:`_hint`: how to get help and out."""
+    if mode.startswith("replay"):
+        return "? help · q quit"
+    if mode.startswith(("probe", "BPTT", "forward")):
+        return "esc leave · ? help"
+    return "? help · q quit"
+
+
 SEP = "  "
 
 
 def fit(fields: list[tuple[int, str, str]], width: int, cut: int | None = None) -> Text:
     """``(priority, text, style)`` fields joined in their order, keeping each whole in
-    priority order (0 first) while they fit in ``width`` cells; the field of priority
-    ``cut`` may instead be cut at a word, with "…", to fill the room left."""
+    priority order (0 first; of equal ones, the earlier) while they fit in ``width``
+    cells; the field of priority ``cut`` may instead be cut at a word, with "…", to
+    fill the room left."""
     from rich.cells import cell_len
 
+    fields = list(fields)
     kept, used = set(), 0
-    for prio, text, _ in sorted(fields, key=lambda f: f[0]):
+    for i in sorted(range(len(fields)), key=lambda i: fields[i][0]):
+        prio, text, style = fields[i]
         need = cell_len(text) + (len(SEP) if kept else 0)
         if text and used + need <= width:
-            kept.add(prio)
+            kept.add(i)
             used += need
         elif prio == cut and text:
             room = width - used - (len(SEP) if kept else 0)
-            words, short = text.split(" "), ""
-            for w in words:
+            short = ""
+            for w in text.split(" "):
                 if cell_len(short + " " + w if short else w) + 1 > room:
                     break
                 short = short + " " + w if short else w
             if short:
-                fields = [(p, short + "…" if p == cut else t, st) for p, t, st in fields]
-                kept.add(prio)
+                fields[i] = (prio, short + "…", style)
+                kept.add(i)
                 used += cell_len(short) + 1 + (len(SEP) if len(kept) > 1 else 0)
     out = Text()
-    for prio, text, style in fields:
-        if prio in kept:
+    for i, (_, text, style) in enumerate(fields):
+        if i in kept:
             if out.plain:
                 out.append(SEP)
             out.append(text, style=style)
@@ -118,11 +130,16 @@ class StatusBar(ThemeAware, Vertical):
         if probe is not None:               # (a message, such as what `a` did to it, goes first)
             state.append((3 if message else 2, f"your input: loss {probe.loss:.4g} over {probe.scored} scored step{'s' * (probe.scored != 1)}"
                              + (f" ({probe.applied} trained on it)" if probe.applied else ""), "bold"))
-        state += [(1, message, "italic")] if message else [(4, _hint(mode, running), colour["muted"])]
-        state += [(2, f"lr {snap.config['lr']:.4g}", "")]
+        rest = [(2, f"lr {snap.config['lr']:.4g}", "")]
         if task_class(snap.task).is_language_model:
-            state.append((3, f"temp {snap.config['temperature']:.2f}", ""))
-        self._set(fit(numbers, width), fit(state, width, cut=1 if message else None), warning=False)
+            rest.append((3, f"temp {snap.config['temperature']:.2f}", ""))
+        if message:
+            line = fit(state + [(1, message, "italic")] + rest, width, cut=1)
+        else:
+            line = fit(state + [(4, _hint(mode, running), colour["muted"])] + rest, width)
+            if _hint(mode, running) not in line.plain:      # too narrow for it: help and the way out first
+                line = fit(state + [(1, _short_hint(mode), colour["muted"])] + rest, width)
+        self._set(fit(numbers, width), line, warning=False)
 
     def _colours(self) -> dict:
         """Styles for the run states and the hint, readable on the bar (plain names
