@@ -278,3 +278,14 @@ async def test_no_color_keeps_band_and_line_apart_by_their_characters(monkeypatc
         styles = [_span_style(lines[r], c) for r, c in plot.cells(BAND + "".join(LINE_CELLS))]
         assert all(s is None or (s.color is None and s.bgcolor is None) for s in styles)
         assert any(s is not None and s.reverse for s in styles)        # the line where it crosses the band
+
+
+def test_the_earlier_runs_legend_names_whole_runs_and_counts_the_rest():
+    widget = LossPlot()
+    widget.set_history(_history(_noisy(300)).arrays())
+    it = np.arange(1, 301)
+    widget.set_others([(f"run {n}, same settings", it, _noisy(300, seed=n)) for n in range(2, 6)])
+    legend = str(widget._draw(100, 20)).splitlines()[1]
+    assert legend.startswith("earlier runs (v hides): ") and legend.rstrip().endswith("more (x lists them)")
+    named = legend.count("same settings")
+    assert named >= 1 and f"+{4 - named} more" in legend and "same s " not in legend + " "

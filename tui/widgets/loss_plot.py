@@ -505,9 +505,16 @@ class LossPlot(Widget):
     def _others_legend(self, w: int, others: list, cells: _Cells) -> Text:
         """The line naming the earlier runs, each by what differs from this one."""
         out = Text("earlier runs (v hides): ", style="dim", no_wrap=True, end="")
-        for lab, _, _, k in others:
-            out.append(LINE_SAMPLE, cells.faded[k])
-            out.append(f" {lab}  ")
+        for i, (lab, _, _, k) in enumerate(others):
+            entry = Text()
+            entry.append(LINE_SAMPLE, cells.faded[k])
+            entry.append(f" {lab}  ")
+            more = len(others) - i - 1
+            tail = f"+{more} more (x lists them)" if more else ""
+            if out.cell_len + entry.cell_len + len(tail) > w:    # whole entries only, and how many are left
+                out.append(f"+{len(others) - i} more (x lists them)", style="dim")
+                break
+            out.append_text(entry)
         out.truncate(w)
         return out
 
