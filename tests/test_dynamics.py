@@ -155,3 +155,24 @@ def test_the_dh_strip_keeps_t0_when_the_timesteps_do_not_fit():
     line = str(Layout(dyn.view(tr), snap, pal, False, "").figures(30)[0])
     bars = line.removeprefix("‖dh_t‖ now ").split(" ")[0]
     assert bars[0] == "█" and set(bars[1:]) == {"▁"} and len(bars) < 40
+
+
+def test_without_colour_the_matrix_scale_stays_under_the_matrix():
+    """NO_COLOR: the scale line says less as the matrix narrows, so the figures beside
+    it stay in their column."""
+    from textual.color import Color
+
+    from rnn_tui.tui.colours import ROLES, make_palette
+    from rnn_tui.tui.widgets.weights import Layout
+
+    tr = Trainer(Config(task="addition", seed=1))
+    dyn = Dynamics()
+    for _ in range(3):
+        tr.step()
+        dyn.sample(tr)
+    pal = make_palette({"foreground": "#e0e0e0", **dict.fromkeys(ROLES, "#70a0ff")}, True, Color.parse("#101010"))
+    lay = Layout(dyn.view(tr), tr.snapshot(), pal, True, "")
+    for cols in (14, 24, 40):
+        matrix, _ = lay.matrix(cols, 10)
+        assert matrix[-1].cell_len <= cols, (cols, str(matrix[-1]))
+    assert "sign not shown" in str(lay.matrix(40, 10)[0][-1])

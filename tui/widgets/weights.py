@@ -224,13 +224,17 @@ class Layout:
                 under = self.ramp[self._level(bot)] if math.isfinite(bot) else bg
                 line.append("▀", style=Style(color=fg.rich_color, bgcolor=under.rich_color))
             out.append(line)
-        out.append(self.scale_bar(r, width=n * s))
+        out.append(self.scale_bar(r, width=cols))
         return out, b
 
     def scale_bar(self, r: float, width: int) -> Text:
+        """The colour scale under the matrix, at most ``width`` cells where it can be
+        (without colour: the shades, saying less as the room shrinks)."""
         t = Text(f"−{r:.2g} ", style=self.pal.muted)
         if self.plain:
-            t.append("|w|: " + SHADES[1:] + " (sign not shown)")
+            ends = t.cell_len + len(f" +{r:.2g}")
+            says = ("|w|: " + SHADES[1:] + " (sign not shown)", "|w|: " + SHADES[1:], SHADES[1:])
+            t.append(next((x for x in says if ends + len(x) <= width), says[-1]))
         else:
             for c in self.ramp:
                 t.append("█", style=Style(color=c.rich_color))
