@@ -170,6 +170,7 @@ class SettingsScreen(ModalScreen[dict | None]):
     SettingsScreen #what { color: $text-muted; height: auto; }
     SettingsScreen #preset-row { height: auto; }
     SettingsScreen #preset-about { color: $text-muted; height: auto; max-height: 8; display: none; }
+    SettingsScreen.-short #preset-about { max-height: 3; overflow-y: auto; }
     SettingsScreen #preset-about.-shown { display: block; }
     SettingsScreen #buttons { height: 3; align: right middle; }
     """
@@ -210,6 +211,11 @@ class SettingsScreen(ModalScreen[dict | None]):
             return Switch(value=bool(v), id=f"field-{f.key}")
         return Input(_show(v), id=f"field-{f.key}", suggester=PathSuggester() if f.kind == "path" else None,
                      placeholder="the task's default" if f.key == "text" else "")
+
+    def on_resize(self, event) -> None:
+        # a short terminal keeps room for the form: the preset's description in three
+        # lines (it scrolls), not eight
+        self.set_class(event.size.height < 36, "-short")
 
     def on_mount(self) -> None:
         if self.preset:
