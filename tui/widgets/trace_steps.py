@@ -215,13 +215,20 @@ class TraceSteps(Static):
                 break
         head = Content.assemble((f"{v.quantity:<{LABEL}}", "bold"), ("✗ differs", DIFFERS), (detail, ""))
         n = self._entries(width - LABEL - 11, [yours, ref, diff])
-        texts = [fmt_entries(a[:n]) for a in (yours, ref, diff)]
+        start = 0
+        if worst >= n:          # not among the first ones: those around it instead ("[… ", two cells more)
+            n = self._entries(width - LABEL - 13, [yours, ref, diff])
+            start = min(worst - n // 2, ref.size - n)
+        texts = [fmt_entries(a[start:start + n]) for a in (yours, ref, diff)]
         w = max(len(s) for row in texts for s in row)
         rows = [head]
         for label, a, row in zip(ROW_LABELS, (yours, ref, diff), texts, strict=True):
             marks = off if label != "reference" else None
             rows.append(Content.assemble(" " * LABEL, (f"{label:<11}", MUTED if label == "reference" else ""),
-                                         self._vector(a, marks, 0, row, w, n)))
+                                         self._vector(a, marks, 0, row, w, n, start)))
+        if start:
+            rows.append(Content.assemble(" " * LABEL, (f"(entries {start}–{start + n - 1} of {ref.size}, "
+                                                       f"around entry {worst})", MUTED)))
         return rows
 
     @staticmethod
@@ -231,17 +238,17 @@ class TraceSteps(Static):
         return max(2, min(8, (room - 4 - 12) // (w + 1)))
 
     def _vector(self, a: np.ndarray, marks, room: int, row: list[str] | None = None, w: int = 0,
-                n: int | None = None) -> Content:
+                n: int | None = None, start: int = 0) -> Content:
         """``[e0 e1 … ]  ‖·‖ 0.52`` in ``room`` cells, the entries in ``marks`` (a
-        boolean mask) marked."""
+        boolean mask) marked; from entry ``start`` (``[… e8 e9 … ]``) when not 0."""
         if n is None:
             n = self._entries(room, [a])
-        row = row if row is not None else fmt_entries(a[:n])
-        parts: list = ["["]
+        row = row if row is not None else fmt_entries(a[start:start + n])
+        parts: list = ["[… " if start else "["]
         for i, s in enumerate(row):
-            parts.append((s.rjust(w) if w else s, DIFFERS if marks is not None and marks[i] else ""))
+            parts.append((s.rjust(w) if w else s, DIFFERS if marks is not None and marks[start + i] else ""))
             if i < len(row) - 1:
                 parts.append(" ")
-        parts.append(" …]" if a.size > n else "]")
+        parts.append(" …]" if a.size > start + n else "]")
         parts.append((f"  ‖·‖ {float(np.linalg.norm(a)):.3g}", MUTED))
         return Content.assemble(*parts)
