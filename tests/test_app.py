@@ -138,7 +138,12 @@ async def test_s_writes_a_checkpoint_that_loads(tmp_path, monkeypatch):
         await pilot.press("o")                   # just saved: nothing to lose, no warning
         await pilot.pause(0.2)
         assert app.screen.query_one("#path").value.endswith("rnn-tui-echo-it25.npz")   # offered
-        assert not app.screen.query("#warning")
+        assert not app.screen.query_one("#warning").display
+        app.screen.query_one("#path").value = ""                      # enter on nothing: said, not closed
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert app.screen.query_one("#warning").display
+        assert "Type a path first" in str(app.screen.query_one("#warning").content)
         await pilot.press("escape")
     tr = checkpoint.load(tmp_path / "rnn-tui-echo-it25.npz")
     assert tr.iteration == 25 and tr.config.task == "echo"

@@ -29,12 +29,19 @@ class PathPrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"{self.prompt} — enter to confirm, esc to cancel")
-            if self.warning:
-                yield Label(self.warning, id="warning", classes="-warning")
+            yield Label(self.warning, id="warning", classes="-warning")
             yield Input(value=self.value, placeholder=self.placeholder, id=self.input_id)
 
+    def on_mount(self) -> None:
+        self.query_one("#warning").display = bool(self.warning)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        if not event.value.strip():             # nothing typed: say so, rather than close as if cancelled
+            warning = self.query_one("#warning", Label)
+            warning.update("Type a path first (esc cancels).")
+            warning.display = True
+            return
+        self.dismiss(event.value.strip())
 
     def action_cancel(self) -> None:
         self.dismiss(None)
