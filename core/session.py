@@ -54,6 +54,7 @@ class RunRecipe:
     lr: float | None = None
     state: dict | None = None
     trainer: object | None = None
+    run_id: str | None = None          # the run a loaded checkpoint goes on as (a restart of a branch)
 
     def build(self, progress=None):
         """The trainer (raises ``ConfigError`` or ``CheckpointError`` with a message for the user)."""
@@ -64,6 +65,8 @@ class RunRecipe:
             return self.trainer
         if self.load:
             trainer = checkpoint.load(self.load, text=self.text, progress=progress)
+            if self.run_id:
+                trainer.run_id = self.run_id
         else:
             trainer = Trainer(self.config, read_init=self.state is None, progress=progress)
             if self.state is not None:

@@ -93,6 +93,9 @@ def test_the_diagnosis_names_what_the_lesson_explains(capsys):
     assert "hint: dh = np.dot(Why.T, dy) + dhnext" in out
     assert "right for one timestep, wrong from two" in out and "dhnext — is the suspect" in out
     assert "first mismatch: dh at t = 23" in out                        # T = 25: the second pass
+    # the largest difference (-0.4184, the last entry) is among the entries printed
+    assert "(entries 18–23 of 24, around the largest difference, entry 23)" in out
+    assert "-0.4184]" in out.split("first mismatch")[1].splitlines()[3]
     assert out.rstrip().splitlines()[-1].startswith("FAIL")
 
 

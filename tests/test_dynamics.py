@@ -175,4 +175,6 @@ def test_without_colour_the_matrix_scale_stays_under_the_matrix():
     for cols in (14, 24, 40):
         matrix, _ = lay.matrix(cols, 10)
         assert matrix[-1].cell_len <= cols, (cols, str(matrix[-1]))
-    assert "sign not shown" in str(lay.matrix(40, 10)[0][-1])
+    wide, narrow = str(lay.matrix(40, 10)[0][-1]), str(lay.matrix(14, 10)[0][-1])
+    assert "sign not shown" in wide and wide.startswith("|w|: 0 ")
+    assert "−" not in narrow and "+" not in narrow                  # shades of |w|: no signed ends

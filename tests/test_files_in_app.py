@@ -57,6 +57,9 @@ async def test_e_and_the_runs_export_propose_a_folder_that_takes_files(tmp_path,
         await pilot.press("x")
         await pilot.pause(0.3)
         assert app.screen.default_export == tmp_path / "rnn-tui-runs.csv"
+        await pilot.press("e")
+        await pilot.pause(0.2)
+        assert "cannot be written: write where?" in str(app.screen.query_one("#warning").content)
     assert (tmp_path / "rnn-tui-export" / "metrics-echo-it7.csv").exists()
 
 

@@ -194,16 +194,23 @@ def test_a_restart_never_takes_an_autosave_of_another_branch_of_the_run(tmp_path
     assert [it for it, _ in autosave_iterations()] == [50]        # the run it left, autosaved
     for _ in range(5):
         session.handle(msg.Step(1))
-    what, at, _ = restart_plan(branch.snapshot(), None)
-    assert (what, at) == ("the start, losing 25 iterations", 0)   # not the other branch's 50
+    # not the other branch's 50: the checkpoint this branch was loaded from, going on as this run
+    what, at, recipe = restart_plan(branch.snapshot(), None)
+    assert (what, at) == ("its checkpoint early.npz (it 20), losing 5 iterations", 20)
+    assert recipe.load == str(early) and recipe.build().run_id == branch.run_id
     # the same file under this run's name (an older rnn-tui kept the run id): refused by its marks
     other = autosave.autosave_dir() / f"echo-{first}.npz"
     other.rename(autosave.autosave_dir() / f"echo-{branch.run_id}.npz")
     what, at, _ = restart_plan(branch.snapshot(), None)
-    assert at == 0
+    assert at == 20
     session.close()
     what, at, _ = restart_plan(branch.snapshot(), None)           # its own autosave, on its branch
     assert at == 25 and "its autosave" in what
+    # a run loaded with --load and killed before its first backup goes back to that file
+    fresh = checkpoint.load(early)
+    fresh.step()
+    what, at, recipe = restart_plan(fresh.snapshot(), None)
+    assert at == 20 and recipe.load == str(early)
 
 
 def autosave_iterations():

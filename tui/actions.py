@@ -169,8 +169,9 @@ class Actions:
                 self._send(msg.ResumeRun(rec))
                 self.preset = None
 
-        self.push_screen(RunsScreen(self.runs_list.rows(self.snapshot), self._writable_folder() / "rnn-tui-runs.csv"),
-                         done)
+        folder = self._writable_folder()
+        self.push_screen(RunsScreen(self.runs_list.rows(self.snapshot), folder / "rnn-tui-runs.csv",
+                                    self._unwritable_warning(folder)), done)
 
     def action_compare(self) -> None:
         self.show_runs = not self.show_runs

@@ -2,13 +2,15 @@
 of a run still being built, and what it restarts a run from after its process died.
 
 A run is restarted from the newest state kept of the run as shown: its autosave,
-or the copy of its state the session sends the app every few seconds
-(``StateCopy``), whichever is further on; with neither, from its start.
+the copy of its state the session sends the app every few seconds
+(``StateCopy``), or the checkpoint it was loaded from or saved to, whichever is
+further on; with none of them, from its start.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from rnn_tui.core import autosave, checkpoint
 from rnn_tui.core.config import Config
@@ -32,7 +34,8 @@ def same_branch(marks_now, marks_then, at: int) -> bool:
     same run opened with ``o`` (its mark "loaded …") starts a branch that an autosave
     of the other one does not share, although the run is the same."""
     then = {(int(i), str(what)) for i, what in marks_then}
-    return all((int(i), str(what)) in then for i, what in marks_now if int(i) <= at)
+    # (a mark at ``at`` itself, such as "loaded …", was made on arriving there)
+    return all((int(i), str(what)) in then for i, what in marks_now if int(i) < at)
 
 
 def restart_plan(snap: Snapshot, state) -> tuple[str, int, RunRecipe]:
@@ -52,6 +55,14 @@ def restart_plan(snap: Snapshot, state) -> tuple[str, int, RunRecipe]:
         it = -1
     if it >= 0 and (best is None or it > best[1]):
         best = ("its autosave", it, RunRecipe(load=str(saved)))
+    if snap.saved:                      # the checkpoint this run was loaded from, or last saved to
+        path, at = snap.saved
+        try:
+            ok = Path(path).is_file() and int(checkpoint.header(path)[1].get("iteration", -1)) == int(at)
+        except (checkpoint.CheckpointError, OSError, ValueError, TypeError):
+            ok = False
+        if ok and (best is None or int(at) > best[1]):
+            best = (f"its checkpoint {Path(path).name}", int(at), RunRecipe(load=str(path), run_id=snap.run_id))
     if best is None:
         best = ("the start", 0, RunRecipe(config=Config(**dict(snap.config))))
     what, at, recipe = best

@@ -354,12 +354,13 @@ def rel(v: float | None, digits: int = 1, floor: float = ROUNDING) -> str:
 _e = rel
 
 
-def _vec(a: np.ndarray | None, n: int = 6) -> str:
+def _vec(a: np.ndarray | None, n: int = 6, start: int = 0) -> str:
+    """``[e0 e1 … ]``: ``n`` entries from ``start`` (``[… e8 e9 … ]`` when not 0)."""
     if a is None:
         return "—"
     flat = np.ravel(a)
-    body = " ".join(f"{v:+.4f}" for v in flat[:n])
-    return f"[{body}{' …' if flat.size > n else ''}]"
+    body = " ".join(f"{v:+.4f}" for v in flat[start:start + n])
+    return f"[{'… ' if start else ''}{body}{' …' if flat.size > start + n else ''}]"
 
 
 def format_text(r: CheckReport, width: int = 100) -> str:
@@ -431,8 +432,13 @@ def _mismatch_lines(r: CheckReport) -> list[str]:
                f"(max |difference| {_e(v.max_abs)}, relative {_e(v.rel)})"]
     if v.yours is None:
         return out + [f"    {v.note}"]
-    return out + [f"    yours      {_vec(v.yours)}", f"    reference  {_vec(v.reference)}",
-                  f"    difference {_vec(v.difference)}"]
+    # the first entries, or (when the largest difference is past them) the ones around it
+    n, size, worst = 6, np.size(v.difference), int(np.argmax(np.abs(np.ravel(v.difference))))
+    start = 0 if worst < n else min(worst - n // 2, size - n)
+    return out + [f"    yours      {_vec(v.yours, n, start)}", f"    reference  {_vec(v.reference, n, start)}",
+                  f"    difference {_vec(v.difference, n, start)}"] + (
+        [f"    (entries {start}–{start + n - 1} of {size}, around the largest difference, entry {worst})"]
+        if start else [])
 
 
 def _failure_lines(f: Failure) -> list[str]:

@@ -67,10 +67,12 @@ class RunsScreen(ModalScreen[str | None]):
                 ("enter", "resume", "Continue this run"), ("e", "export", "Export CSV"),
                 *[(str(i + 1), f"sort({i})", f"Sort by {c}") for i, c in enumerate(COLUMNS)]]
 
-    def __init__(self, rows: list[Row], default_export: Path):
+    def __init__(self, rows: list[Row], default_export: Path, export_warning: str = ""):
+        """``export_warning``: why ``default_export`` is not in the current folder ("" if it is)."""
         super().__init__()
         self.rows = rows
         self.default_export = default_export
+        self.export_warning = export_warning
         self.sorted_by: tuple[int, bool] | None = None   # as given: the current run, then the newest
 
     def compose(self) -> ComposeResult:
@@ -130,7 +132,7 @@ class RunsScreen(ModalScreen[str | None]):
                 self.app.notify(f"runs exported to {written}")
 
         self.app.push_screen(PathPrompt("Export the runs table as CSV", str(self.default_export),
-                                        input_id="runs-csv"), done)
+                                        input_id="runs-csv", warning=self.export_warning), done)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -230,14 +230,13 @@ class Layout:
     def scale_bar(self, r: float, width: int) -> Text:
         """The colour scale under the matrix, at most ``width`` cells where it can be
         (without colour: the shades, saying less as the room shrinks)."""
+        if self.plain:                  # shades of |w| from 0 to r: the ends carry no sign
+            says = (f"|w|: 0 {SHADES[1:]} {r:.2g} (sign not shown)", f"|w|: 0 {SHADES[1:]} {r:.2g}",
+                    f"0 {SHADES[1:]} {r:.2g}")
+            return Text(next((x for x in says if len(x) <= width), says[-1]), style=self.pal.muted)
         t = Text(f"−{r:.2g} ", style=self.pal.muted)
-        if self.plain:
-            ends = t.cell_len + len(f" +{r:.2g}")
-            says = ("|w|: " + SHADES[1:] + " (sign not shown)", "|w|: " + SHADES[1:], SHADES[1:])
-            t.append(next((x for x in says if ends + len(x) <= width), says[-1]))
-        else:
-            for c in self.ramp:
-                t.append("█", style=Style(color=c.rich_color))
+        for c in self.ramp:
+            t.append("█", style=Style(color=c.rich_color))
         t.append(f" +{r:.2g}", style=self.pal.muted)
         return t
 
