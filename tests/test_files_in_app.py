@@ -27,15 +27,20 @@ async def test_save_as_writes_where_it_is_told(tmp_path):
     assert checkpoint.load(tmp_path / "mine.npz").iteration == 12
 
 
+async def _asks_where(pilot, key: str, says: str) -> None:
+    """``key`` opens a path dialog that says why it does not offer the current folder."""
+    await pilot.press(key)
+    await pilot.pause(0.2)
+    assert says in str(pilot.app.screen.query_one("#warning").content)
+
+
 @pytest.mark.skipif(not Path("/sys").is_dir(), reason="needs Linux's /sys")
 async def test_s_asks_for_a_place_when_the_current_folder_cannot_be_written(tmp_path, monkeypatch):
     monkeypatch.chdir("/sys")                                    # takes no new file, even from root
     app = RnnApp(trained("echo", 7), paused=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await worker_ready(pilot)
-        await pilot.press("s")
-        await pilot.pause(0.2)
-        assert "cannot be written: save where?" in str(app.screen.query_one("#warning").content)
+        await _asks_where(pilot, "s", "cannot be written: save where?")
         app.screen.query_one("#path").value = str(tmp_path / "here.npz")
         await pilot.press("enter")
         await wait_until(pilot, lambda: (tmp_path / "here.npz").exists(), what="the checkpoint")
@@ -48,18 +53,14 @@ async def test_e_and_the_runs_export_propose_a_folder_that_takes_files(tmp_path,
     app = RnnApp(trained("echo", 7), paused=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await worker_ready(pilot)
-        await pilot.press("e")
-        await pilot.pause(0.2)
-        assert "cannot be written: write where?" in str(app.screen.query_one("#warning").content)
+        await _asks_where(pilot, "e", "cannot be written: write where?")
         assert app.screen.query_one("#folder").value == str(tmp_path / "rnn-tui-export")
         await pilot.press("enter")
         await wait_until(pilot, lambda: "exported" in app.message, what="the export")
         await pilot.press("x")
         await pilot.pause(0.3)
         assert app.screen.default_export == tmp_path / "rnn-tui-runs.csv"
-        await pilot.press("e")
-        await pilot.pause(0.2)
-        assert "cannot be written: write where?" in str(app.screen.query_one("#warning").content)
+        await _asks_where(pilot, "e", "cannot be written: write where?")
     assert (tmp_path / "rnn-tui-export" / "metrics-echo-it7.csv").exists()
 
 
