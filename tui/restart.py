@@ -30,11 +30,11 @@ def placeholder(recipe: RunRecipe) -> Snapshot:
 
 def same_branch(marks_now, marks_then, at: int) -> bool:
     """Whether a state saved at iteration ``at`` (with ``marks_then``) lies on the run
-    shown now (``marks_now``): every mark up to ``at`` is in it.  A checkpoint of the
-    same run opened with ``o`` (its mark "loaded …") starts a branch that an autosave
-    of the other one does not share, although the run is the same."""
+    shown now (``marks_now``): every mark made before ``at`` is in it (one at ``at``
+    itself, such as "loaded …", was made on arriving there).  A checkpoint of the same
+    run opened with ``o`` starts a branch that an autosave of the other one does not
+    share, although the run is the same."""
     then = {(int(i), str(what)) for i, what in marks_then}
-    # (a mark at ``at`` itself, such as "loaded …", was made on arriving there)
     return all((int(i), str(what)) in then for i, what in marks_now if int(i) < at)
 
 

@@ -77,12 +77,6 @@ class Task(ABC):
     draws_batches: ClassVar[bool] = True
     """Whether :meth:`next_batch` draws from the RNG it is given.  A task that reads
     its data in order says False: undoing a prepared iteration then has no RNG to put back."""
-
-    def draws_next(self, B: int) -> bool:
-        """Whether the next :meth:`next_batch` of ``B`` examples draws from the RNG (a
-        task that draws ahead, in blocks, does not at every call): when it does not, a
-        prepared iteration has no RNG state to save for its undo."""
-        return self.draws_batches
     renderer: ClassVar[str] = "symbols"
     x_label: ClassVar[str] = "x"
     accuracy_label: ClassVar[str] = "sequences all right"
@@ -140,6 +134,12 @@ class Task(ABC):
     def input_text(self, batch: Batch, b: int = 0) -> list[str]:
         """Every input of each timestep written out in full (step-through views)."""
         return self.labels(batch, b)
+
+    def draws_next(self, B: int) -> bool:
+        """Whether the next :meth:`next_batch` of ``B`` examples draws from the RNG (a
+        task that draws ahead, in blocks, does not at every call): when it does not, a
+        prepared iteration has no RNG state to save for its undo."""
+        return self.draws_batches
 
     def get_position(self) -> dict:
         """Where in its data the task is (saved in checkpoints; empty for drawn data)."""

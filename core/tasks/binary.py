@@ -139,16 +139,9 @@ class BinaryArithmetic(Task):
         block = self._block
         if (block is None or block.B != B
                 or (block.rng_state is not drawn_from and block.rng_state != drawn_from)):
-            name = drawn_from.get("bit_generator") if isinstance(drawn_from, dict) else None
-            bit_generator = getattr(np.random, str(name), None)
-            if not (isinstance(bit_generator, type) and issubclass(bit_generator, np.random.BitGenerator)) or B < 1:
-                raise ValueError(f"the data position is not one this task wrote (generator {name!r}, batch {B})")
-            rng = np.random.Generator(bit_generator())
-            try:
-                rng.bit_generator.state = drawn_from
-            except (TypeError, ValueError, KeyError):
-                raise ValueError("the data position's RNG state is damaged") from None
-            block = self._draw_block(rng, B)                          # the same examples again
+            if B < 1:
+                raise ValueError(f"the data position's batch {B} is not one this task wrote")
+            block = self._draw_block(_generator_at(drawn_from), B)      # the same examples again
         if not 0 <= j <= block.steps:
             raise ValueError(f"the data position's step {j} is outside its block of {block.steps}")
         self._block, self._next = block, j
@@ -198,6 +191,21 @@ class BinaryArithmetic(Task):
         a = sum(int(x[0]) << i for i, x in enumerate(labels))
         b = sum(int(x[1]) << i for i, x in enumerate(labels))
         return a, b
+
+
+def _generator_at(state) -> np.random.Generator:
+    """A generator in the ``bit_generator.state`` a block was drawn from (ValueError,
+    saying so, when the state is not one NumPy wrote)."""
+    name = state.get("bit_generator") if isinstance(state, dict) else None
+    bit_generator = getattr(np.random, str(name), None)
+    if not (isinstance(bit_generator, type) and issubclass(bit_generator, np.random.BitGenerator)):
+        raise ValueError(f"the data position is not one this task wrote (generator {name!r})")
+    rng = np.random.Generator(bit_generator())
+    try:
+        rng.bit_generator.state = state
+    except (TypeError, ValueError, KeyError):
+        raise ValueError("the data position's RNG state is damaged") from None
+    return rng
 
 
 class Block:

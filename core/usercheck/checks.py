@@ -35,7 +35,8 @@ from rnn_tui.core.config import Config, ConfigError
 from rnn_tui.core.model import Spec, forward
 from rnn_tui.core.usercheck import diagnose as diag
 from rnn_tui.core.usercheck import trace as tracing
-from rnn_tui.core.usercheck.contracts import (MINCHAR_DEFAULT_HIDDEN, MINCHAR_DEFAULT_VOCAB, Batched,
+from rnn_tui.core.usercheck.contracts import (MINCHAR_DEFAULT_HIDDEN, MINCHAR_DEFAULT_VOCAB, MINCHAR_WEIGHTS,
+                                              Batched,
                                               ContractError, Example, MinChar, UserResult, reference,
                                               large_example, spec64, working_params)
 from rnn_tui.core.usercheck.report import (ERROR, FAIL, PASS, SKIP, CheckReport, CheckRow, Failure, Output,
@@ -234,12 +235,11 @@ def _plan_minchar(info: dict, opts: CheckOptions, name: str) -> _Plan:
                               "contract: one character model, one layer, one sequence")
     cfg = opts.config or Config().resolved()
     shapes, ints = info["shapes"], info["ints"]
-    weights = ("Wxh", "Whh", "Why", "bh", "by")
-    if 0 < len(shapes) < len(weights):
-        missing = [k for k in weights if k not in shapes]
-        raise CheckUsageError(f"the file defines the globals {', '.join(k for k in weights if k in shapes)} but not "
-                              f"{', '.join(missing)}: {name} must read min-char-rnn's weights {', '.join(weights)} "
-                              "from module globals (rnn-tui sets them for each call)")
+    if 0 < len(shapes) < len(MINCHAR_WEIGHTS):
+        missing = [k for k in MINCHAR_WEIGHTS if k not in shapes]
+        raise CheckUsageError(f"the file defines the globals {', '.join(k for k in MINCHAR_WEIGHTS if k in shapes)} "
+                              f"but not {', '.join(missing)}: {name} must read min-char-rnn's weights "
+                              f"{', '.join(MINCHAR_WEIGHTS)} from module globals (rnn-tui sets them for each call)")
     H = V = None
     if len(shapes.get("Wxh", ())) == 2:
         H, V = shapes["Wxh"]

@@ -28,6 +28,7 @@ from rnn_tui.core.model import BPTT, Cache, Spec, forward, init_params, layer_na
 
 MINCHAR_DEFAULT_HIDDEN = 100        # min-char-rnn's hidden_size
 MINCHAR_DEFAULT_VOCAB = 65          # tinyshakespeare's characters
+MINCHAR_WEIGHTS = ("Wxh", "Whh", "Why", "bh", "by")   # the module globals a lossFun reads
 BIAS_STD = 0.1
 
 
@@ -207,7 +208,7 @@ class MinChar:
     kind = "lossFun"
     layout = ["array"] * 7
     names = ["loss", "dWxh", "dWhh", "dWhy", "dbh", "dby", "h_last"]
-    order = ("Wxh", "Whh", "Why", "bh", "by")
+    order = MINCHAR_WEIGHTS
 
     def __init__(self, spec: Spec, function: str):
         self.spec, self.function = spec, function

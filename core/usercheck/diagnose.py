@@ -107,8 +107,7 @@ def _sum_hint(name: str, contract: str = "lossFun", index_input: bool = False) -
         return hint
     if index_input and name in ("Wxh", "Wxh0"):                 # the first layer's inputs are symbol indices
         return "np.add.at(dWxh.T, inputs[t], dhraw): a symbol seen twice adds twice"
-    rows = {"bh": "dbh += dhraw.sum(axis=0)", "by": "dby += dy.sum(axis=0)"}
-    return rows.get(_base(name), variants.in_rows(hint))
+    return variants.in_rows(hint)
 
 
 def _loc(v: TraceValue, layers: int) -> str:
@@ -367,15 +366,16 @@ def _clipped_by_value(ev: Evidence, c: float) -> Finding:
     return _clipped(ev, f"to ±{c:.3g}", lines)
 
 
+def _near(a: float, b: float) -> bool:
+    """``a`` is the factor ``b`` (to the 1e-6 a least-squares fit of the gradients gives)."""
+    return abs(a - b) <= 1e-6 * abs(b)
+
+
 def _scaled(ev: Evidence, s: float) -> Finding:
     """Gradients that are ``s`` × rnn-tui's: a sign error, a division by T, a sum over
     the batch, a clip by norm, or a constant in the loss."""
-    B, T = ev.batch, len(ev.main.x)
-
-    def near(a: float, b: float) -> bool:
-        return abs(a - b) <= 1e-6 * abs(b)
-
-    if near(s, -1.0):
+    B, T = ev.batch, ev.main.T
+    if _near(s, -1.0):
         return Finding("sign", "every gradient has the wrong sign",
                        "dy = p − onehot(target) is the loss's gradient (dy[target] -= 1, not += 1); "
                        "the gradients returned are of the loss, the update subtracts them",
@@ -384,7 +384,7 @@ def _scaled(ev: Evidence, s: float) -> Finding:
         return Finding("sign", f"every gradient is {s:.6g}× rnn-tui's: the wrong sign",
                        "look for a minus sign in dy or in the loss (dy = p − onehot(target))",
                        [f"yours / rnn-tui's = {s:.6g} for every entry"], exact=True)
-    if B > 1 and near(s, B):
+    if B > 1 and _near(s, B):
         return Finding("scaled", f"gradients {B}× too large: summed over the batch, not averaged",
                        "the loss is the batch's mean: divide dy by B (the batch size)",
                        [f"every gradient is exactly {B} (= B) × rnn-tui's"], exact=True)
@@ -396,7 +396,7 @@ def _scaled(ev: Evidence, s: float) -> Finding:
         scales.append((1 / (T * B), f"divided by T·B = {T * B}", f"1/{T * B}", "the loss is the batch's "
                        "mean summed over the timesteps: divide dy by B only"))
     for factor, what, exact, hint in scales if T > 1 else []:
-        if near(s, factor):
+        if _near(s, factor):
             return Finding("scaled", f"gradients {what}", hint,
                            [f"every gradient is exactly {exact} × rnn-tui's"], exact=True)
     if s < 1 and not _constant_on_probe(ev, s):
@@ -418,7 +418,7 @@ def _constant_on_probe(ev: Evidence, s: float) -> bool:
         return False
     _, _, pref, puser = ev.probe
     ps = variants.scale_fit(puser.grads, pref.grads, ev.close)
-    return ps is not None and abs(ps - s) <= 1e-6 * abs(s)
+    return ps is not None and _near(ps, s)
 
 
 def _precision(ev: Evidence) -> list[Finding]:
@@ -453,7 +453,7 @@ def _factor_of(ev: Evidence, name: str) -> tuple[str, str]:
     for factor, what, hint in ((1 / B, f"1/{B} (1/B)", f"d{name} sums over the batch: dy already carries the 1/B"),
                                (B, f"{B} (B)", f"d{name}: the batch's mean is in dy (/ B), not a sum over it"),
                                (1 / T, f"1/{T} (1/T)", f"d{name} sums over the timesteps; do not divide it by T")):
-        if factor != 1 and abs(s - factor) <= 1e-6 * factor:
+        if factor != 1 and _near(s, factor):
             return what, hint
     return f"{s:.6g}", ""
 

@@ -138,6 +138,12 @@ class Trace:
         return [v for v in self.values if v.t == t and v.layer == layer]
 
 
+def entries_from(worst: int, n: int, size: int) -> int:
+    """Where ``n`` entries of ``size`` to show start: at 0, or (when the entry that
+    differs most, ``worst``, is past the first ``n``) around it."""
+    return 0 if worst < n else min(worst - n // 2, size - n)
+
+
 def shown_timesteps(ts: list[int]) -> str:
     """The first few of ``ts``, comma separated (``0, 1, 2, 3, 4 …``)."""
     return ", ".join(str(t) for t in ts[:5]) + (" …" if len(ts) > 5 else "")
@@ -434,7 +440,7 @@ def _mismatch_lines(r: CheckReport) -> list[str]:
         return out + [f"    {v.note}"]
     # the first entries, or (when the largest difference is past them) the ones around it
     n, size, worst = 6, np.size(v.difference), int(np.argmax(np.abs(np.ravel(v.difference))))
-    start = 0 if worst < n else min(worst - n // 2, size - n)
+    start = entries_from(worst, n, size)
     return out + [f"    yours      {_vec(v.yours, n, start)}", f"    reference  {_vec(v.reference, n, start)}",
                   f"    difference {_vec(v.difference, n, start)}"] + (
         [f"    (entries {start}–{start + n - 1} of {size}, around the largest difference, entry {worst})"]

@@ -110,8 +110,8 @@ def describe(mistake_id: str, activation: str, contract: str = "lossFun") -> tup
 # for loss_and_grads, whose arrays are rows (B, X)
 ROWS = (("np.dot(Why.T, dy)", "dy @ Why"), ("np.dot(Whh.T, dhraw)", "dhraw @ Whh"),
         ("np.dot(dhraw, hs[t-1].T)", "dhraw.T @ hs[t-1]"), ("np.dot(dhraw, xs[t].T)", "dhraw.T @ inputs[t]"),
-        ("np.dot(dy, hs[t].T)", "dy.T @ hs[t]"), ("dbh += dhraw (not dbh = dhraw)", "dbh += dhraw.sum(axis=0) "
-         "(not dbh = …)"), ("dby += dy (not dby = dy)", "dby += dy.sum(axis=0) (not dby = …)"),
+        ("np.dot(dy, hs[t].T)", "dy.T @ hs[t]"), ("dbh += dhraw", "dbh += dhraw.sum(axis=0)"),
+        ("dby += dy", "dby += dy.sum(axis=0)"),
         ("hs[-1] = np.copy(hprev)", "hs[-1] = h0[layer]"), ("from hprev", "from h0"),
         ("copy ps[t], then subtract 1 at the target's index", "subtract 1 at each example's target, then / B"),
         ("dWxh, dWhh, …", "the gradient arrays"))

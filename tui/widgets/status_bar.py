@@ -28,11 +28,7 @@ def _hint(mode: str, running: bool) -> str:
 
 def _short_hint(mode: str) -> str:
     """What a narrow line keeps of :func:`_hint`: how to get help and out."""
-    if mode.startswith("replay"):
-        return "? help · q quit"
-    if mode.startswith(("probe", "BPTT", "forward")):
-        return "esc leave · ? help"
-    return "? help · q quit"
+    return "esc leave · ? help" if mode.startswith(("probe", "BPTT", "forward")) else "? help · q quit"
 
 
 SEP = "  "
@@ -136,8 +132,9 @@ class StatusBar(ThemeAware, Vertical):
         if message:
             line = fit(state + [(1, message, "italic")] + rest, width, cut=1)
         else:
-            line = fit(state + [(4, _hint(mode, running), colour["muted"])] + rest, width)
-            if _hint(mode, running) not in line.plain:      # too narrow for it: help and the way out first
+            hint = _hint(mode, running)
+            line = fit(state + [(4, hint, colour["muted"])] + rest, width)
+            if hint not in line.plain:                      # too narrow for it: help and the way out first
                 line = fit(state + [(1, _short_hint(mode), colour["muted"])] + rest, width)
         self._set(fit(numbers, width), line, warning=False)
 

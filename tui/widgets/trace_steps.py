@@ -19,7 +19,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from rnn_tui.core.usercheck.checks import TOL
-from rnn_tui.core.usercheck.report import SKIP, Trace, TraceValue
+from rnn_tui.core.usercheck.report import SKIP, Trace, TraceValue, entries_from
 from rnn_tui.core.usercheck.variants import QUANTITIES
 from rnn_tui.tui.widgets import layer_name
 from rnn_tui.tui.widgets.steps_text import BARS
@@ -218,7 +218,7 @@ class TraceSteps(Static):
         start = 0
         if worst >= n:          # not among the first ones: those around it instead ("[… ", two cells more)
             n = self._entries(width - LABEL - 13, [yours, ref, diff])
-            start = min(worst - n // 2, ref.size - n)
+            start = entries_from(worst, n, ref.size)
         texts = [fmt_entries(a[start:start + n]) for a in (yours, ref, diff)]
         w = max(len(s) for row in texts for s in row)
         rows = [head]
