@@ -51,6 +51,10 @@ CASES = {
                         "loop_range", "never processed t = 24"),
     "only_last_step": ("for t in reversed(range(T)):\n        dy", "for t in [T - 1]:\n        dy",
                        "loop_range", "never processed t = 0, 1, 2, 3, 4"),
+    "dWhh_without_t0": ("        dWhh += dhraw @ hs[t - 1].T",
+                        "        if t > 0:                          # (hs[-1] taken for padding)\n"
+                        "            dWhh += dhraw @ hs[t - 1].T",
+                        "dWhh_no_t0", "dWhh leaves out t = 0"),
 }
 
 
@@ -130,6 +134,18 @@ def test_hints_for_a_row_layout_file_are_written_in_rows(capsys, tmp_path):
     first = _first(rep)
     assert code == 1 and first["mistake"] == "dhnext_Whh", first
     assert "dhraw @ Whh" in first["hint"] and "np.dot" not in first["hint"] + first["title"]
+
+
+def test_dwhh_without_the_first_timestep_is_named_in_rows(capsys, tmp_path):
+    """Leaving the hprev (h0) term out of dWhh used to be "the gradient sums dWhh are
+    wrong" with the very line the learner has; it is named, in the file's row form."""
+    path = _learner(tmp_path, "rows_t0", "            grads[whh] += dhraw.T @ h[l][t - 1]",
+                    "            if t > 0:\n                grads[whh] += dhraw.T @ h[l][t - 1]",
+                    src=ROWS_SAMPLE.read_text(encoding="utf-8"))
+    code, rep = _report(capsys, path, "--batch", "3")
+    first = _first(rep)
+    assert code == 1 and first["mistake"] == "dWhh_no_t0", first
+    assert "hs[-1] is h0[layer]" in first["hint"] and "dhraw.T @ hs[t-1]" in first["hint"], first["hint"]
 
 
 def test_one_gradient_off_by_the_batch_size_says_so(capsys, tmp_path):

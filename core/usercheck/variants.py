@@ -64,6 +64,9 @@ MISTAKES: dict[str, Mistake] = {m.id: m for m in (
             "dy = p - onehot(target): copy ps[t], then subtract 1 at the target's index"),
     Mistake("dWhh_ht", "dWhh built from hs[t] instead of hs[t-1]",
             "dWhh += np.dot(dhraw, hs[t-1].T): Whh multiplied the previous state"),
+    Mistake("dWhh_no_t0", "dWhh leaves out t = 0 (the term with hprev)",
+            "add dWhh += np.dot(dhraw, hs[t-1].T) at t = 0 too: hs[-1] is hprev, the state "
+            "carried in, and Whh multiplied it"),
     Mistake("not_reset", "gradients not reset between calls",
             "create dWxh, dWhh, … with np.zeros_like inside the function, at every call"),
     Mistake("dbh_last", "dbh not accumulated over t",
@@ -81,12 +84,13 @@ MISTAKES: dict[str, Mistake] = {m.id: m for m in (
 # The mistakes a variant of the backward loop reproduces (not_reset and clipped are
 # seen across calls and after the loop instead).
 FLAGS = ("no_dhnext", "dhnext_stale", "dhnext_Whh", "deriv_1mh", "deriv_preact", "deriv_twice",
-         "dy_no_target", "dWhh_ht", "dbh_last", "dby_last", "h0_zero", "skip_t0")
+         "dy_no_target", "dWhh_ht", "dWhh_no_t0", "dbh_last", "dby_last", "h0_zero", "skip_t0")
 
 # Pairs that say nothing new: once dhnext is never added, how it is updated does not matter.
 _REDUNDANT = ({"no_dhnext", "dhnext_stale"}, {"no_dhnext", "dhnext_Whh"}, {"dhnext_stale", "dhnext_Whh"},
               {"deriv_1mh", "deriv_preact"}, {"deriv_1mh", "deriv_twice"}, {"deriv_preact", "deriv_twice"},
-              {"dbh_last", "skip_t0"}, {"dby_last", "skip_t0"})
+              {"dbh_last", "skip_t0"}, {"dby_last", "skip_t0"}, {"dWhh_no_t0", "skip_t0"},
+              {"dWhh_no_t0", "h0_zero"})
 
 
 def derivative_text(activation: str) -> str:
@@ -113,6 +117,7 @@ ROWS = (("np.dot(Why.T, dy)", "dy @ Why"), ("np.dot(Whh.T, dhraw)", "dhraw @ Whh
         ("np.dot(dy, hs[t].T)", "dy.T @ hs[t]"), ("dbh += dhraw", "dbh += dhraw.sum(axis=0)"),
         ("dby += dy", "dby += dy.sum(axis=0)"),
         ("hs[-1] = np.copy(hprev)", "hs[-1] = h0[layer]"), ("from hprev", "from h0"),
+        ("hs[-1] is hprev", "hs[-1] is h0[layer]"), ("with hprev", "with h0"),
         ("copy ps[t], then subtract 1 at the target's index", "subtract 1 at each example's target, then / B"),
         ("dWxh, dWhh, …", "the gradient arrays"))
 
@@ -233,7 +238,8 @@ def run(spec: Spec, params: dict[str, np.ndarray], x, y, h0, mask, flags: frozen
             else:
                 x_t = cache.x[t] if l == 0 else cache.h[l - 1, t]
                 g[wxh] += dhraw.T @ x_t
-            g[whh] += dhraw.T @ (h_t if "dWhh_ht" in flags else h_prev)
+            if t > 0 or "dWhh_no_t0" not in flags:
+                g[whh] += dhraw.T @ (h_t if "dWhh_ht" in flags else h_prev)
             if "dhnext_stale" not in flags:
                 dhnext[l] = dhraw @ (params[whh].T if "dhnext_Whh" in flags else params[whh])
             steps["dy"][l, t] = dy[t]
