@@ -38,7 +38,7 @@ def check_head(path: str) -> None:
     """Refuse now what :func:`read_text` would refuse, reading only the first
     :data:`HEAD` bytes (the rest is checked when the whole file is read)."""
     p = Path(path)
-    _check_path(p, path)
+    check_path(path)
     try:
         with open(p, "rb") as f:
             raw = f.read(HEAD)
@@ -55,7 +55,9 @@ def check_head(path: str) -> None:
                 raise
 
 
-def _check_path(p: Path, path: str) -> None:
+def check_path(path: str) -> None:
+    """Refuse a corpus path that cannot be one (missing, a folder, a device) without reading it."""
+    p = Path(path)
     if not p.exists():
         raise TaskError(f"text file not found: {path}")
     if p.is_dir():
@@ -69,7 +71,7 @@ def read_bytes(path: str, progress=None) -> bytes:
     device, too large, empty) with a message naming the file; ``progress(stage,
     done, total)`` hears how far the reading is."""
     p = Path(path)
-    _check_path(p, path)
+    check_path(path)
     try:
         size = p.stat().st_size
         if size > TEXT_MAX:

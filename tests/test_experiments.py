@@ -119,6 +119,28 @@ async def test_a_wrong_value_shows_the_command_lines_message_and_blocks_apply():
     assert check({"task": "echo", "clip_mode": "value", "clip": "x"})[1] == {"clip": "--clip must be a number, got 'x'"}
 
 
+async def test_a_text_file_that_cannot_be_read_is_refused_in_the_form_and_the_edits_stay(tmp_path):
+    """A missing text file once closed the form (the edits lost) and only then failed."""
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    app = RnnApp(trained("charlm", 5), paused=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await worker_ready(pilot)
+        screen = await _settings(pilot, text=str(tmp_path / "nope.txt"), hidden="12")
+        assert str(screen.query_one("#error-text").content) == f"text file not found: {tmp_path / 'nope.txt'}"
+        assert screen.query_one("#apply").disabled
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        assert app.screen is screen and screen.query_one("#field-hidden").value == "12"
+        screen.query_one("#field-text").value = str(empty)         # found, but empty: seen on Apply
+        await pilot.pause(0.2)
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        assert app.screen is screen and screen.query_one("#field-hidden").value == "12"
+        assert str(screen.query_one("#error-text").content) == f"text file is empty: {empty}"
+        assert app.snapshot.config["hidden"] != 12                   # nothing was applied
+
+
 async def test_a_mid_run_rate_change_marks_the_curve_and_applies_from_the_next_step():
     app = RnnApp(trained("subtraction", 20), paused=True)
     async with app.run_test(size=(160, 48)) as pilot:

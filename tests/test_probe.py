@@ -89,6 +89,8 @@ def test_numbers_and_bit_strings_are_probed_as_examples_of_their_task(task, text
     ("addition", "-5 + 3", "(0 or more)"),
     ("subtraction", "5 - 12", "must fit in 8 bits"),
     ("addition", "200 + 100", "must fit in 8 bits"),
+    ("subtraction", "300 - 100", "a and b must each fit in 8 bits (0 … 255): a = 300"),   # not "= 200"
+    ("addition", "7 + 999", "a and b must each fit in 8 bits (0 … 255): b = 999"),
     ("echo", "0120", "type a bit string of 0s and 1s"),
     ("echo", "01", "type more than 2 bits"),
     ("stack", "anything", "task stack has no input to type"),

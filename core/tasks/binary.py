@@ -179,9 +179,12 @@ class BinaryArithmetic(Task):
             raise TaskError(f"type two whole numbers (0 or more) as a {self.op_ascii} b, e.g. {self.probe_example}; "
                             f"got {typed!r}")
         a, b = (int(n) for n in m.groups())
-        c = self.combine(a, b)
-        if not 0 <= c < 2 ** self.bits or max(a, b) >= 2 ** self.bits:
-            raise TaskError(f"a {self.op} b must fit in {self.bits} bits (0 … {2 ** self.bits - 1}): "
+        c, top = self.combine(a, b), 2 ** self.bits - 1
+        if max(a, b) > top:
+            big = " and ".join(f"{n} = {v}" for n, v in (("a", a), ("b", b)) if v > top)
+            raise TaskError(f"a and b must each fit in {self.bits} bits (0 … {top}): {big}")
+        if not 0 <= c <= top:
+            raise TaskError(f"a {self.op} b must fit in {self.bits} bits (0 … {top}): "
                             f"{a} {self.op} {b} = {c}")
         return self.encode(np.array([a]), np.array([b]))
 

@@ -85,9 +85,10 @@ def task_defaults(task: str, text: str | None = None) -> dict:
     return dataclasses.asdict(Config(task=task, text=text).resolved())
 
 
-def check(values: dict[str, str | bool]) -> tuple[Config | None, dict[str, str]]:
+def check(values: dict[str, str | bool], read: bool = False) -> tuple[Config | None, dict[str, str]]:
     """The form's values (strings, booleans for switches) through the command line's
-    own checks: ``(config, {})`` or ``(None, {field: message})``."""
+    own checks: ``(config, {})`` or ``(None, {field: message})``.  The text file is
+    looked for at every change; ``read`` (on Apply) also reads its head."""
     from rnn_tui.tui.cli import CONFIG_FLAGS, UsageError, build_parser, config_from_args
 
     actions = {a.dest: a for a in build_parser()._actions}
@@ -108,11 +109,29 @@ def check(values: dict[str, str | bool]) -> tuple[Config | None, dict[str, str]]
     ns = argparse.Namespace(**{k: args.get(k) for k in CONFIG_FLAGS}, preset=None, headless=False,
                             fps=None, low_bandwidth=False, paused=False, backend=None, theme=None)
     try:
-        return config_from_args(ns), {}
+        cfg = config_from_args(ns)
     except (UsageError, ConfigError) as e:
         flag = re.search(r"--([a-z0-9-]+)", str(e))
         key = flag.group(1).replace("-", "_") if flag else "task"
         return None, {key if key in values else "task": str(e)}
+    error = text_error(cfg, read=read)
+    return (None, {"text": error}) if error else (cfg, {})
+
+
+def text_error(cfg: Config, read: bool = False) -> str | None:
+    """Why ``cfg``'s corpus cannot be trained on (None when it can): a missing file, a
+    folder, a device; with ``read``, also an empty, binary or non-UTF-8 one (its head is
+    read, as the command line does before the app opens)."""
+    from rnn_tui.core.corpus import check_head, check_path
+    from rnn_tui.core.tasks import TaskError
+
+    if not cfg.text or "text" not in TASKS[cfg.task].options:
+        return None
+    try:
+        (check_head if read else check_path)(cfg.text)
+    except TaskError as e:
+        return str(e)
+    return None
 
 
 def changes(old: dict, new: dict) -> dict:
@@ -244,8 +263,9 @@ class SettingsScreen(ModalScreen[dict | None]):
             out[f.key] = w.value if isinstance(w, (Switch, Select)) else w.value
         return out
 
-    def _refresh(self) -> None:
-        """Show the rows of the chosen task with its defaults, and check every value."""
+    def _refresh(self, read: bool = False) -> None:
+        """Show the rows of the chosen task with its defaults, and check every value
+        (``read``: the text file's contents too, see :func:`check`)."""
         task = self.query_one("#field-task", Select).value
         text = self.query_one("#field-text", Input).value.strip() or None
         try:
@@ -260,7 +280,7 @@ class SettingsScreen(ModalScreen[dict | None]):
             d = defaults.get(f.key)
             self.query_one(f"#default-{f.key}", Label).update(
                 f"default {Path(d).name if f.key == 'text' and d else _show(d)}" if f.key != "task" else "")
-        self.config, errors = check(self.values())
+        self.config, errors = check(self.values(), read=read)
         for f in FIELDS:
             self.query_one(f"#error-{f.key}", Label).update(errors.get(f.key, ""))
         what = self.query_one("#what", Static)
@@ -315,7 +335,7 @@ class SettingsScreen(ModalScreen[dict | None]):
 
     @on(Button.Pressed, "#apply")
     def action_apply(self) -> None:
-        self._refresh()
+        self._refresh(read=True)
         if self.config is None:
             return
         new = dataclasses.asdict(self.config)
