@@ -63,7 +63,7 @@ PARTS = (
     ("sample (every 100 its)", "rnn_tui.core.trainer", "Trainer.resample"),
     ("sample noted, drawn when read (every 100)", "rnn_tui.core.trainer", "Trainer._sample_later"),
     ("backup state_dict (every 20 its)", "rnn_tui.core.trainer", "Trainer.state_dict"),
-    ("non-finite param check (every 20)", "rnn_tui.core.trainer", "Trainer._bad_param"),
+    ("non-finite param check (every 20)", "rnn_tui.core.trainer", "Trainer.bad_param"),
 )
 
 

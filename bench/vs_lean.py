@@ -83,7 +83,7 @@ def core_step(tr: Trainer, level: int):
             if level >= 2:
                 tr.history.add(tr.iteration, cache.loss, m["ema"])
             if level >= 3 and tr.iteration % tr.BACKUP_EVERY == 0:
-                tr._bad_param()
+                tr.bad_param()
                 tr._backup = tr.state_dict(out=tr._backup)
     return step
 

@@ -51,12 +51,17 @@ def path_for(trainer) -> Path:
 
 def save(trainer) -> Path:
     """Write ``trainer`` to its autosave (atomically) and keep the newest :data:`KEEP` runs.
+    A trainer whose weights went non-finite is rolled back first (to its last finite
+    state, at most ``Trainer.BACKUP_EVERY`` iterations back): the run is kept, not its NaNs.
 
     Raises:
         OSError, CheckpointError: the folder cannot be made or written.
     """
     from rnn_tui.core import checkpoint
 
+    if trainer.bad_param():
+        # diverged, and the run ends here (a quit, a kill): keep it as z would leave it
+        trainer.rollback()
     autosave_dir().mkdir(parents=True, exist_ok=True)
     written = checkpoint.save(trainer, path_for(trainer))
     for old in autosaves()[KEEP:]:

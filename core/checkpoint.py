@@ -34,6 +34,10 @@ def save(trainer, path: str | os.PathLike) -> Path:
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
+    bad = trainer.bad_param()
+    if bad:
+        raise CheckpointError(f"cannot save checkpoint: parameter {bad} is not finite (training diverged); "
+                              "roll back (z) first")
     state = trainer.state_dict()
     arrays = {"format": np.array(FORMAT), "version": np.array(VERSION),
               "config": np.array(json.dumps(_portable(dataclasses.asdict(trainer.current_config())))),
@@ -204,6 +208,12 @@ def _check_meta(meta: dict, arrays: dict, path) -> None:
         v = (meta.get("metrics") or {}).get(key)
         if v is not None and (not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0):
             raise CheckpointError(f"{path} is damaged: its last {key} is {v!r} (a loss is never negative)")
+    for k, a in arrays.items():
+        if k.startswith(("param/", "opt/")) or k == "hprev":
+            if a.dtype.kind not in "fc" or not np.isfinite(a).all():
+                what = k.removeprefix("param/")
+                raise CheckpointError(f"{path} cannot be trained from: {what} holds NaN or inf values "
+                                      "(it was saved after training diverged, or is damaged)")
     hist = arrays.get("history/raw")
     if hist is not None and hist.size and (not np.isfinite(hist).all() or hist.min() < 0):
         raise CheckpointError(f"{path} is damaged: its loss history holds negative or non-finite losses")

@@ -148,7 +148,7 @@ class Session:
                 break
             if self.running:
                 self._train_one()
-                if self.autosaver.due(self.trainer):
+                if self.running and self.autosaver.due(self.trainer):     # (not just diverged)
                     self._autosave()
             now = time.perf_counter()
             if self.dirty or (self.running and now - last >= self.interval):

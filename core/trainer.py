@@ -311,7 +311,7 @@ class Trainer:
         cache = forward(self.spec, self.params, x, y, h0, batch.mask, work=work)
         if not math.isfinite(cache.loss):
             self._undo(undo)
-            bad = self._bad_param()
+            bad = self.bad_param()
             raise DivergenceError(f"loss became {cache.loss} at iteration {self.iteration + 1}, "
                                   f"not applied" + (f" (parameter {bad} is non-finite)" if bad else ""))
         return Pending(batch, cache, BPTT(self.spec, self.params, cache, work=work), undo,
@@ -380,7 +380,7 @@ class Trainer:
             # A non-finite weight shows up in the next loss or gradient when it is
             # used; checking every weight only here keeps the step cheap and the
             # backup (what rollback restores) finite.
-            bad = self._bad_param()
+            bad = self.bad_param()
             if bad:
                 raise DivergenceError(f"parameter {bad} became non-finite at iteration {self.iteration}")
             self._backup = self.state_dict(out=self._backup)
@@ -398,7 +398,8 @@ class Trainer:
             return None
         return {layer_names(self.spec.layers)[0][0]: cols}
 
-    def _bad_param(self) -> str | None:
+    def bad_param(self) -> str | None:
+        """The name of a parameter that is not finite (training diverged), or None."""
         flat = flat_of(self.params)
         # one pass: a finite sum of squares has no inf or NaN in it (an overflowing
         # one, from huge finite weights, falls through to the exact check below)

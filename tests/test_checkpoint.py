@@ -222,3 +222,37 @@ def test_another_text_with_the_same_symbols_loads_with_a_warning(tmp_path):
     other = checkpoint.load(path, text=str(tmp_path / "b.txt"))
     assert other.iteration == 3
     assert other.warnings == ["c.npz was trained on another text with the same 28 symbols; it goes on with this one"]
+
+
+def test_weights_that_are_not_finite_are_refused_on_loading_and_on_saving(tmp_path, good_ckpt):
+    """A checkpoint with NaN weights once loaded, and every step then diverged again:
+    z, -, z … for ever."""
+    with np.load(good_ckpt) as z:
+        data = {k: z[k] for k in z.files}
+    data["param/Whh"] = np.full_like(data["param/Whh"], np.nan)
+    bad = tmp_path / "nan.npz"
+    np.savez(bad, **data)
+    with pytest.raises(CheckpointError) as info:
+        checkpoint.load(bad)
+    assert str(info.value) == (f"{bad} cannot be trained from: Whh holds NaN or inf values "
+                               "(it was saved after training diverged, or is damaged)")
+    trainer = checkpoint.load(good_ckpt)
+    trainer.params["Why"][0, 0] = np.inf
+    with pytest.raises(CheckpointError, match="parameter Why is not finite .* roll back"):
+        checkpoint.save(trainer, tmp_path / "diverged.npz")
+    assert not (tmp_path / "diverged.npz").exists()
+
+
+def test_a_diverged_run_is_autosaved_as_z_would_leave_it(tmp_path, monkeypatch):
+    """Quitting (or being killed) right after a divergence keeps the run at its last
+    finite state, which loads and trains on."""
+    from rnn_tui.core import autosave
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    trainer = Trainer(CONFIGS["charlm-carried"])
+    run(trainer, 47)                                              # backups at 20 and 40
+    trainer.params["Whh"][...] = np.nan                           # what a divergence leaves
+    path = autosave.save(trainer)
+    again = checkpoint.load(path)
+    assert again.iteration == 40 and np.isfinite(again.params["Whh"]).all()
+    again.step()
