@@ -248,3 +248,23 @@ def test_a_runs_label_names_only_settings_that_are_there():
     charlm = dataclasses.asdict(Config(task="charlm").resolved())
     said = differences(addition, charlm)
     assert said[0] == "addition" and "" not in said                 # addition has no text file to name
+
+
+def test_the_runs_score_is_smoothed_like_the_loss_beside_it_and_untrained_runs_are_left_out():
+    """The score was the last iteration's bpc: 2.568 beside a smoothed loss that is
+    2.78 bpc, so sorting by it sorted by one window's noise."""
+    from rnn_tui.tui.runs import RunsList, row, score
+    from rnn_tui.tui.screens.runs import cells
+
+    T = 25
+    last = {"loss": 42.8565, "ema": 48.2539, "bpc": 42.8565 / (T * np.log(2))}
+    assert score(last) == f"bpc {48.2539 / (T * np.log(2)):.3f}" == "bpc 2.785"
+    assert score({"loss": 2.0, "ema": 1.0, "mse": 0.5}) == "mse 0.2500"
+    assert score({"loss": 0.0, "ema": 0.0, "bpc": 0.0}) == "bpc 0.000"
+    runs = RunsList()
+    session = Session(trained("echo", 0), lambda u: None)
+    runs.add(session.record())                                       # R on a run that never trained
+    assert runs.records == []
+    cfg = dataclasses.asdict(session.trainer.config)
+    current = row(1, "r1", "echo", cfg, cfg, 0, 0.0, dict(session.trainer.metrics or {}), current=True)
+    assert "nan" not in " ".join(cells(current)) and cells(current)[3:5] == ("—", "—")   # not trained yet

@@ -75,13 +75,17 @@ class Row:
 
 
 def score(metrics: dict) -> str:
-    """The figure that says how good the run is: bpc, accuracy or mean squared error."""
+    """The figure that says how good the run is, smoothed like the loss beside it: bpc
+    or mean squared error of the smoothed loss (both are the loss times a constant of
+    the task), or the accuracy of the recent iterations."""
+    loss, ema = metrics.get("loss"), metrics.get("ema")
+    smooth = ema / loss if loss and ema is not None and math.isfinite(ema / loss) else 1.0
     if "bpc" in metrics:
-        return f"bpc {metrics['bpc']:.3f}"
+        return f"bpc {metrics['bpc'] * smooth:.3f}"
     if "recent_accuracy" in metrics:
         return f"acc {metrics['recent_accuracy']:.0%}"
     if "mse" in metrics:
-        return f"mse {metrics['mse']:.4f}"
+        return f"mse {metrics['mse'] * smooth:.4f}"
     return ""
 
 
@@ -108,6 +112,10 @@ class RunsList:
         return self.numbers.setdefault(run_id, len(self.numbers) + 1)
 
     def add(self, rec) -> None:
+        """Put a run aside (a newer record of the same run replaces its last); a run
+        that never trained is left out: there is nothing to compare or go back to."""
+        if rec.iteration == 0:
+            return
         self.number(rec.run_id)
         runs = [r for r in self.records if r.run_id != rec.run_id] + [rec]
         cut = len(runs) - self.KEPT

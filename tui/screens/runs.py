@@ -9,6 +9,7 @@ loss and the task's score; sortable (the number keys, or a click on a header);
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -18,7 +19,9 @@ from textual.widgets import DataTable, Static
 
 from rnn_tui.tui.runs import Row
 
-COLUMNS = ("#", "task", "differs from the current run", "iterations", "time", "it/s", "smoothed", "score")
+# what compares runs first: on a narrow terminal the last columns are the ones scrolled to
+# (the task is in "differs" when it is not the current run's)
+COLUMNS = ("#", "differs from the current run", "iterations", "smoothed", "score", "time", "it/s", "task")
 
 
 def _time(s: float) -> str:
@@ -27,12 +30,14 @@ def _time(s: float) -> str:
 
 
 def cells(r: Row) -> tuple:
-    return (f"{'▶ ' if r.current else ''}{r.number}", r.task, r.differs, f"{r.iterations:,}", _time(r.seconds),
-            f"{r.rate:,.0f}", f"{r.smoothed:.4f}", r.score)
+    return (f"{'▶ ' if r.current else ''}{r.number}", r.differs, f"{r.iterations:,}",
+            f"{r.smoothed:.4f}" if math.isfinite(r.smoothed) else "—", r.score or "—", _time(r.seconds),
+            f"{r.rate:,.0f}", r.task)
 
 
-SORT_KEYS = (lambda r: r.number, lambda r: r.task, lambda r: r.differs, lambda r: r.iterations,
-             lambda r: r.seconds, lambda r: r.rate, lambda r: r.smoothed, lambda r: r.score)
+SORT_KEYS = (lambda r: r.number, lambda r: r.differs, lambda r: r.iterations,
+             lambda r: (not math.isfinite(r.smoothed), r.smoothed), lambda r: r.score,
+             lambda r: r.seconds, lambda r: r.rate, lambda r: r.task)
 
 
 def write_csv(path: Path, rows: list[Row]) -> Path:
@@ -51,6 +56,10 @@ def write_csv(path: Path, rows: list[Row]) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+HINT = ("enter continues the run where it stopped · 1-8 sort by that column (again: reverse) · "
+        "e exports CSV · esc closes")
 
 
 class RunsScreen(ModalScreen[str | None]):
@@ -80,14 +89,23 @@ class RunsScreen(ModalScreen[str | None]):
             yield Static(f"[b]Runs of this session[/b] ({len(self.rows)}; the figures of when it opened: "
                          "esc, then x again, brings them up to date)")
             yield DataTable(cursor_type="row", zebra_stripes=True, id="runs-table")
-            yield Static("enter continues the run where it stopped · 1-8 sort by that column (again: reverse) · "
-                         "e exports CSV · esc closes", id="runs-hint")
+            yield Static(HINT, id="runs-hint")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns(*COLUMNS)
         self._fill()
         table.focus()
+        self.call_after_refresh(self._hint)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._hint)
+
+    def _hint(self) -> None:
+        """Say that ← → reach the columns a narrow terminal leaves off."""
+        table = self.query_one(DataTable)
+        hidden = table.virtual_size.width > table.size.width
+        self.query_one("#runs-hint", Static).update(HINT + (" · ← → scroll to more columns" if hidden else ""))
 
     def _fill(self) -> None:
         table = self.query_one(DataTable)
