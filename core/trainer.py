@@ -580,7 +580,7 @@ class Trainer:
                            probs_t=frozen(cache.probs[t, 0]) if t >= 0 else None, target_index=tgt,
                            activation=self.spec.activation, head=self.spec.head,
                            iteration=self.iteration + 1, inputs=self._inputs(pending.batch),
-                           carried=self.task.carries_state, batch=cache.h.shape[2], **ex)
+                           carried=self.task.carries_state, batch=cache.h.shape[2], bias=self.spec.bias, **ex)
 
     def bptt_view(self, pending: Pending) -> BpttView:
         """What the step-through view shows of a prepared iteration (example 0),

@@ -179,6 +179,8 @@ class ForwardView:
     carried: bool = False
     """h_{-1} is the state carried from the previous window (else the fixed h0)."""
     batch: int = 1
+    bias: bool = True
+    """The network has the biases bh and by (subtraction and addition have none)."""
 
     @property
     def t(self) -> int | None:

@@ -55,6 +55,19 @@ async def test_forward_walk_fills_the_heatmap_column_by_column():
         assert app.snapshot.iteration == 30
 
 
+async def test_the_forward_formulas_name_only_the_biases_the_network_has():
+    """Subtraction has no biases: its formulas once showed + bh and + by anyway."""
+    app = RnnApp(trained("subtraction", 5), paused=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("f", "right")
+        await wait_until(pilot, lambda: app.forward_view is not None and app.forward_view.t == 0, what="forward t = 0")
+        await pilot.pause(0.2)
+        text = str(app.query_one("#grads").content)
+        assert "hraw_t = Wxh x_t + Whh h_{t−1}\n" in text and "output_t = sigmoid(Why h_t)\n" in text
+        assert "bh" not in text and "by" not in text
+
+
 async def test_displayed_dh_norms_are_the_steppers_values():
     ref = trained("echo", 40)
     p = ref.prepare()

@@ -9,6 +9,9 @@ from rich.text import Text
 
 from rnn_tui.tui.widgets.steps_text import StepText, input_at, vec, where
 
+OUTPUTS = {"sigmoid_mse": "sigmoid", "sigmoid_bce": "sigmoid", "linear_mse": ""}
+"""What each non-softmax head applies to the logits ("": nothing, a linear output)."""
+
 
 class ForwardSteps(StepText):
     """Shows a :class:`~core.views.ForwardView`."""
@@ -43,8 +46,9 @@ class ForwardSteps(StepText):
         t.append("      " + vec(tm["xterm"]) + "\n")
         t.append("Whh h_{t−1}\n", style=pal.primary)
         t.append("      " + vec(tm["hterm"]) + "\n")
-        t.append("hraw_t = Wxh x_t + Whh h_{t−1} + bh\n" if layer == 0 else
-                 "hraw_t = Wxh h_t(below) + Whh h_{t−1} + bh\n", style=pal.primary)
+        bh, by = (" + bh", " + by") if view.bias else ("", "")
+        t.append(f"hraw_t = Wxh x_t + Whh h_{{t−1}}{bh}\n" if layer == 0 else
+                 f"hraw_t = Wxh h_t(below) + Whh h_{{t−1}}{bh}\n", style=pal.primary)
         t.append("      " + vec(tm["hraw"]) + "\n")
         f = "tanh" if view.activation == "tanh" else "sigmoid"
         t.append(f"h_t = {f}(hraw_t)\n", style=pal.primary)
@@ -52,7 +56,7 @@ class ForwardSteps(StepText):
         if view.probs_t is not None:
             p = view.probs_t
             if view.head == "softmax_ce":
-                t.append("p_t = softmax(Why h_t + by)   top 5:\n", style=pal.primary)
+                t.append(f"p_t = softmax(Why h_t{by})   top 5:\n", style=pal.primary)
                 top = np.argsort(-p)[:5]
                 t.append("      " + "  ".join(
                     f"{(vocab[i] if i < len(vocab) else i)!r}:{p[i]:.3f}" for i in top) + "\n")
@@ -61,7 +65,9 @@ class ForwardSteps(StepText):
                     t.append(f"loss_t = −log p_t[target] = −log {pt:.4f} = "
                              f"{float(view.step_loss[ts]):.4f}\n", style="bold")
             else:
-                t.append("output_t = head(Why h_t + by)\n", style=pal.primary)
+                out = OUTPUTS.get(view.head, "head")
+                t.append(f"output_t = {out}(Why h_t{by})\n" if out else f"output_t = Why h_t{by}\n",
+                         style=pal.primary)
                 t.append("      " + vec(p) + "\n")
                 t.append(f"loss_t = {float(view.step_loss[ts]):.4f}\n" if scored else
                          "loss_t: none, this timestep is not scored\n", style="bold")
