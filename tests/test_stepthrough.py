@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 
 from rnn_tui.core.model import backward, forward_terms
@@ -92,6 +94,40 @@ async def test_gradcheck_through_the_ui_passes_on_a_healthy_model():
         assert app.screen.verdict is True
         await pilot.press("escape")
         assert app.snapshot.iteration == 50              # checking trains nothing
+
+
+async def test_gradcheck_with_only_zero_gradients_says_it_tested_nothing():
+    """A learnt task (loss 0.0000) once got "pass" everywhere and "all gradients agree"
+    while no entry it sampled carried a gradient."""
+    from textual.app import App
+
+    from rnn_tui.core.gradcheck import CheckResult
+    from rnn_tui.core.messages import GradcheckProgress
+
+    def result(name, nonzero):
+        return CheckResult(name, (8,), 8, 0.0, 0.0, nonzero=nonzero)
+
+    def shown(screen) -> str:
+        from rich.console import Console
+
+        console = Console(width=120, record=True, file=io.StringIO())
+        console.print(screen.query_one("#gc-table").content)
+        return console.export_text()
+
+    app = App()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = GradcheckScreen()
+        await app.push_screen(screen)
+        screen.show(GradcheckProgress(True, 16, 16, (result("Whh", 0), result("by", 0))))
+        await pilot.pause(0.1)
+        text = shown(screen)
+        assert screen.done and screen.verdict is None
+        assert "nothing tested" in text and "all gradients agree" not in text and "pass" not in text
+        screen.show(GradcheckProgress(True, 16, 16, (result("Whh", 5), result("by", 0))))
+        await pilot.pause(0.1)
+        text = shown(screen)
+        assert screen.verdict is True and "all gradients agree (by: only zero gradients sampled)" in text
+        assert "zeros only" in text
 
 
 async def test_gradcheck_flags_a_corrupted_backward():

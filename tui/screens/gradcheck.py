@@ -37,8 +37,11 @@ class GradcheckScreen(ThemeAware, ModalScreen[None]):
             yield Static("[dim]esc closes[/dim]")
 
     verdict: bool | None = None
-    """After a finished check: True when every parameter passed."""
+    """After a finished check: True when every parameter passed, False when one failed,
+    None when nothing could be tested (every sampled gradient was zero)."""
 
+    done = False
+    """The check has finished (and :attr:`verdict` says how)."""
     _pending = None
 
     def on_mount(self) -> None:
@@ -72,12 +75,22 @@ class GradcheckScreen(ThemeAware, ModalScreen[None]):
         for r in prog.results:
             ok = r.max_rel <= prog.tolerance
             ok_all &= ok
+            mark = (Text("FAIL", style=pal.error + BOLD) if not ok else
+                    Text("zeros only", style=pal.warning) if r.nonzero == 0 else Text("pass", style=pal.success + BOLD))
             table.add_row(r.name, "×".join(map(str, r.shape)), f"{r.checked} ({r.nonzero})",
                           # below 1e-8 centred differences cannot tell (and the digits move with the NumPy build)
-                          rel(r.max_rel, 2, floor=NUMERIC), rel(r.median_rel, 2, floor=NUMERIC), Text("pass", style=pal.success + BOLD) if ok else
-                          Text("FAIL", style=pal.error + BOLD))
-        verdict = Text("all gradients agree" if ok_all else "some gradients disagree: BPTT is wrong",
-                       style=pal.success if ok_all else pal.error + BOLD)
+                          rel(r.max_rel, 2, floor=NUMERIC), rel(r.median_rel, 2, floor=NUMERIC), mark)
+        zeros = [r.name for r in prog.results if r.nonzero == 0]
+        if ok_all and len(zeros) == len(prog.results):
+            # a loss of ~0 (a task learnt): nothing carried a gradient, so nothing was tested
+            verdict = Text("nothing tested: every entry sampled has a zero gradient on this example "
+                           "(its loss is about 0); check again earlier in training", style=pal.warning + BOLD)
+            ok_all = None
+        else:
+            verdict = Text("all gradients agree" + (f" ({', '.join(zeros)}: only zero gradients sampled)"
+                                                    if zeros else "")
+                           if ok_all else "some gradients disagree: BPTT is wrong",
+                           style=pal.success if ok_all else pal.error + BOLD)
         grid = Table.grid()
         grid.add_row(table)
         grid.add_row(verdict)
@@ -86,7 +99,7 @@ class GradcheckScreen(ThemeAware, ModalScreen[None]):
                           "many of them carry a gradient (mostly those; zeros agree trivially)",
                           style=pal.muted))
         self.query_one("#gc-table", Static).update(grid)
-        self.verdict = ok_all
+        self.verdict, self.done = ok_all, True
 
     def action_close(self) -> None:
         self.dismiss(None)
