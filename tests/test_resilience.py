@@ -42,6 +42,25 @@ async def test_a_killed_training_process_is_reported_and_restarted_from_the_back
         assert app.backend.proc.pid != pid
 
 
+async def test_a_restarted_process_that_dies_while_starting_says_so_instead_of_loading():
+    """Killed again right after ctrl+r, the screen kept "starting the training process… 0%"."""
+    app = RnnApp(trained("echo", 5), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        os.kill(app.backend.proc.pid, signal.SIGKILL)
+        await wait_until(pilot, lambda: app.dead, timeout=5, what="the death to be noticed")
+        await pilot.press("ctrl+r")
+        assert app.loading
+        os.kill(app.backend.proc.pid, signal.SIGKILL)                  # before it sends anything
+        await wait_until(pilot, lambda: app.dead, timeout=5, what="the second death")
+        await pilot.pause(0.3)
+        text = str(app.main.query_one("#loading-text").content)
+        assert "the training process stopped while starting" in text and "ctrl+r starts it again" in text
+        assert "killed by SIGKILL" in str(app.query_one("#status").content)
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: not app.loading and not app.dead, timeout=30, what="running again")
+
+
 async def test_quitting_after_a_crash_exits_1():
     app = RnnApp(trained("echo", 5), paused=True)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -218,7 +218,9 @@ class RnnApp(Actions, KeyGate, App[int]):
         for ev in events_:
             self._on_event(ev)
         if self.loading and (latest is None or self.failed):
-            self.main.show_loading(slot.loading, self.failed)
+            self.main.show_loading(slot.loading, self.failed, died=self.dead)
+            if events_:
+                self._draw_status()             # e.g. the new process died too: the status says so
             return
         if latest is not None and seq != self._seq:
             if self.loading:
@@ -266,6 +268,8 @@ class RnnApp(Actions, KeyGate, App[int]):
             return
         if ev.kind == "died":
             self.dead = ev.text
+            if self.loading:
+                self.main.show_loading(None, died=ev.text)
             self._restart = restart_plan(self.snapshot, self.backend.slot.state)
             self._toast(f"{ev.text}: ctrl+r restarts it from {self._restart[0]}", severity="error", timeout=10)
             self.scheduler.force = True

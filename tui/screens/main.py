@@ -98,15 +98,20 @@ class MainScreen(Screen):
             footer.refresh(recompose=True)              # Footer does not redo its keys for this
         return panel
 
-    def show_loading(self, loading, failed: str = "") -> None:
+    def show_loading(self, loading, failed: str = "", died: str = "") -> None:
         """The notice shown while the run is built: what is being read and how far,
-        or why the run could not be built."""
+        why the run could not be built, or that its training process died meanwhile."""
         self.set_class(True, "-loading")
         text, bar = self.query_one("#loading-text", Static), self.query_one("#loading-bar", ProgressBar)
         if failed:
             text.update(f"[b]this run cannot start[/b]\n{failed}\n\nq quits")
             bar.display = False
+        elif died:
+            text.update(f"[b]the training process stopped while starting[/b]\n{died}\n\n"
+                        "ctrl+r starts it again · q quits")
+            bar.display = False
         elif loading is not None:
+            bar.display = True
             what = {"reading": "reading the corpus", "encoding": "encoding the corpus"}.get(loading.stage,
                                                                                             loading.stage)
             text.update(f"{what}… {loading.done / max(loading.total, 1):.0%}")
