@@ -152,9 +152,15 @@ def test_the_dh_strip_keeps_t0_when_the_timesteps_do_not_fit():
     dh[0, 0] = 1.0                                                 # only t = 0 is large
     snap = dataclasses.replace(tr.snapshot(), dh_norm=dh)
     pal = make_palette({"foreground": "#e0e0e0", **dict.fromkeys(ROLES, "#70a0ff")}, True, Color.parse("#101010"))
-    line = str(Layout(dyn.view(tr), snap, pal, False, "").figures(30)[0])
-    bars = line.removeprefix("‖dh_t‖ now ").split(" ")[0]
+    figures = [str(x) for x in Layout(dyn.view(tr), snap, pal, False, "").figures(30)]
+    bars = figures[0].removeprefix("‖dh_t‖ now ").split(" ")[0]
     assert bars[0] == "█" and set(bars[1:]) == {"▁"} and len(bars) < 40
+    assert [f.strip() for f in figures[1:3]] == [f"{len(bars)} of 40 timesteps shown", "t=0/t=39 ×1e+03"]   # it says so
+    # room for every timestep but not the ratio beside them (80 columns, T = 25): the
+    # ratio goes under the strip rather than timesteps being left out
+    snap = dataclasses.replace(snap, dh_norm=dh[:, :25])
+    figures = [str(x) for x in Layout(dyn.view(tr), snap, pal, False, "").figures(40)]
+    assert len(figures[0].removeprefix("‖dh_t‖ now ")) == 25 and figures[1].strip() == "t=0/t=24 ×1e+03"
 
 
 def test_without_colour_the_matrix_scale_stays_under_the_matrix():

@@ -250,15 +250,24 @@ class Layout:
         layer = min(v.layer, snap.dh_norm.shape[0] - 1)
         dh = np.asarray(snap.dh_norm[layer], dtype=float)
         T = dh.shape[0]
-        gain = f" t=0/t={T - 1} ×{dh[0] / dh[-1]:.2g}" if T > 1 and dh[0] > 0 and dh[-1] > 0 else ""
-        room = max(4, w - 11 - len(gain))
-        # every timestep when they fit; else evenly spaced ones, t = 0 and t = T-1 among them
+        gain = f"t=0/t={T - 1} ×{dh[0] / dh[-1]:.2g}" if T > 1 and dh[0] > 0 and dh[-1] > 0 else ""
+        room = max(4, w - 11)
+        # every timestep when they fit (the ratio beside them, or under them); else evenly
+        # spaced ones, t = 0 and t = T-1 among them, and a line that says so
         shown = dh if T <= room else dh[np.round(np.linspace(0, T - 1, room)).astype(int)]
         bars, _ = strip(shown, None, 1, (pal.secondary, pal.accent, pal.muted))
         line = Text("‖dh_t‖ now ", style=pal.muted)
         line.append_text(bars)
-        line.append(gain, style=pal.muted)
+        under = [f"{room} of {T} timesteps shown"] if T > room else []
+        if gain and T + 1 + len(gain) <= room:
+            line.append(" " + gain, style=pal.muted)
+        elif gain:
+            under.append(gain)
         out = [line]
+        if under and len(", ".join(under)) <= w - 11:
+            under = [", ".join(under)]
+        for text in under:                              # under the bars where it fits
+            out.append(Text((" " * 11 if len(text) <= w - 11 else "") + text[:w], style=pal.muted))
         n = len(v.sigma)
         if not n:
             return out + [Text("σmax(Whh): no sample yet (train a step)", style=pal.muted)]
