@@ -61,6 +61,22 @@ async def test_a_restarted_process_that_dies_while_starting_says_so_instead_of_l
         await wait_until(pilot, lambda: not app.loading and not app.dead, timeout=30, what="running again")
 
 
+async def test_the_weights_panel_says_the_training_process_is_not_running():
+    """After a crash it said "sampling the weights…", which no process was doing."""
+    from rnn_tui.tui.widgets.weights import WeightsPanel
+
+    app = RnnApp(trained("echo", 5), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:               # one panel at a time: weights not sampled
+        await worker_ready(pilot)
+        os.kill(app.backend.proc.pid, signal.SIGKILL)
+        await wait_until(pilot, lambda: app.dead, timeout=5, what="the death to be noticed")
+        while app.panel != "weights":
+            app.action_next_panel()
+        await pilot.pause(0.5)
+        text = str(app.query_one(WeightsPanel).content)
+        assert "not running (training process killed by SIGKILL)" in text and "sampling" not in text
+
+
 async def test_quitting_after_a_crash_exits_1():
     app = RnnApp(trained("echo", 5), paused=True)
     async with app.run_test(size=(100, 30)) as pilot:

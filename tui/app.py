@@ -314,7 +314,7 @@ class RnnApp(Actions, KeyGate, App[int]):
         shown = main.shown()
         due = self.scheduler.same_example(self.scheduler.due(time.monotonic(), running) & shown, shown)
         main.draw(due, self.snapshot, running, self.bptt_view, self.forward_view, replay=self.replay is not None,
-                  probe=self.probe_view, dynamics=self.dynamics_view,
+                  probe=self.probe_view, dynamics=self.dynamics_view, stopped=self.dead,
                   others=self.runs_list.others(self.snapshot) if "loss" in due and self.show_runs else
                   ([] if "loss" in due else None))
 

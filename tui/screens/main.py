@@ -139,11 +139,12 @@ class MainScreen(Screen):
     # ---- drawing ------------------------------------------------------------------
 
     def draw(self, due: set[str], snap, running: bool, bptt=None, forward=None, replay: bool = False,
-             others=None, probe=None, dynamics=None) -> None:
+             others=None, probe=None, dynamics=None, stopped: str = "") -> None:
         """Redraw the ``due`` panels from ``snap`` (a step-through's panels always:
         its view changes with every key); ``others``: earlier runs for the loss plot;
         ``probe``: the probe shown (``snap``'s example is then the input typed);
-        ``dynamics``: the weights panel's figures."""
+        ``dynamics``: the weights panel's figures; ``stopped``: why the training
+        process is not running ("" while it is)."""
         view = bptt or forward
         shown = self.shown()
         if "loss" in due:
@@ -173,7 +174,7 @@ class MainScreen(Screen):
         elif "gradients" in due:
             grads.show_live(snap, replay=replay, probe=probe is not None)
         if "weights" in due:
-            self.query_one(WeightsPanel).show(dynamics, snap, replay=replay)
+            self.query_one(WeightsPanel).show(dynamics, snap, replay=replay, stopped=stopped)
         # the iteration of the example they show (the status line's counter runs ahead)
         for pid in EXAMPLE & (due | (shown if view is not None else set())):
             self.query_one(f"#panel-{pid}").border_subtitle = "your input" if probe is not None \

@@ -109,19 +109,23 @@ class WeightsPanel(ThemeAware, Static):
             self._key = None
             self.show(*self._last)
 
-    def show(self, view, snap, replay: bool = False) -> None:
-        """Draw ``view`` (None: not sampled yet) beside ``snap``'s ‖dh_t‖."""
-        self._last = (view, snap, replay)
+    def show(self, view, snap, replay: bool = False, stopped: str = "") -> None:
+        """Draw ``view`` (None: not sampled yet) beside ``snap``'s ‖dh_t‖; ``stopped``:
+        why the training process (which samples the weights) is not running."""
+        self._last = (view, snap, replay, stopped)
         w, h = self.content_size.width, self.content_size.height
         its = view.iterations if view is not None else ()
         key = (id(view), len(its), its[-1] if len(its) else None, snap.iteration, snap.run_id, w, h,
-               self.param, replay)
+               self.param, replay, stopped)
         if key == self._key or w < 10 or h < 2:
             return
         self._key = key
         pal = palette(self)
         if replay:
             self.update(Text("the weights panel is not recorded: a replay has the snapshots only", style=pal.muted))
+        elif view is None and stopped:
+            self.update(Text(f"no weights sampled: the training process is not running ({stopped}); "
+                             "ctrl+r starts it again", style=pal.muted))
         elif view is None:
             self.update(Text("sampling the weights… (they are sampled while this panel is on screen)",
                              style=pal.muted))
