@@ -100,6 +100,7 @@ async def test_the_text_fields_default_stays_the_tasks_own_corpus(tmp_path):
         await worker_ready(pilot)
         screen = await _settings(pilot, text=str(book))
         assert str(screen.query_one("#default-text").content) == "default tinyshakespeare.txt"
+        assert str(screen.query_one("#default-bias").content) == "default on"      # as its switch reads, not True
 
 
 async def test_a_wrong_value_shows_the_command_lines_message_and_blocks_apply():

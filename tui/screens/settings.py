@@ -166,6 +166,8 @@ class PathSuggester(Suggester):
 def _show(v) -> str:
     if v is None:
         return ""
+    if isinstance(v, bool):
+        return "on" if v else "off"                 # as the switch beside it reads
     if isinstance(v, float):
         return f"{v:g}"
     return str(v)
