@@ -132,6 +132,9 @@ BAD = {   # case: (arguments, a word the one-line message must contain)
                           "bits must be a number"),
     "preset-task-a-list": (lambda tmp, cli: ["--preset", _text(tmp, "p.toml", b'task = ["charlm"]\n')],
                            "task must be one of"),
+    "preset-empty": (lambda tmp, cli: ["--preset", _text(tmp, "notes.txt", b"")], "notes.txt sets nothing"),
+    "preset-hidden-too-large": (lambda tmp, cli: ["--preset", _text(tmp, "p.toml", b"hidden = 100000\n")],
+                                "p.toml: hidden 100000 is too large"),         # its key, not a flag not given
 }
 
 

@@ -270,6 +270,9 @@ def load_preset(name: str) -> dict:
         raise UsageError(f"preset {path} is not valid TOML: {e}") from None
     except OSError as e:
         raise UsageError(f"cannot read preset {path}: {e.strerror or e}") from None
+    if not values:
+        raise UsageError(f"preset {path} sets nothing: a preset is a TOML file of settings, "
+                         "e.g. hidden = 50")
     unknown = sorted(set(values) - set(CONFIG_FLAGS))
     if unknown:
         raise UsageError(f"preset {path} has unknown keys: {', '.join(unknown)}")
@@ -410,7 +413,12 @@ def config_from_args(args: argparse.Namespace) -> Config:
     try:
         return Config(**values).resolved()
     except (ConfigError, TypeError) as e:
-        raise UsageError(str(e)) from None
+        text = str(e)
+        m = re.match(r"--([a-z0-9-]+) ", text)
+        key = m.group(1).replace("-", "_") if m else None
+        if preset is not None and key in values and key not in flags:     # the preset's value, not a flag
+            text = f"preset {preset}: {key} {text[m.end():]}"
+        raise UsageError(text) from None
 
 
 def _resumed(args: argparse.Namespace) -> str | None:
