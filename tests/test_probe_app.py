@@ -50,6 +50,8 @@ async def test_a_probed_text_is_what_the_heatmap_and_predictions_show():
         pred_row = next(line for line in shown.splitlines() if line.startswith("pred"))
         cells = pred_row.split()[1:]                             # one symbol a cell pair, ␣ for a space
         assert "".join(" " if c == "␣" else c for c in cells) == guessed
+        # the recent accuracy is training's, and says so beside the user's own input
+        assert "training (your input is not counted), recent 60 iterations: next symbol right" in shown
         text = _text(app.query_one(SampleText))
         assert "after your text the network expects:" in text and "Sweet prince" in text
         assert "[probe]" in app.query_one(StatusBar).content

@@ -161,9 +161,9 @@ class MainScreen(Screen):
             hm.cursor = view.t if view is not None else None
         preds = self.query_one(Predictions)
         if view is not None:
-            preds.show(snap, view.probs, view.labels, view.targets)
+            preds.show(snap, view.probs, view.labels, view.targets, probe=probe is not None)
         elif "predictions" in due:
-            preds.show(snap)
+            preds.show(snap, probe=probe is not None)
         if "text" in due and task_class(snap.task).is_language_model:
             self.query_one(SampleText).show(snap, probe)
         grads = self.query_one(GradFlow)

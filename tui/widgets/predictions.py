@@ -47,13 +47,16 @@ class Predictions(ThemeAware, Static):
         super().__init__("", **kwargs)
         self._key = None
         self._last = None               # the latest show() call, redone for a new theme or size
+        self.probe = False
 
-    def show(self, snap, probs=None, labels=None, targets=None) -> None:
-        self._last = (snap, probs, labels, targets)
+    def show(self, snap, probs=None, labels=None, targets=None, probe: bool = False) -> None:
+        """``probe``: the example is the user's own input (the recent figures are still training's)."""
+        self._last = (snap, probs, labels, targets, probe)
+        self.probe = probe
         probs = snap.probs if probs is None else probs
         labels = snap.labels if labels is None else labels
         targets = snap.targets if targets is None else targets
-        key = (snap.task, snap.iteration, labels, targets, probs.tobytes()[:64])
+        key = (snap.task, snap.iteration, labels, targets, probs.tobytes()[:64], probe)
         if key == self._key:
             return
         self._key = key
@@ -64,6 +67,10 @@ class Predictions(ThemeAware, Static):
             self.update(self._regression(snap, probs, targets))
         else:
             self.update(self._symbols(task, snap, probs, labels, targets))
+
+    def _recent(self) -> str:
+        """How the recent training figures are introduced: beside a probe, as training's."""
+        return "training (your input is not counted), recent" if self.probe else "recent"
 
     def _redo(self) -> None:
         if self._last is not None and self.is_mounted:
@@ -140,7 +147,7 @@ class Predictions(ThemeAware, Static):
                                      for i in range(T)], mark, name_style=pal.muted)
         m = snap.metrics
         if "recent_accuracy" in m:
-            t.append(f"\nrecent {m['recent_n']} examples: exact match {m['recent_accuracy']:.0%}, "
+            t.append(f"\n{self._recent()} {m['recent_n']} examples: exact match {m['recent_accuracy']:.0%}, "
                      f"bits {m['recent_bit_accuracy']:.1%}\n", style="bold")
         return t
 
@@ -183,7 +190,7 @@ class Predictions(ThemeAware, Static):
         t.append("; p(tgt) = P(target): 0 ( ) … 1 (█)\n", style=pal.muted)
         m = snap.metrics
         if "recent_accuracy" in m:
-            t.append(f"recent {m['recent_n']} iterations: {task.accuracy_label} {m['recent_accuracy']:.0%}",
+            t.append(f"{self._recent()} {m['recent_n']} iterations: {task.accuracy_label} {m['recent_accuracy']:.0%}",
                      style="bold")
             if "recent_bit_accuracy" in m:
                 t.append(f", bits {m['recent_bit_accuracy']:.1%}", style="bold")
