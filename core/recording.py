@@ -108,6 +108,8 @@ def read(path: str | os.PathLike) -> Recording:
         raise RecordingError(f"recording not found: {path}") from None
     except IsADirectoryError:
         raise RecordingError(f"recording path is a folder: {path}") from None
+    if not lines[0].strip() and len(lines) <= 2:
+        raise RecordingError(f"recording is empty: {path}")
     try:
         header = json.loads(lines[0].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):

@@ -58,8 +58,10 @@ def test_a_truncated_recording_replays_up_to_its_end(tmp_path):
 def test_foreign_files_are_refused(tmp_path, content):
     p = tmp_path / "x.jsonl"
     p.write_bytes(content)
-    with pytest.raises(RecordingError):
+    with pytest.raises(RecordingError) as info:
         read(p)
+    if not content:
+        assert str(info.value) == f"recording is empty: {p}"           # as an empty checkpoint says
 
 
 def _frame_text(app) -> dict:
@@ -116,7 +118,7 @@ def test_cli_records_and_refuses_bad_recordings(tmp_path):
 
 async def test_replay_has_its_own_keys_and_help(tmp_path):
     path = tmp_path / "run.jsonl"
-    record(path, "charlm", 40)
+    record(path, "charlm", 40, every=1)                           # 40 frames: 4 s of playing
     app = RnnApp(replay=Replayer(read(path)), paused=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await worker_ready(pilot)
@@ -124,8 +126,12 @@ async def test_replay_has_its_own_keys_and_help(tmp_path):
                   if b.enabled and b.binding.show}
         assert {"Back", "Forward", "Play/Pause"} <= footer
         assert not {"t−1", "t+1", "Step", "Save", "Run/Pause"} & footer
-        await pilot.press("space", "space")                       # a replay key: no complaint
-        await pilot.pause(0.2)
+        await pilot.press("space")                                # plays: the hint offers the pause
+        await pilot.pause(0.3)
+        assert "space pause" in str(app.query_one("#status").content)
+        await pilot.press("space")                                # a replay key: no complaint
+        await pilot.pause(0.3)
+        assert "space play" in str(app.query_one("#status").content)
         assert not any("not in a replay" in n.message for n in app._notifications)
         await pilot.press("n")                                    # a training key
         await pilot.pause(0.2)

@@ -523,7 +523,7 @@ SERVE_HELP = ("Serve rnn-tui in a web browser (textual-serve); each browser tab 
 
 def add_replay_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("recording", help="the .jsonl recording")
-    p.add_argument("--speed", type=_float("speed"), default=1.0, help="start speed (1 = 10 frames/s)")
+    p.add_argument("--speed", type=_float("speed"), default=1.0, help="start speed (1: --fps frames a second; default 1)")
     p.add_argument("--paused", action="store_true", help="start paused on the first frame")
     p.add_argument("--fps", type=_float("fps"), default=10.0, help="frames per second at 1× (at most 60)")
     return p
@@ -531,7 +531,7 @@ def add_replay_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def add_serve_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
-    p.add_argument("--port", type=_int("port", maximum=65535), default=8000)
+    p.add_argument("--port", type=_int("port", maximum=65535), default=8000, help="port to listen on (default 8000)")
     p.add_argument("app_args", nargs=argparse.REMAINDER, help="arguments for rnn-tui itself")
     return p
 

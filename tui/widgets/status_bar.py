@@ -14,7 +14,7 @@ from rnn_tui.tui.colours import ThemeAware, palette
 def _hint(mode: str, running: bool) -> str:
     """The keys that matter now, shortest first-needed first (the line may be cut)."""
     if mode.startswith("replay"):
-        return "? help · space play · ←/→ seek · +/- speed"
+        return f"? help · space {'pause' if 'playing' in mode else 'play'} · ←/→ seek · +/- speed"
     if mode.startswith("probe"):
         return "p another input · b BPTT · f forward · esc leave"
     if mode.startswith("BPTT"):
