@@ -399,7 +399,12 @@ class Session:
         except ConfigError as e:
             self.publish(Update(event=Event("error", str(e))))
         else:
-            self._replace(trainer, "a new run with the new settings (the last one is in the runs list, x)")
+            old, new = dataclasses.asdict(self.trainer.config), dataclasses.asdict(trainer.config)
+            shown = {**new, "text": Path(new["text"]).name if new.get("text") else new.get("text")}
+            changed = ", ".join(f"{k.replace('_', ' ')} {shown[k]:g}" if isinstance(shown[k], float)
+                                else f"{k.replace('_', ' ')} {shown[k]}" for k in new if new[k] != old.get(k) and new[k] is not None)
+            self._replace(trainer, f"a new run with {changed or 'the same settings'} "
+                                   "(the last one is in the runs list, x)")
 
     @_dispatch.register
     def _resume_run(self, cmd: msg.ResumeRun) -> None:

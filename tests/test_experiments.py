@@ -269,3 +269,12 @@ def test_the_runs_score_is_smoothed_like_the_loss_beside_it_and_untrained_runs_a
     cfg = dataclasses.asdict(session.trainer.config)
     current = row(1, "r1", "echo", cfg, cfg, 0, 0.0, dict(session.trainer.metrics or {}), current=True)
     assert "nan" not in " ".join(cells(current)) and cells(current)[3:5] == ("—", "—")   # not trained yet
+
+
+def test_a_new_run_says_what_is_new_about_it():
+    """N (the next seed) said only "a new run with the new settings"."""
+    said = []
+    session = Session(trained("echo", 3), lambda u: said.append(u.event.text) if u.event else None)
+    cfg = dataclasses.asdict(session.trainer.config)
+    session.handle(msg.NewRun({**cfg, "seed": cfg["seed"] + 1}))
+    assert f"a new run with seed {cfg['seed'] + 1} (the last one is in the runs list, x)" in said
