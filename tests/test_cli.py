@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -76,6 +77,17 @@ def _text(tmp_path, name: str, data: bytes) -> str:
     return str(p)
 
 
+def _corpus(tmp_path) -> str:
+    return _text(tmp_path, "corpus.txt", (Path(__file__).parents[1] / "samples" / "tiny.txt").read_bytes())
+
+
+def _linked(tmp_path, name: str = "corpus.txt") -> str:
+    """A hard link to ``name``: another path of the same file."""
+    link = tmp_path / f"link-{name}"
+    os.link(tmp_path / name, link)
+    return str(link)
+
+
 def _truncated_ckpt(tmp_path, run_cli) -> str:
     good = tmp_path / "good.npz"
     out = run_cli("--headless", "--task", "subtraction", "--steps", "5", "--save", good)
@@ -132,6 +144,14 @@ BAD = {   # case: (arguments, a word the one-line message must contain)
                           "bits must be a number"),
     "preset-task-a-list": (lambda tmp, cli: ["--preset", _text(tmp, "p.toml", b'task = ["charlm"]\n')],
                            "task must be one of"),
+    "csv-over-the-text": (lambda tmp, cli: ["--text", _corpus(tmp), "--csv", str(tmp / "corpus.txt")],
+                          "--csv " + "{tmp}/corpus.txt is the --text file: it would be overwritten"),
+    "record-over-a-hard-link-of-the-text": (lambda tmp, cli: ["--text", _corpus(tmp), "--record", _linked(tmp)],
+                                            "is the --text file"),
+    "two-outputs-hard-linked": (lambda tmp, cli: ["--csv", _text(tmp, "m.csv", b""), "--jsonl", _linked(tmp, "m.csv")],
+                                "name the same file"),
+    "empty-save": (lambda tmp, cli: ["--save", ""], "--save is empty: give a file name"),
+    "empty-text-path": (lambda tmp, cli: ["--text", ""], "--text is empty"),
     "preset-empty": (lambda tmp, cli: ["--preset", _text(tmp, "notes.txt", b"")], "notes.txt sets nothing"),
     "preset-hidden-too-large": (lambda tmp, cli: ["--preset", _text(tmp, "p.toml", b"hidden = 100000\n")],
                                 "p.toml: hidden 100000 is too large"),         # its key, not a flag not given
@@ -148,8 +168,10 @@ def test_bad_input_exits_2_with_one_line(case, run_cli, tmp_path):
     lines = out.stderr.splitlines()
     assert len(lines) == 1, out.stderr
     assert lines[0].startswith("rnn-tui: error:"), lines[0]
-    assert word in lines[0], lines[0]
+    assert word.format(tmp=tmp_path) in lines[0], lines[0]
     assert "iterations in" not in out.stdout                  # nothing was trained
+    if (tmp_path / "corpus.txt").exists():                    # an input named as an output is untouched
+        assert (tmp_path / "corpus.txt").read_bytes().startswith(b"the cat sat on the mat.")
 
 
 def test_headless_only_flags_without_headless_are_refused(run_cli, tmp_path):

@@ -318,19 +318,40 @@ def _check_modes(args: argparse.Namespace) -> None:
         raise UsageError(f"{flags} only {verb} with --headless{hint}")
     if not headless and args.fps is not None and not FPS_RANGE[0] <= args.fps <= FPS_RANGE[1]:
         raise UsageError(f"--fps {args.fps:g} is out of range (between {FPS_RANGE[0]:g} and {FPS_RANGE[1]:g})")
+    for k in ("text", "load", "init_from", "csv", "jsonl", "record", "save"):
+        v = getattr(args, k, None)
+        if v is not None and not str(v).strip():            # an unset shell variable: --save "$OUT"
+            raise UsageError(f"{_flag(k)} is empty: give a file name")
     if headless:
         from pathlib import Path
 
+        # inputs an output must not overwrite (a --save may replace the checkpoint it --load-ed)
+        inputs = {k: Path(v) for k in ("text", "load", "init_from", "preset")
+                  if (v := getattr(args, k, None)) and (k != "preset" or Path(v).suffix)}
         outs = {}
         for k in ("csv", "jsonl", "record", "save"):
             v = getattr(args, k, None)
             if v:
                 p = Path(v) if k != "save" or Path(v).suffix == ".npz" else Path(str(v) + ".npz")
-                other = outs.setdefault(p.resolve(), k)
+                other = outs.setdefault(_file_key(p), k)
                 if other != k:
-                    raise UsageError(f"{_flag(other)} and {_flag(k)} name the same file ({v}); "
+                    raise UsageError(f"{_flag(other)} and {_flag(k)} name the same file ({p}); "
                                      "give each its own")
+                for name, given in inputs.items():
+                    if _file_key(given) == _file_key(p) and not (k == "save" and name == "load"):
+                        raise UsageError(f"{_flag(k)} {p} is the {_flag(name)} file: it would be "
+                                         "overwritten; give the output a name of its own")
                 check_output(_flag(k), p)
+
+
+def _file_key(p) -> object:
+    """What tells two paths of one file apart from two files: device and inode when
+    it exists (a hard link, a symlink), else the resolved path."""
+    try:
+        st = p.stat()
+    except OSError:
+        return p.resolve()
+    return (st.st_dev, st.st_ino)
 
 
 def check_output(flag: str, path) -> None:
