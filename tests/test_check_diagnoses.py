@@ -167,3 +167,61 @@ def test_a_name_given_for_a_whole_sequence_array_is_left_out_of_the_trace(capsys
     code, rep = _report(capsys, path, "--names", "dy=G")
     assert code == 0 and rep["passed"], rep["rows"]
     assert "so dy is not traced" in rep["trace"]["note"] and "dy" not in rep["trace"]["found"]
+
+
+FLAT_VECTORS = """\
+# min-char-rnn written with 1-D vectors: x (V,), h (H,), biases (H,) and (V,)
+import numpy as np
+
+text = "abcabcabdabcabd hello there"
+chars = sorted(set(text))
+vocab_size = len(chars)
+hidden_size = 16
+
+Wxh = np.random.randn(hidden_size, vocab_size) * 0.01
+Whh = np.random.randn(hidden_size, hidden_size) * 0.01
+Why = np.random.randn(vocab_size, hidden_size) * 0.01
+bh = np.zeros(hidden_size)
+by = np.zeros(vocab_size)
+
+
+def lossFun(inputs, targets, hprev):
+    T = len(inputs)
+    xs, hs, ps = {}, {}, {}
+    hs[-1] = hprev.reshape(-1)
+    loss = 0.0
+    for t in range(T):
+        xs[t] = np.zeros(vocab_size)
+        xs[t][inputs[t]] = 1.0
+        hs[t] = np.tanh(Wxh.dot(xs[t]) + Whh.dot(hs[t - 1]) + bh)
+        y = Why.dot(hs[t]) + by
+        ps[t] = np.exp(y - y.max()) / np.exp(y - y.max()).sum()
+        loss += -np.log(ps[t][targets[t]])
+    dWxh = np.zeros_like(Wxh); dWhh = np.zeros_like(Whh); dWhy = np.zeros_like(Why)
+    dbh = np.zeros_like(bh); dby = np.zeros_like(by)
+    dhnext = np.zeros(hidden_size)
+    for t in reversed(range(T)):
+        dy = ps[t].copy()
+        dy[targets[t]] -= 1
+        dWhy += np.outer(dy, hs[t])
+        dby += dy
+        dh = Why.T.dot(dy) + dhnext
+        dhraw = (1 - hs[t] * hs[t]) * dh
+        dbh += dhraw
+        dWxh += np.outer(dhraw, xs[t])
+        dWhh += np.outer(dhraw, hs[t - 1])
+        dhnext = Whh.T.dot(dhraw)
+    return loss, dWxh, dWhh, dWhy, dbh, dby, hs[T - 1]
+"""
+
+
+def test_a_file_with_flat_bias_vectors_gets_its_globals_in_that_shape(capsys, tmp_path):
+    """Its bh (16,) was set as (16, 1), and a correct file crashed in np.outer."""
+    path = tmp_path / "flat.py"
+    path.write_text(FLAT_VECTORS, encoding="utf-8")
+    code, rep = _report(capsys, path)
+    assert code == 0 and rep["passed"], rep
+    assert rep["setup"]["user_shapes"]["bh"] == "(16,)" and rep["setup"]["user_shapes"]["hprev"] == "(16,)"
+    path.write_text(FLAT_VECTORS.replace("dbh += dhraw", "dbh = dhraw"), encoding="utf-8")
+    code, rep = _report(capsys, path)
+    assert code == 1 and _first(rep)["mistake"] == "dbh_last"

@@ -269,7 +269,9 @@ def _plan_minchar(info: dict, opts: CheckOptions, name: str) -> _Plan:
     # lossFun which starts from zeros instead of hprev shows
     prev = forward(spec, params, seq[:T, None], seq[1:T + 1, None], np.zeros((1, 1, H)), ones)
     main = Example(seq[T:2 * T, None], seq[T + 1:, None], ones, np.array(prev.hlast))
-    contract = MinChar(spec, name)
+    # biases kept as the file keeps them: flat (H,) vectors (and then hprev too), or columns (H, 1)
+    flat = len(shapes.get("bh", shapes.get("by", (0, 1)))) == 1
+    contract = MinChar(spec, name, flat=flat)
     setup = Setup(contract="lossFun", function=name, task="charlm", hidden=H, input_size=V, output_size=V,
                   layers=1, batch=1, seq_len=T, seed=seed, activation="tanh", head="softmax_ce",
                   shapes={k: list(v) for k, v in spec.shapes().items()}, user_shapes=contract.user_shapes(),

@@ -210,24 +210,28 @@ class MinChar:
     names = ["loss", "dWxh", "dWhh", "dWhy", "dbh", "dby", "h_last"]
     order = MINCHAR_WEIGHTS
 
-    def __init__(self, spec: Spec, function: str):
-        self.spec, self.function = spec, function
+    def __init__(self, spec: Spec, function: str, flat: bool = False):
+        """``flat``: the file keeps its biases as ``(X,)`` vectors (not min-char-rnn's
+        ``(X, 1)`` columns): they, and ``hprev``, are set in that shape."""
+        self.spec, self.function, self.flat = spec, function, flat
 
     def wire(self, params: dict, ex: Example) -> dict:
+        column = (-1,) if self.flat else (-1, 1)
         g = {k: np.array(params[k]) for k in ("Wxh", "Whh", "Why")}
-        g["bh"] = params["bh"].reshape(-1, 1).copy()
-        g["by"] = params["by"].reshape(-1, 1).copy()
+        g["bh"] = params["bh"].reshape(column).copy()
+        g["by"] = params["by"].reshape(column).copy()
         return {"globals": g, "args": [[int(i) for i in ex.x[:, 0]], [int(i) for i in ex.y[:, 0]],
-                                       ex.h0[0, 0].reshape(-1, 1).copy()]}
+                                       ex.h0[0, 0].reshape(column).copy()]}
 
     def perturb_path(self, name: str) -> list:
         return ["globals", name]
 
     def user_shapes(self) -> dict:
         H, V = self.spec.hidden_size, self.spec.output_size
-        return {"Wxh": f"({H}, {V})", "Whh": f"({H}, {H})", "Why": f"({V}, {H})", "bh": f"({H}, 1)",
-                "by": f"({V}, 1)", "inputs": "list of T ints", "targets": "list of T ints",
-                "hprev": f"({H}, 1)", "h_last": f"({H}, 1)"}
+        col = "" if self.flat else " 1"
+        return {"Wxh": f"({H}, {V})", "Whh": f"({H}, {H})", "Why": f"({V}, {H})", "bh": f"({H},{col})",
+                "by": f"({V},{col})", "inputs": "list of T ints", "targets": "list of T ints",
+                "hprev": f"({H},{col})", "h_last": f"({H},{col})"}
 
     def returns_text(self) -> str:
         return "loss, dWxh, dWhh, dWhy, dbh, dby, h_last (min-char-rnn's order)"
