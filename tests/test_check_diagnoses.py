@@ -225,3 +225,15 @@ def test_a_file_with_flat_bias_vectors_gets_its_globals_in_that_shape(capsys, tm
     path.write_text(FLAT_VECTORS.replace("dbh += dhraw", "dbh = dhraw"), encoding="utf-8")
     code, rep = _report(capsys, path)
     assert code == 1 and _first(rep)["mistake"] == "dbh_last"
+
+
+def test_a_file_for_another_task_checked_without_task_says_what_it_was_called_with(capsys):
+    """The subtraction sample without --task failed in its own matmul with nothing
+    pointing at the missing --task subtraction."""
+    code, rep = _report(capsys, SAMPLE.parent / "subtraction.py")
+    assert code == 1 and rep["failure"]["stage"] == "gradients"
+    hint = rep["failure"]["hint"]
+    assert hint.startswith("it was called as task charlm, 1 layer") and "inputs (25, 1) symbol indices" in hint
+    assert "needs --task" in hint
+    code, rep = _report(capsys, SAMPLE.parent / "subtraction.py", "--task", "subtraction")
+    assert code == 0 and rep["passed"]

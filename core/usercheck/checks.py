@@ -407,12 +407,27 @@ class _Runner:
         except UserCodeError as e:
             info = self.arity_message(e.info) if e.info.get("kind") == "return" else e.info
             rep.failure = failure_from(info, self.opts.file, self.c.function)
+            rep.failure.hint = self._settings_hint(rep.failure)
         finally:
             order = ("forward", "gradients", "repeat", "large", "consistency", "lengths", "trace")
             rep.rows = [rows[k] for k in order if k in rows]
         if ev is not None and rep.failure is None:
             if not all(r.status in (PASS, SKIP) for r in rep.rows):
                 rep.diagnosis = diag.diagnose(ev)
+
+    def _settings_hint(self, failure) -> str:
+        """For a loss_and_grads file that raised on its first call while the task and
+        layers were left at their defaults: what it was called with (a file written for
+        the subtraction task fails on a character model's inputs)."""
+        if failure.kind != "exception" or failure.stage != "gradients" or self.c.kind != "loss_and_grads":
+            return ""
+        given, s, ex = set(self.opts.given), self.plan.setup, self.plan.main
+        if {"task", "layers"} <= given:
+            return ""
+        kinds = "symbol indices" if ex.x.ndim == 2 else "floats"
+        layers = f"{s.layers} layer{'s' if s.layers > 1 else ''} (params {', '.join(s.shapes)})"
+        return (f"it was called as task {s.task}, {layers}, inputs {tuple(ex.x.shape)} {kinds}, targets "
+                f"{tuple(ex.y.shape)}: a file for another task or stack needs --task (and --layers)")
 
     def _first_calls(self, ref, rows) -> diag.Evidence:
         """Checks 1, 2 and 2b on the main example; returns the evidence the later checks add to."""

@@ -191,6 +191,8 @@ class Failure:
     message: str
     traceback: list[str] = field(default_factory=list)
     summary: str = ""
+    hint: str = ""
+    """What rnn-tui called it with, when the settings may be what the file does not expect."""
 
 
 @dataclass
@@ -452,6 +454,8 @@ def _failure_lines(f: Failure) -> list[str]:
     out = ["", f"  {f.message}"] + [f"    {line}" for line in f.traceback]
     if f.summary and f.summary not in f.message:
         out.append(f"    {f.summary}")
+    if f.hint:
+        out.append(f"  hint: {f.hint}")
     return out
 
 

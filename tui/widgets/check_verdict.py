@@ -127,6 +127,8 @@ class CheckVerdict(Static):
             blocks += [([("  │ ", MUTED)], line, "", 4) for line in f.traceback]
         if f.summary and f.summary not in f.message:
             blocks.append(([("  ", "")], f.summary, "bold", 2))
+        if f.hint:
+            blocks.append(([("hint    ", GOOD)], f.hint, "", 8))
         if report.rows:
             blocks += [([], "", "", 0), ([], "The checks that ran before it are in the table (tab).", MUTED, 0)]
         return blocks
