@@ -237,3 +237,13 @@ def test_a_file_for_another_task_checked_without_task_says_what_it_was_called_wi
     assert "needs --task" in hint
     code, rep = _report(capsys, SAMPLE.parent / "subtraction.py", "--task", "subtraction")
     assert code == 0 and rep["passed"]
+
+
+def test_a_target_index_off_by_one_is_said_to_be_that(capsys, tmp_path):
+    """It was blamed on "the recurrent path — dhnext" with the textbook dy line as the hint."""
+    path = _learner(tmp_path, "target", "dy[targets[t]] -= 1.0", "dy[targets[t - 1]] -= 1.0")
+    code, rep = _report(capsys, path)
+    first = _first(rep)
+    assert code == 1 and first["title"].startswith("dy is wrong from t = ")
+    assert any("(targets[t-1], it seems), not off the target entry" in line for line in first["evidence"])
+    assert not any("dhnext" in line for line in first["evidence"])

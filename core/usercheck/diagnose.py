@@ -179,6 +179,9 @@ def _length_evidence(ev: Evidence) -> str | None:
         return f"already wrong for a sequence of one timestep ({failing})"
     if ev.shortest == 2:
         recurrent = any(_base(k) in ("Wxh", "Whh") for k in ev.shortest_params)
+        fm = ev.trace.first_mismatch if ev.trace is not None else None
+        if fm is not None and fm.quantity == "dy":                 # dy comes before any recurrence
+            return f"right for one timestep, wrong from two ({failing})"
         return (f"right for one timestep, wrong from two ({failing}): "
                 + ("the recurrent path — dhnext — is the suspect" if recurrent else
                    "a sum over the timesteps is the suspect"))
@@ -458,6 +461,27 @@ def _factor_of(ev: Evidence, name: str) -> tuple[str, str]:
     return f"{s:.6g}", ""
 
 
+def _target_entry(ev: Evidence, fm: TraceValue) -> tuple[str, str] | None:
+    """A softmax ``dy_t`` whose −1 sits at another entry than the target's (an index
+    off by one, the input taken for the target): what it says and the hint; None
+    when the difference is not that."""
+    if fm.quantity != "dy" or ev.spec.head != "softmax_ce" or fm.yours is None:
+        return None
+    d = (fm.yours - fm.reference)[0]                        # example 0: +1 at the target, −1 where yours put it
+    B = ev.batch
+    up, down = np.flatnonzero(np.isclose(d, 1.0 / B)), np.flatnonzero(np.isclose(d, -1.0 / B))
+    if len(up) != 1 or len(down) != 1 or not np.allclose(np.delete(d, [up[0], down[0]]), 0.0, atol=1e-9):
+        return None
+    t, target, took = fm.t, int(up[0]), int(down[0])
+    y, x = ev.main.y[:, 0], ev.main.x[:, 0]
+    named = next((f"targets[t{off:+d}]" for off in (-1, 1, -2, 2) if 0 <= t + off < len(y) and y[t + off] == took),
+                 "inputs[t]" if ev.main.x.ndim == 2 and x[t] == took else f"entry {took}")
+    hint = ("dy[targets[t]] -= 1" if ev.contract == "lossFun" else "subtract 1 at each example's targets[t]")
+    return (f"at t = {t} your dy takes the 1 off entry {took} ({named}, it seems), not off the target "
+            f"entry {target} (targets[t])",
+            f"{hint}: the target of timestep t is targets[t], the symbol that follows inputs[t]")
+
+
 def _fallback(ev: Evidence) -> list[Finding]:
     """Where the evidence points when no known mistake reproduces the user's values."""
     out: list[Finding] = []
@@ -511,8 +535,12 @@ def _fallback(ev: Evidence) -> list[Finding]:
                          "pass is where the mistake is")
         if length:
             lines.append(length)
-        out.append(Finding("first_difference", f"{fm.quantity} is wrong from {_loc(fm, spec.layers)} on",
-                           _quantity_hint(fm.quantity, spec, ev.contract, fm.layer), lines))
+        hint = _quantity_hint(fm.quantity, spec, ev.contract, fm.layer)
+        shifted = _target_entry(ev, fm)
+        if shifted:
+            lines.insert(0, shifted[0])
+            hint = shifted[1]
+        out.append(Finding("first_difference", f"{fm.quantity} is wrong from {_loc(fm, spec.layers)} on", hint, lines))
         return out
     failing = [p for p in ev.grad_errors if not p.passed]
     if failing:
