@@ -247,3 +247,20 @@ def test_a_target_index_off_by_one_is_said_to_be_that(capsys, tmp_path):
     assert code == 1 and first["title"].startswith("dy is wrong from t = ")
     assert any("(targets[t-1], it seems), not off the target entry" in line for line in first["evidence"])
     assert not any("dhnext" in line for line in first["evidence"])
+
+
+def test_check_3_looks_where_the_gradient_differs_from_rnn_tuis(capsys, tmp_path):
+    """A fancy-index += drops a symbol seen twice at one timestep: few of dWxh's 6,500
+    entries are wrong, and check 3's random four entries said "pass"."""
+    path = _learner(tmp_path, "fancy", "np.add.at(grads[wxh].T, inputs[t], dhraw)",
+                    "grads[wxh][:, inputs[t]] += dhraw.T", src=ROWS_SAMPLE.read_text(encoding="utf-8"))
+    code, rep = _report(capsys, path, "--batch", "16")
+    rows = {r["key"]: r for r in rep["rows"]}
+    assert code == 1 and rows["gradients"]["status"] == "fail"
+    assert rows["consistency"]["status"] == "fail" and "dWxh" in rows["consistency"]["summary"]
+    # one wrong entry of 10,000: four random ones would miss it
+    path = _learner(tmp_path, "one_entry", "    h_last = np.stack(", '    grads["Whh"][3, 7] += 0.01\n    h_last = np.stack(',
+                    src=ROWS_SAMPLE.read_text(encoding="utf-8"))
+    code, rep = _report(capsys, path)
+    rows = {r["key"]: r for r in rep["rows"]}
+    assert code == 1 and rows["consistency"]["status"] == "fail" and "dWhh" in rows["consistency"]["summary"]

@@ -551,7 +551,7 @@ class _Runner:
         c = self.c
         rng = np.random.default_rng(12345)
         floor = gradcheck.roundoff_floor(user.loss, DELTA)
-        entries, owners = [], []
+        entries, owners, sharpened = [], [], False
         for k, g in user.grads.items():
             flat = g.reshape(-1)
             if flat.size <= ENTRIES:
@@ -564,6 +564,10 @@ class _Runner:
                 pick = np.concatenate([rng.choice(live, n_live, replace=False) if n_live else [],
                                        rng.choice(dead, min(n_dead, len(dead)), replace=False)
                                        if n_dead else []]).astype(int)
+            worst = self._worst_entry(k, flat, ev)
+            if worst is not None and worst not in pick:        # a random few can miss a wrong entry
+                pick = np.append(pick, worst)
+                sharpened = True
             for i in pick:
                 entries.append([c.perturb_path(k), int(i)])
                 owners.append((k, int(i)))
@@ -590,10 +594,19 @@ class _Runner:
         ev.consistency_ok = ok
         some_grad = any(abs(float(user.grads[k].reshape(-1)[i])) >= floor for k, i in owners)
         ev.ignores_weights = flat_moves == len(owners) and some_grad
-        summary = (f"centred differences of your loss agree with your gradient ({ENTRIES} entries each)"
+        also = ", and where yours differs most from rnn-tui's" if sharpened else ""
+        summary = (f"centred differences of your loss agree with your gradient ({ENTRIES} entries each{also})"
                    if ok else "your gradient does not match your own loss: " +
                    ", ".join(f"d{p.name} {p.max_rel:.1e}" for p in errs if not p.passed))
         rows["consistency"] = CheckRow("consistency", "3", title, PASS if ok else FAIL, summary, errs)
+
+    @staticmethod
+    def _worst_entry(name: str, flat: np.ndarray, ev) -> int | None:
+        """The entry of the user's ``d{name}`` farthest from rnn-tui's (None when they agree)."""
+        ref = ev.ref.grads.get(name)
+        if ref is None or ref.size != flat.size or ev.close({name: flat.reshape(ref.shape)}, {name: ref}):
+            return None
+        return int(np.argmax(np.abs(flat - ref.reshape(-1))))
 
     def _lengths(self, ev, rows) -> None:
         title = "shortest failing length"
