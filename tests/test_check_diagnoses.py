@@ -264,3 +264,42 @@ def test_check_3_looks_where_the_gradient_differs_from_rnn_tuis(capsys, tmp_path
     code, rep = _report(capsys, path)
     rows = {r["key"]: r for r in rep["rows"]}
     assert code == 1 and rows["consistency"]["status"] == "fail" and "dWhh" in rows["consistency"]["summary"]
+
+
+OTHER_NAMES = """\
+# weights with underscores
+import numpy as np
+H, V = 10, 5
+W_xh = np.random.randn(H, V) * 0.01; W_hh = np.random.randn(H, H) * 0.01; W_hy = np.random.randn(V, H) * 0.01
+b_h = np.zeros((H, 1)); b_y = np.zeros((V, 1))
+def lossFun(inputs, targets, hprev):
+    xs, hs, ps = {}, {-1: hprev}, {}
+    loss = 0
+    for t in range(len(inputs)):
+        xs[t] = np.zeros((V, 1)); xs[t][inputs[t]] = 1
+        hs[t] = np.tanh(W_xh @ xs[t] + W_hh @ hs[t-1] + b_h)
+        y = W_hy @ hs[t] + b_y; ps[t] = np.exp(y) / np.exp(y).sum()
+        loss -= np.log(ps[t][targets[t], 0])
+    dWxh, dWhh, dWhy = np.zeros_like(W_xh), np.zeros_like(W_hh), np.zeros_like(W_hy)
+    dbh, dby = np.zeros_like(b_h), np.zeros_like(b_y)
+    dhnext = np.zeros((H, 1))
+    for t in reversed(range(len(inputs))):
+        dy = ps[t].copy(); dy[targets[t]] -= 1
+        dWhy += dy @ hs[t].T; dby += dy
+        dh = W_hy.T @ dy + dhnext
+        dhraw = (1 - hs[t] ** 2) * dh
+        dbh += dhraw; dWxh += dhraw @ xs[t].T; dWhh += dhraw @ hs[t-1].T
+        dhnext = W_hh.T @ dhraw
+    return loss, dWxh, dWhh, dWhy, dbh, dby, hs[len(inputs) - 1]
+"""
+
+
+def test_a_lossfun_with_weights_under_other_names_is_told_to_use_min_char_rnns(capsys, tmp_path):
+    """Its first call failed with an IndexError in the file and only the header's
+    "rnn-tui's defaults" hinted why."""
+    path = tmp_path / "names.py"
+    path.write_text(OTHER_NAMES, encoding="utf-8")
+    code, rep = _report(capsys, path)
+    assert code == 1 and "IndexError" in rep["failure"]["message"]
+    assert rep["failure"]["hint"].startswith("your file has no global Wxh") and "Wxh, Whh, Why, bh, by" in \
+        rep["failure"]["hint"]

@@ -419,9 +419,15 @@ class _Runner:
         """For a loss_and_grads file that raised on its first call while the task and
         layers were left at their defaults: what it was called with (a file written for
         the subtraction task fails on a character model's inputs)."""
-        if failure.kind != "exception" or failure.stage != "gradients" or self.c.kind != "loss_and_grads":
+        if failure.kind != "exception" or failure.stage != "gradients":
             return ""
         given, s, ex = set(self.opts.given), self.plan.setup, self.plan.main
+        if self.c.kind == "lossFun":
+            if "defaults" not in s.where_sizes:
+                return ""
+            return (f"your file has no global Wxh (nor hidden_size and vocab_size), so rnn-tui used its own "
+                    f"sizes H = {s.hidden}, V = {s.input_size}; lossFun must read min-char-rnn's globals "
+                    f"{', '.join(MINCHAR_WEIGHTS)} (rnn-tui sets them for each call)")
         if {"task", "layers"} <= given:
             return ""
         kinds = "symbol indices" if ex.x.ndim == 2 else "floats"
