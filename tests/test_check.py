@@ -178,6 +178,9 @@ def lossFun(inputs, targets, hprev):
     (lambda d: write(d, "other.py", "def train():\n    pass\n"),
      "defines neither loss_and_grads nor lossFun; use --function NAME for another name (functions it "
      "defines: train)"),
+    (lambda d: write(d, "cls.py", "class RNN:\n    def lossFun(self, inputs, targets, hprev):\n        pass\n"),
+     "cls.py has lossFun only as a method of class RNN: rnn-tui calls a function of the module; add a "
+     "`def lossFun(inputs, targets, hprev):`"),
     (lambda d: write(d, "two.py", "def lossFun(inputs, targets):\n    pass\n"),
      "lossFun takes 2 arguments (inputs, targets); the contracts are lossFun(inputs, targets, hprev)"),
 ])

@@ -199,6 +199,15 @@ def _choose_function(info: dict, opts: CheckOptions, file: str) -> tuple[str, st
             raise CheckUsageError(f"{file} defines no function {name!r} (functions it defines: {listing})")
     else:
         name = next((n for n in ("loss_and_grads", "lossFun") if n in funcs), None)
+        methods = info.get("methods", {})
+        if name is None and methods:
+            cls, method = next(iter(methods.items()))
+            wrapper = ("def lossFun(inputs, targets, hprev):` that sets your object's weights from the globals "
+                       "Wxh, Whh, Why, bh, by and calls it" if method == "lossFun" else
+                       "def loss_and_grads(params, inputs, targets, h0):` that gives your object the weights "
+                       "in params and calls it")
+            raise CheckUsageError(f"{file} has {method} only as a method of class {cls}: rnn-tui calls a "
+                                  f"function of the module; add a `{wrapper}")
         if name is None:
             raise CheckUsageError(f"{file} defines neither loss_and_grads nor lossFun; use --function NAME "
                                   f"for another name (functions it defines: {listing})")

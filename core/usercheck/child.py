@@ -339,6 +339,8 @@ class Session:
                     "line": v.__code__.co_firstlineno,
                     "own": v.__module__ == name,
                 }
+        methods = {k: m for k, v in vars(mod).items() if isinstance(v, type) and v.__module__ == name
+                   for m in ("loss_and_grads", "lossFun") if callable(getattr(v, m, None))}
         shapes, ints = {}, {}
         for k in ("Wxh", "Whh", "Why", "bh", "by"):
             v = getattr(mod, k, None)
@@ -348,7 +350,7 @@ class Session:
             v = getattr(mod, k, None)
             if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
                 ints[k] = int(v)
-        return {"functions": functions, "shapes": shapes, "ints": ints}
+        return {"functions": functions, "shapes": shapes, "ints": ints, "methods": methods}
 
     # -- calls ---------------------------------------------------------------------
 
