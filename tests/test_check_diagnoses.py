@@ -303,3 +303,12 @@ def test_a_lossfun_with_weights_under_other_names_is_told_to_use_min_char_rnns(c
     assert code == 1 and "IndexError" in rep["failure"]["message"]
     assert rep["failure"]["hint"].startswith("your file has no global Wxh") and "Wxh, Whh, Why, bh, by" in \
         rep["failure"]["hint"]
+
+
+def test_a_dy_hint_leaves_the_mask_out_for_a_task_without_one(capsys, tmp_path):
+    path = _learner(tmp_path, "dy_sub", "* ps[t] * (1 - ps[t]) / B", "* ps[t] / B",
+                    src=(SAMPLE.parent / "subtraction.py").read_text(encoding="utf-8"))
+    code, rep = _report(capsys, path, "--task", "subtraction")
+    first = _first(rep)
+    assert code == 1 and first["title"].startswith("dy is wrong"), first
+    assert first["hint"] == "dy = (p - y) * p * (1 - p), then / B", first["hint"]        # subtraction has no mask

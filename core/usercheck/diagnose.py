@@ -84,11 +84,13 @@ DY_HINTS = {"sigmoid_mse": "dy = (p - y) * p * (1 - p), then / B and × the mask
             "sigmoid_bce": "dy = p - y, then / B and × the mask"}
 
 
-def _quantity_hint(q: str, spec: Spec, contract: str, layer: int = 0) -> str:
+def _quantity_hint(q: str, spec: Spec, contract: str, layer: int = 0, masked: bool = True) -> str:
+    """The line that computes ``q``; ``masked``: the task weighs its timesteps (a mask
+    that is not all ones), which dy then carries."""
     if q == "dy" and spec.head in DY_HINTS:
-        return DY_HINTS[spec.head]
+        return DY_HINTS[spec.head] if masked else DY_HINTS[spec.head].replace(" and × the mask", "")
     if q == "dy" and contract != "lossFun":
-        return "dy = p − onehot(target), / B for the batch's mean (and × the mask)"
+        return "dy = p − onehot(target), / B for the batch's mean" + (" (and × the mask)" if masked else "")
     if q == "dhraw" and spec.activation == "sigmoid":
         return "dhraw = hs[t] * (1 - hs[t]) * dh"
     if q == "dh" and layer < spec.layers - 1:                   # a lower layer: fed from the one above
@@ -535,7 +537,7 @@ def _fallback(ev: Evidence) -> list[Finding]:
                          "pass is where the mistake is")
         if length:
             lines.append(length)
-        hint = _quantity_hint(fm.quantity, spec, ev.contract, fm.layer)
+        hint = _quantity_hint(fm.quantity, spec, ev.contract, fm.layer, masked=not np.all(ev.main.mask == 1))
         shifted = _target_entry(ev, fm)
         if shifted:
             lines.insert(0, shifted[0])
