@@ -150,6 +150,7 @@ BAD = {   # case: (arguments, a word the one-line message must contain)
                                             "is the --text file"),
     "two-outputs-hard-linked": (lambda tmp, cli: ["--csv", _text(tmp, "m.csv", b""), "--jsonl", _linked(tmp, "m.csv")],
                                 "name the same file"),
+    "save-to-a-folder": (lambda tmp, cli: ["--save", str(tmp)], "is a folder; give a file name"),
     "empty-save": (lambda tmp, cli: ["--save", ""], "--save is empty: give a file name"),
     "empty-text-path": (lambda tmp, cli: ["--text", ""], "--text is empty"),
     "preset-empty": (lambda tmp, cli: ["--preset", _text(tmp, "notes.txt", b"")], "notes.txt sets nothing"),
@@ -271,3 +272,11 @@ def test_bad_app_replay_and_serve_flags_exit_2_with_one_line(args, word, run_cli
     out = run_cli(*args, timeout=30)
     assert out.returncode == 2, (out.stdout, out.stderr)
     assert len(out.stderr.splitlines()) == 1 and word in out.stderr, out.stderr
+
+
+def test_a_diverging_headless_run_prints_its_huge_losses_short(run_cli):
+    """--lr 500 on stack printed losses with about 270 digits in fixed notation."""
+    out = run_cli("--headless", "--task", "stack", "--lr", "500", "--clip", "0", "--steps", "200")
+    assert "training diverged" in out.stderr
+    longest = max(len(word) for line in out.stdout.splitlines() for word in line.split())
+    assert longest < 20, out.stdout

@@ -331,6 +331,8 @@ def _check_modes(args: argparse.Namespace) -> None:
         outs = {}
         for k in ("csv", "jsonl", "record", "save"):
             v = getattr(args, k, None)
+            if v and k == "save" and Path(v).is_dir():          # (not a file next to it, + ".npz")
+                raise UsageError(f"--save {v} is a folder; give a file name")
             if v:
                 p = Path(v) if k != "save" or Path(v).suffix == ".npz" else Path(str(v) + ".npz")
                 other = outs.setdefault(_file_key(p), k)

@@ -20,8 +20,13 @@ def _row(m: dict) -> dict:
     return {k: m[k] for k in SCALARS if k in m}
 
 
+def _num(x: float) -> str:
+    """A loss for a progress line: 4 decimals, or 4 digits once it is huge (a diverging run)."""
+    return f"{x:.4f}" if abs(x) < 1e6 else f"{x:.4g}"
+
+
 def _summary(m: dict) -> str:
-    parts = [f"iter {m['iteration']}", f"loss {m['loss']:.4f}", f"smoothed {m['ema']:.4f}"]
+    parts = [f"iter {m['iteration']}", f"loss {_num(m['loss'])}", f"smoothed {_num(m['ema'])}"]
     # one iteration's accuracy is one example's at B = 1 (0% or 100%): show the
     # recent iterations' mean, as the app does
     if "recent_accuracy" in m:
@@ -34,7 +39,7 @@ def _summary(m: dict) -> str:
     if "bpc" in m:
         parts.append(f"bpc {m['bpc']:.3f}")
     if "mse" in m:
-        parts.append(f"mse {m['mse']:.4f}")
+        parts.append(f"mse {_num(m['mse'])}")
     return ", ".join(parts)
 
 
@@ -137,7 +142,7 @@ class Progress:
     def update(self, i: int, m: dict) -> None:
         if self.bar is not None:
             if i % 10 == 0 or i == self.steps - 1:
-                self.bar.update(self.task, completed=i + 1, info=f"loss {m['ema']:.4f}")
+                self.bar.update(self.task, completed=i + 1, info=f"loss {_num(m['ema'])}")
         elif (i + 1) % self.every == 0 or i == self.steps - 1:
             _say(_summary(m))
             self.printed = m["iteration"]
