@@ -312,3 +312,16 @@ def test_a_dy_hint_leaves_the_mask_out_for_a_task_without_one(capsys, tmp_path):
     first = _first(rep)
     assert code == 1 and first["title"].startswith("dy is wrong"), first
     assert first["hint"] == "dy = (p - y) * p * (1 - p), then / B", first["hint"]        # subtraction has no mask
+
+
+def test_a_sigmoid_char_model_is_checked_with_activation_sigmoid_and_named_without(capsys, tmp_path):
+    """A correct sigmoid lossFun got "your forward pass computes something else" with a
+    tanh hint, and there was no way to check it."""
+    path = _learner(tmp_path, "sig", "hs[t] = np.tanh(Wxh @ xs[t] + Whh @ hs[t - 1] + bh)",
+                    "hs[t] = 1 / (1 + np.exp(-(Wxh @ xs[t] + Whh @ hs[t - 1] + bh)))")
+    path.write_text(path.read_text().replace("dhraw = (1.0 - hs[t] * hs[t]) * dh", "dhraw = hs[t] * (1 - hs[t]) * dh"))
+    code, rep = _report(capsys, path, "--activation", "sigmoid")
+    assert code == 0 and rep["passed"] and rep["setup"]["activation"] == "sigmoid"
+    code, rep = _report(capsys, path)
+    first = _first(rep)
+    assert code == 1 and first["mistake"] == "activation" and first["hint"] == "run the check with --activation sigmoid"

@@ -15,7 +15,7 @@ import sys
 from rnn_tui.core.tasks import TASKS
 from rnn_tui.tui.cli import UsageError, _float, _int, _Parser, config_from_args
 
-CONFIG_FLAGS = ("task", "hidden", "layers", "batch", "seq_len", "seed", "bias")
+CONFIG_FLAGS = ("task", "hidden", "layers", "batch", "seq_len", "seed", "bias", "bits", "activation")
 # the check's network always has the biases bh, by (whatever the task trains with): a
 # forward that forgets one then shows, and both contracts name them
 TIMEOUT_MAX = 3600.0
@@ -62,6 +62,10 @@ def add_check_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
                                                   "to use (default charlm)")
     p.add_argument("--layers", type=_int("layers"), help="loss_and_grads only: stacked layers")
     p.add_argument("--batch", type=_int("batch"), help="loss_and_grads only: sequences per call")
+    p.add_argument("--bits", type=_int("bits"),
+                   help="loss_and_grads only: operand bits of subtraction and addition (their example's length)")
+    p.add_argument("--activation", choices=("tanh", "sigmoid"),
+                   help="the hidden layer's activation (default tanh; subtraction and addition: sigmoid)")
     p.add_argument("--hidden", type=_int("hidden"),
                    help="hidden units (a lossFun file's own Wxh decides; this must agree)")
     p.add_argument("--seq-len", type=_int("seq-len"), help="timesteps of the example (default 25)")

@@ -63,7 +63,7 @@ MAX_LENGTHS = 32
 DEFAULT_TIMEOUT = 20.0
 
 NAME_KEYS = QUANTITIES + ("t", "l")
-CONFIG_ONLY_BATCHED = ("task", "layers", "batch")
+CONFIG_ONLY_BATCHED = ("task", "layers", "batch", "bits")
 
 
 class CheckUsageError(Exception):
@@ -269,7 +269,8 @@ def _plan_minchar(info: dict, opts: CheckOptions, name: str) -> _Plan:
     if H < 1 or V < 2:
         raise CheckUsageError(f"the file's sizes H = {H}, V = {V} cannot make a character model")
     T, seed = cfg.seq_len, cfg.seed
-    spec = Spec(input_size=V, hidden_size=H, output_size=V)
+    spec = Spec(input_size=V, hidden_size=H, output_size=V,
+                activation=cfg.activation if "activation" in given else "tanh")     # min-char-rnn's tanh
     rng = np.random.default_rng(seed)
     params = working_params(spec, rng)
     seq = rng.integers(0, V, size=2 * T + 1)
@@ -282,7 +283,7 @@ def _plan_minchar(info: dict, opts: CheckOptions, name: str) -> _Plan:
     flat = len(shapes.get("bh", shapes.get("by", (0, 1)))) == 1
     contract = MinChar(spec, name, flat=flat)
     setup = Setup(contract="lossFun", function=name, task="charlm", hidden=H, input_size=V, output_size=V,
-                  layers=1, batch=1, seq_len=T, seed=seed, activation="tanh", head="softmax_ce",
+                  layers=1, batch=1, seq_len=T, seed=seed, activation=spec.activation, head="softmax_ce",
                   shapes={k: list(v) for k, v in spec.shapes().items()}, user_shapes=contract.user_shapes(),
                   where_sizes=where)
     return _Plan(setup, spec, contract, params, main)

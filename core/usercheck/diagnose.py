@@ -463,6 +463,19 @@ def _factor_of(ev: Evidence, name: str) -> tuple[str, str]:
     return f"{s:.6g}", ""
 
 
+def _other_activation(ev: Evidence) -> str | None:
+    """The activation the user's loss was computed with, when it is not the one checked."""
+    import dataclasses
+
+    from rnn_tui.core.model import forward
+
+    other = "sigmoid" if ev.spec.activation == "tanh" else "tanh"
+    m = ev.main
+    with np.errstate(all="ignore"):
+        loss = forward(dataclasses.replace(ev.spec, activation=other), ev.params, m.x, m.y, m.h0, m.mask).loss
+    return other if np.isclose(loss, ev.user.loss, rtol=1e-9, atol=0.0) else None
+
+
 def _target_entry(ev: Evidence, fm: TraceValue) -> tuple[str, str] | None:
     """A softmax ``dy_t`` whose −1 sits at another entry than the target's (an index
     off by one, the input taken for the target): what it says and the hint; None
@@ -490,6 +503,12 @@ def _fallback(ev: Evidence) -> list[Finding]:
     spec = ev.spec
     length = _length_evidence(ev)
     if not ev.forward_ok:
+        other = _other_activation(ev)
+        if other:
+            return [Finding("activation", f"your hidden layer is a {other}; rnn-tui checked a {spec.activation} "
+                                          "network", f"run the check with --activation {other}",
+                            [f"your loss ({ev.user.loss:.10g}) is rnn-tui's with a {other} hidden layer on the same "
+                             f"weights and inputs; with {spec.activation} it is {ev.ref.loss:.10g}"], exact=True)]
         ev_lines = [f"your loss is {ev.user.loss:.10g}, rnn-tui's {ev.ref.loss:.10g} on the same weights and "
                     "inputs"]
         if ev.grads_ok:
