@@ -325,3 +325,58 @@ def test_a_sigmoid_char_model_is_checked_with_activation_sigmoid_and_named_witho
     code, rep = _report(capsys, path)
     first = _first(rep)
     assert code == 1 and first["mistake"] == "activation" and first["hint"] == "run the check with --activation sigmoid"
+
+
+ONE_AT_A_TIME = """\
+# binary subtraction, one example at a time, 1-D vectors; sigmoid hidden and output units
+import numpy as np
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def dsigmoid(s):          # derivative, written in terms of the output s = sigmoid(x)
+    return s * (1 - s)
+
+
+def loss_and_grads(params, inputs, targets, h0):
+    U, W, V = params["Wxh"], params["Whh"], params["Why"]
+    b, c = params["bh"], params["by"]
+    T, B, _ = inputs.shape
+    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    total = 0.0
+    h_last = np.zeros_like(h0)
+    for n in range(B):                       # one subtraction at a time
+        h = {-1: h0[0, n]}
+        out = {}
+        for t in range(T):
+            h[t] = sigmoid(U @ inputs[t, n] + W @ h[t - 1] + b)
+            out[t] = sigmoid(V @ h[t] + c)
+            total += 0.5 * np.sum((out[t] - targets[t, n]) ** 2)
+        h_last[0, n] = h[T - 1]
+        dhnext = np.zeros_like(h[0])
+        for t in reversed(range(T)):
+            dy = (out[t] - targets[t, n]) * dsigmoid(out[t]) / B
+            grads["Why"] += np.outer(dy, h[t])
+            grads["by"] += dy
+            dh = V.T @ dy + dhnext
+            dhraw = dsigmoid(h[t]) * dh
+            grads["bh"] += dhraw
+            grads["Wxh"] += np.outer(dhraw, inputs[t, n])
+            grads["Whh"] += np.outer(dhraw, h[t - 1])
+            dhnext = W.T @ dhraw
+    return total / B, grads, h_last
+"""
+
+
+def test_a_loop_over_one_example_at_a_time_gets_one_line_about_the_trace(capsys, tmp_path):
+    """Check 5 repeated "your dy at t = 7 has shape (1,) …" for each of the four names."""
+    path = tmp_path / "per_example.py"
+    path.write_text(ONE_AT_A_TIME, encoding="utf-8")
+    code, rep = _report(capsys, path, "--task", "subtraction", "--batch", "4")
+    row = next(r for r in rep["rows"] if r["key"] == "trace")
+    assert code == 0 and row["summary"].count("has shape") == 1, row["summary"]
+    assert "traced with --batch 1 (this check ran 4)" in row["summary"]
+    code, rep = _report(capsys, path, "--task", "subtraction")              # batch 1: traced
+    assert code == 0 and next(r for r in rep["rows"] if r["key"] == "trace")["status"] == "pass"

@@ -179,12 +179,20 @@ def _traced_value(t: int, l: int, q: str, arr, ref: np.ndarray, name: str, tol: 
 def _whole_arrays_left_out(values: list[TraceValue], names: dict[str, str]) -> tuple[list[TraceValue], list[str]]:
     """A name whose value has no timestep's shape at any pass (an array of the whole
     sequence, say) is not traced, with a note; the values left, and the notes."""
-    notes, out = [], values
+    notes, out, left = [], values, []
     for q in QUANTITIES:
         vs = [v for v in values if v.quantity == q]
         if vs and all(v.yours is None for v in vs):
             out = [v for v in out if v.quantity != q]
+            left.append(q)
             notes.append(f"{vs[0].note}: not one timestep's value, so {q} is not traced")
+    if len(left) > 1 and not out:
+        # nothing has a timestep's (batch, width) shape: a loop over one example at a time, most often
+        first = next(v for v in values if v.quantity == left[0])
+        B = first.reference.shape[0]
+        notes = [f"none of {', '.join(left)} holds the whole batch at a timestep ({first.note}), so the "
+                 "trace did not run" + (f"; a loop over one example at a time is traced with --batch 1 "
+                                        f"(this check ran {B})" if B > 1 else "")]
     return out, notes
 
 
