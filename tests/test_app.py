@@ -209,6 +209,23 @@ async def test_tiny_terminal_says_too_small():
         assert not app.screen.has_class("-too-small")
 
 
+async def test_every_tab_stays_on_screen_on_a_narrow_terminal():
+    """At 60 columns the tab bar started at "Hidden state": the Loss tab, the one in
+    front, was off screen."""
+    from textual.widgets import Tab
+
+    app = RnnApp(trained("charlm", 5), paused=True)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await worker_ready(pilot)
+        await pilot.pause(0.2)
+        tabs = [t for t in app.query(Tab) if t.display]
+        assert [str(t.label) for t in tabs] == ["Loss", "Hidden", "Preds", "Text", "Gradients", "Weights"]
+        assert all(0 <= t.region.x and t.region.right <= 60 for t in tabs), [t.region for t in tabs]
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause(0.2)
+        assert str(app.query_one("#tab-hidden", Tab).label) == "Hidden state"
+
+
 async def test_e_exports_metrics_csv_and_screen_svg(tmp_path):
     app = RnnApp(trained("subtraction", 120), paused=True)
     async with app.run_test(size=(100, 30)) as pilot:

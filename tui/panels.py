@@ -44,20 +44,26 @@ class Panel:
     example: bool = False
     with_steps: bool = True
     """Shown beside a step-through when all panels are (False: it gives its room to the step-through)."""
+    short: str = ""
+    """The tab's label on a terminal narrower than :data:`SHORT_TABS_BELOW` ("": ``tab``)."""
 
 
 PANELS: list[Panel] = [
     Panel("loss", "Loss", "Loss", LossPlot, "loss-plot", 1.0, "left", heavy=True),
     Panel("hidden", "Hidden state", "Hidden state h_t (time →, units ↓)", Heatmap, "heatmap", 2.0, "right",
-          heavy=True, example=True),
-    Panel("predictions", "Predictions", "Predictions vs truth", Predictions, "preds", 2.0, "left", example=True),
+          heavy=True, example=True, short="Hidden"),
+    Panel("predictions", "Predictions", "Predictions vs truth", Predictions, "preds", 2.0, "left", example=True,
+          short="Preds"),
     Panel("text", "Text", "Generated text", SampleText, "sample", 2.0, "left", shows=_language_models),
     Panel("gradients", "Gradients / BPTT", "Gradient flow ‖dh_t‖", GradFlow, "grads", 2.0, "right",
-          example=True),
+          example=True, short="Gradients"),
     Panel("weights", "Weights", "Weights and dynamics: why ‖dh_t‖ shrinks or grows", WeightsPanel, "weights",
           2.0, "right", heavy=True, with_steps=False),
 ]
 """In tab order; within a column, top to bottom."""
+
+SHORT_TABS_BELOW = 76
+"""Columns below which the tabs take their short labels (all six then fit from 48 columns)."""
 
 BY_ID = {p.id: p for p in PANELS}
 EXAMPLE = {p.id for p in PANELS if p.example}

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import ProgressBar, Static, Tab, Tabs
 
 from rnn_tui.core.tasks import task_class
-from rnn_tui.tui.panels import BY_ID, COLUMNS, EXAMPLE, PANELS
+from rnn_tui.tui.panels import BY_ID, COLUMNS, EXAMPLE, PANELS, SHORT_TABS_BELOW
 from rnn_tui.tui.widgets.footer import Footer        # drawn before the first click in a browser
 from rnn_tui.tui.widgets.grad_flow import GradFlow
 from rnn_tui.tui.widgets import time_note
@@ -82,7 +82,11 @@ class MainScreen(Screen):
             panel = "loss"
         tabs = self.query_one("#tabs", Tabs)
         for p in PANELS:
-            tabs.query_one(f"#tab-{p.id}", Tab).display = p.id in visible
+            tab = tabs.query_one(f"#tab-{p.id}", Tab)
+            tab.display = p.id in visible
+            label = p.short if p.short and w < SHORT_TABS_BELOW else p.tab     # every tab on a narrow terminal
+            if str(tab.label) != label:
+                tab.label = label
             self.query_one(f"#panel-{p.id}").display = p.id in visible and (
                 p.id == panel or (wide and (p.with_steps or not stepping)))
         for column in COLUMNS:
