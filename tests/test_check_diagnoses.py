@@ -380,3 +380,13 @@ def test_a_loop_over_one_example_at_a_time_gets_one_line_about_the_trace(capsys,
     assert "traced with --batch 1 (this check ran 4)" in row["summary"]
     code, rep = _report(capsys, path, "--task", "subtraction")              # batch 1: traced
     assert code == 0 and next(r for r in rep["rows"] if r["key"] == "trace")["status"] == "pass"
+
+
+def test_a_loss_and_grads_file_starting_from_zeros_is_told_about_h0_not_hprev(capsys, tmp_path):
+    path = _learner(tmp_path, "zeros", "h = [{-1: h0[l]} for l in range(L)]",
+                    "h = [{-1: np.zeros_like(h0[l])} for l in range(L)]", src=ROWS_SAMPLE.read_text(encoding="utf-8"))
+    code, rep = _report(capsys, path)
+    first = _first(rep)
+    assert code == 1 and first["mistake"] == "h0_zero"
+    said = " ".join([first["title"], first["hint"], *first["evidence"]])
+    assert "not from h0 (" in said and "hprev" not in said

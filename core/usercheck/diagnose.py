@@ -221,8 +221,9 @@ def _specific(flag: str, ev: Evidence, v: variants.Variant) -> list[str]:
         if dn and all(float(np.max(np.abs(x.yours))) == 0.0 for x in dn):
             out.append(f"your {tr.names.get('dhnext', 'dhnext')} is zero at every timestep")
     if flag == "h0_zero":
+        carried = "hprev" if ev.contract == "lossFun" else "h0"
         out.append(f"your loss {ev.user.loss:.10g} is the loss from a zero state ({v.loss:.10g}), "
-                   f"not from hprev ({ev.ref.loss:.10g})")
+                   f"not from {carried} ({ev.ref.loss:.10g})")
     if flag in ("dbh_last", "dby_last"):
         name = "dbh" if flag == "dbh_last" else "dby"
         out.append(f"your {name} is the term of t = 0 alone")
