@@ -182,10 +182,12 @@ class LeaveProbe:
 @dataclass(frozen=True)
 class Views:
     """Which figures the UI shows beyond the snapshot: ``weights`` (the weights
-    panel, of layer ``layer``) is computed only while it is on screen."""
+    panel, of layer ``layer``) is computed only while it is on screen; a language
+    model's sample is drawn for a snapshot only while ``text`` (its panel) is."""
 
     weights: bool = False
     layer: int = 0
+    text: bool = True
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,7 @@ class Session:
     STATE_EVERY = 5.0                  # seconds between the state copies the UI keeps (for a restart)
     STATE_MAX = 64 << 20               # bytes: a larger state is left to the autosaves
     DYNAMICS_EVERY = 0.5               # seconds between the weights panel's samples while training
+    POLL_EVERY = 0.002                 # seconds between two reads of the commands while training
 
     def __init__(self, trainer, publish, paused: bool = False, interval: float = 0.1,
                  autosave: bool = True):
@@ -138,14 +139,18 @@ class Session:
     def run(self, recv) -> None:
         """``recv(timeout)`` returns the next command or None."""
         self._recv = recv
-        last = 0.0
+        last = now = listened = 0.0
         while not self.quit:
-            cmd = self._next(0 if self.running else 0.05)
-            while cmd is not None and not self.quit:
-                self.handle(cmd)
-                cmd = self._next(0)
-            if self.quit:
-                break
+            # while training, the commands are read every POLL_EVERY s, not between every two
+            # steps (a poll of the pipe costs about 1 % of a step)
+            if not self.running or now - listened >= self.POLL_EVERY:
+                listened = now
+                cmd = self._next(0 if self.running else 0.05)
+                while cmd is not None and not self.quit:
+                    self.handle(cmd)
+                    cmd = self._next(0)
+                if self.quit:
+                    break
             if self.running:
                 self._train_one()
                 if self.running and self.autosaver.due(self.trainer):     # (not just diverged)
@@ -242,7 +247,7 @@ class Session:
             if pview.continuation:
                 snap = dataclasses.replace(snap, sample=pr.text + pview.continuation)
         else:
-            snap = self.trainer.snapshot()
+            snap = self.trainer.snapshot(sample=self.views.text)
         self.publish(Update(snapshot=snap, running=self.running, rate=self.rate, warning=self.warning,
                             bptt=bview, forward=fview, probe=pview, dynamics=self._dynamics(now)))
         self.dirty = False
@@ -564,6 +569,8 @@ class Session:
     def _views(self, cmd: msg.Views) -> None:
         if cmd.layer != self.views.layer:
             self.dynamics.reset()                     # its series are of one layer's Whh
+        if cmd.text and not self.views.text:
+            self.dirty = True                         # the text panel is back: a snapshot with the sample due
         self.views = cmd
 
     # ---- gradient check and neurons ----------------------------------------------------

@@ -198,6 +198,7 @@ class Trainer:
         self.last: Pending | None = None
         self._sample: str | LaterSample = ""
         self.sample_iteration = -1
+        self._drawn: tuple[str, int] = ("", -1)                  # the last sample drawn, and its iteration
         self._h0 = np.full((L, B, H), cfg.h0, dtype=cfg.dtype)   # the state a window starts from afresh
         self._works: list[Workspace] = []                       # two, alternating (see _workspace)
         self._readers: dict[int, Metrics] = {}                  # id(workspace) -> the Metrics reading it
@@ -536,6 +537,7 @@ class Trainer:
         text = meta.get("sample_text", "")
         self._sample = text if isinstance(text, LaterSample) else str(text)
         self.sample_iteration = int(meta.get("sample_iteration", -1))
+        self._drawn = (self._sample, self.sample_iteration) if isinstance(self._sample, str) else ("", -1)
         self.recent = RecentAccuracy(self.recent.items.maxlen, (tuple(r) for r in meta.get("recent", [])))
         self.metrics = copy.deepcopy(dict(meta.get("metrics", {})))   # the last iteration's figures
         self.run_id = str(meta.get("run_id", self.run_id))
@@ -625,11 +627,13 @@ class Trainer:
             rng = np.random.Generator(type(self.sample_rng.bit_generator)())
             rng.bit_generator.state = later.rng_state
             self._sample = self._draw(later.params, later.start, later.n, rng, later.temperature, later.top_k)
+            self._drawn = (self._sample, self.sample_iteration)
         return self._sample
 
     @sample_text.setter
     def sample_text(self, text: str) -> None:
         self._sample = text
+        self._drawn = (text, self.sample_iteration)
 
     def resample(self, n: int | None = None, temperature: float | None = None) -> str:
         """Generate a fresh sample (language models) where the task says it starts."""
@@ -637,9 +641,9 @@ class Trainer:
             return ""
         cfg = self.config
         start = self.task.sample_start(self.hprev, self.last.batch if self.last else None)
+        self.sample_iteration = self.iteration
         self.sample_text = self._draw(self.params, start, n or start.length or cfg.sample_len, self.sample_rng,
                                       cfg.temperature if temperature is None else temperature, cfg.top_k)
-        self.sample_iteration = self.iteration
         return self.sample_text
 
     def _draw(self, params, start, n: int, rng: np.random.Generator, temperature: float, top_k: int) -> str:
@@ -672,10 +676,12 @@ class Trainer:
         (what a reset restarts with, what a checkpoint records)."""
         return dataclasses.replace(self.config, lr=self.lr)
 
-    def snapshot(self, example: Pending | None = None, dh_norm: np.ndarray | None = None) -> Snapshot:
+    def snapshot(self, example: Pending | None = None, dh_norm: np.ndarray | None = None,
+                 sample: bool = True) -> Snapshot:
         """An immutable copy of what a view needs (example 0 of the last batch, or of
         the next one before the first step; or of ``example``, a probe, with its
-        ‖dh_t‖ ``dh_norm``)."""
+        ‖dh_t‖ ``dh_norm``).  ``sample``: the sample due is drawn for it (else the
+        snapshot carries the last one drawn: its panel is not on screen)."""
         last = self.last if example is None else example
         if last is None:
             # Nothing trained since start, load or rollback: show the next example and
@@ -701,7 +707,8 @@ class Trainer:
                         metrics=frozen_tree(self.metrics),
                         history=tuple(frozen(a) for a in self.history.arrays()),
                         h0=frozen(h0), dh_norm=frozen(dh), info=FrozenDict(info),
-                        sample=self.sample_text, sample_iteration=self.sample_iteration,
+                        **dict(zip(("sample", "sample_iteration"),
+                                   (self.sample_text, self.sample_iteration) if sample else self._drawn)),
                         activation=self.spec.activation, vocab=getattr(self.task, "vocab", ""), **ex)
 
 

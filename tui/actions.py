@@ -350,7 +350,11 @@ class Actions:
             return
         from rnn_tui.core.messages import Views
 
-        views = Views(weights=self._weights_shown(), layer=self.main.query_one(Heatmap).net_layer)
+        try:
+            text = "text" in self.main.shown()
+        except (NoMatches, IndexError):
+            text = True
+        views = Views(weights=self._weights_shown(), layer=self.main.query_one(Heatmap).net_layer, text=text)
         if views != self._views_sent:
             self._views_sent = views
             self.backend.send(views)
