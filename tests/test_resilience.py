@@ -17,6 +17,13 @@ from tests.app_helpers import trained, wait_until, worker_ready
 from tests.test_e2e_pty import Term, _command
 
 
+async def _kill_training(pilot) -> None:
+    """SIGKILL the app's training process and wait until the app has noticed."""
+    app = pilot.app
+    os.kill(app.backend.proc.pid, signal.SIGKILL)
+    await wait_until(pilot, lambda: app.dead, timeout=5, what="the death to be noticed")
+
+
 async def test_a_killed_training_process_is_reported_and_restarted_from_the_backup():
     app = RnnApp(trained("subtraction", 10))
     async with app.run_test(size=(120, 34)) as pilot:
@@ -47,8 +54,7 @@ async def test_a_restarted_process_that_dies_while_starting_says_so_instead_of_l
     app = RnnApp(trained("echo", 5), paused=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await worker_ready(pilot)
-        os.kill(app.backend.proc.pid, signal.SIGKILL)
-        await wait_until(pilot, lambda: app.dead, timeout=5, what="the death to be noticed")
+        await _kill_training(pilot)
         await pilot.press("ctrl+r")
         assert app.loading
         os.kill(app.backend.proc.pid, signal.SIGKILL)                  # before it sends anything
@@ -68,8 +74,7 @@ async def test_the_weights_panel_says_the_training_process_is_not_running():
     app = RnnApp(trained("echo", 5), paused=True)
     async with app.run_test(size=(100, 30)) as pilot:               # one panel at a time: weights not sampled
         await worker_ready(pilot)
-        os.kill(app.backend.proc.pid, signal.SIGKILL)
-        await wait_until(pilot, lambda: app.dead, timeout=5, what="the death to be noticed")
+        await _kill_training(pilot)
         while app.panel != "weights":
             app.action_next_panel()
         await pilot.pause(0.5)
@@ -81,8 +86,7 @@ async def test_quitting_after_a_crash_exits_1():
     app = RnnApp(trained("echo", 5), paused=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await worker_ready(pilot)
-        os.kill(app.backend.proc.pid, signal.SIGKILL)
-        await wait_until(pilot, lambda: app.dead, timeout=5, what="the death to be noticed")
+        await _kill_training(pilot)
         await pilot.pause(0.3)
         from textual.widgets._footer import FooterKey
         footer = [k.key for k in app.query(FooterKey)]
