@@ -280,3 +280,20 @@ def test_a_diverging_headless_run_prints_its_huge_losses_short(run_cli):
     assert "training diverged" in out.stderr
     longest = max(len(word) for line in out.stdout.splitlines() for word in line.split())
     assert longest < 20, out.stdout
+
+
+def test_the_app_without_a_terminal_says_so_instead_of_hanging(run_cli, tmp_path):
+    """`rnn-tui > file` (or from cron) wrote escape codes to the file, hung, and
+    ignored SIGTERM."""
+    for args in (["--task", "subtraction", "--no-autosave"], ["replay", _recording(tmp_path, run_cli)]):
+        out = run_cli(*args)
+        assert out.returncode == 2, (out.returncode, out.stderr)
+        assert out.stderr.startswith("rnn-tui: error: ") and "needs a terminal" in out.stderr
+        assert "--headless" in out.stderr and len(out.stderr.splitlines()) == 1
+        assert out.stdout == ""                                     # no escape codes
+
+
+def _recording(tmp_path, run_cli) -> str:
+    path = tmp_path / "run.jsonl"
+    assert run_cli("--headless", "--task", "subtraction", "--steps", "20", "--record", path).returncode == 0
+    return str(path)

@@ -6,6 +6,16 @@ import os
 import sys
 
 
+def no_terminal(what: str) -> str:
+    """Why ``what`` (the app, a replay) cannot run here ("" when it can): the screen
+    needs a terminal on stdin and stdout, unless textual-serve drives it (a browser)."""
+    if os.environ.get("TEXTUAL_DRIVER") or (sys.stdin.isatty() and sys.stdout.isatty()):
+        return ""
+    side = "stdout" if sys.stdin.isatty() else "stdin"
+    return (f"{what} needs a terminal, and {side} is not one; train without it with --headless "
+            "(or serve it to a browser with rnn-tui serve)")
+
+
 def main(argv: list[str] | None = None) -> int:
     # One BLAS thread: training keeps one core, the UI the other (see README).
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -43,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return headless(run, args.steps or 1000, args.csv, args.jsonl, args.save, args.record,
                         args.record_every or 10, autosave=settings["autosave"])
+    if no_terminal("the app"):
+        print(f"rnn-tui: error: {no_terminal('the app')}", file=sys.stderr)
+        return 2
     if settings["low_bandwidth"]:
         os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", "256")
     from rnn_tui.tui.app import RnnApp
@@ -78,6 +91,9 @@ def replay(argv: list[str]) -> int:
         rec = read(args.recording)
     except RecordingError as e:
         print(f"rnn-tui: error: {e}", file=sys.stderr)
+        return 2
+    if no_terminal("a replay"):
+        print(f"rnn-tui: error: {no_terminal('a replay')}", file=sys.stderr)
         return 2
     from rnn_tui.tui.app import RnnApp
 
