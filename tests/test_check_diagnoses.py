@@ -390,3 +390,14 @@ def test_a_loss_and_grads_file_starting_from_zeros_is_told_about_h0_not_hprev(ca
     assert code == 1 and first["mistake"] == "h0_zero"
     said = " ".join([first["title"], first["hint"], *first["evidence"]])
     assert "not from h0 (" in said and "hprev" not in said
+
+
+def test_a_clip_inside_the_backward_loop_is_said_to_be_one(capsys, tmp_path):
+    """dh = np.clip(dh, …) before dhraw got the textbook dh line, which the learner has."""
+    path = _learner(tmp_path, "clip_dh", "        dh = Why.T @ dy + dhnext            # from the output, and from t + 1\n",
+                    "        dh = Why.T @ dy + dhnext\n        dh = np.clip(dh, -0.05, 0.05)\n")
+    code, rep = _report(capsys, path)
+    first = _first(rep)
+    assert code == 1 and first["title"].startswith("dh is wrong from t = "), first
+    assert any("your dh is rnn-tui's cut at ±0.05" in line for line in first["evidence"]), first["evidence"]
+    assert first["hint"].startswith("do not clip dh inside the backward loop")

@@ -477,6 +477,23 @@ def _other_activation(ev: Evidence) -> str | None:
     return other if np.isclose(loss, ev.user.loss, rtol=1e-9, atol=0.0) else None
 
 
+def _clipped_value(fm: TraceValue, layers: int) -> tuple[str, str] | None:
+    """A traced value that is rnn-tui's cut at ±c (a clip inside the loop): what it says
+    and the hint; None when it is not that."""
+    if fm.yours is None:
+        return None
+    c = float(np.max(np.abs(fm.yours)))
+    ref = fm.reference
+    if not c > 0 or not np.any(np.abs(ref) > c * (1 + 1e-6)):
+        return None
+    if not np.allclose(fm.yours, np.clip(ref, -c, c), rtol=1e-9, atol=1e-12 * c):
+        return None
+    return (f"at {_loc(fm, layers)} your {fm.quantity} is rnn-tui's cut at ±{c:.3g}: they agree wherever "
+            f"rnn-tui's stays within ±{c:.3g}",
+            f"do not clip {fm.quantity} inside the backward loop: BPTT needs the exact values; clip the "
+            "summed gradients once, after the loop, in the training step")
+
+
 def _target_entry(ev: Evidence, fm: TraceValue) -> tuple[str, str] | None:
     """A softmax ``dy_t`` whose −1 sits at another entry than the target's (an index
     off by one, the input taken for the target): what it says and the hint; None
@@ -558,10 +575,10 @@ def _fallback(ev: Evidence) -> list[Finding]:
         if length:
             lines.append(length)
         hint = _quantity_hint(fm.quantity, spec, ev.contract, fm.layer, masked=not np.all(ev.main.mask == 1))
-        shifted = _target_entry(ev, fm)
-        if shifted:
-            lines.insert(0, shifted[0])
-            hint = shifted[1]
+        told = _target_entry(ev, fm) or _clipped_value(fm, spec.layers)
+        if told:
+            lines.insert(0, told[0])
+            hint = told[1]
         out.append(Finding("first_difference", f"{fm.quantity} is wrong from {_loc(fm, spec.layers)} on", hint, lines))
         return out
     failing = [p for p in ev.grad_errors if not p.passed]
