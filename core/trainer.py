@@ -701,14 +701,14 @@ class Trainer:
                 dh = dh_norm
             info = {k: (v[0].item() if isinstance(v, np.ndarray) else v)
                     for k, v in (last.batch.info or {}).items()}
+        text, text_iteration = (self.sample_text, self.sample_iteration) if sample else self._drawn
         return Snapshot(iteration=self.iteration, task=self.task.name, run_id=self.run_id, saved=self.saved,
                         marks=tuple(self.marks), train_seconds=self.train_seconds,
                         config=FrozenDict(dataclasses.asdict(self.current_config())),
                         metrics=frozen_tree(self.metrics),
                         history=tuple(frozen(a) for a in self.history.arrays()),
                         h0=frozen(h0), dh_norm=frozen(dh), info=FrozenDict(info),
-                        **dict(zip(("sample", "sample_iteration"),
-                                   (self.sample_text, self.sample_iteration) if sample else self._drawn)),
+                        sample=text, sample_iteration=text_iteration,
                         activation=self.spec.activation, vocab=getattr(self.task, "vocab", ""), **ex)
 
 

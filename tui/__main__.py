@@ -53,8 +53,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return headless(run, args.steps or 1000, args.csv, args.jsonl, args.save, args.record,
                         args.record_every or 10, autosave=settings["autosave"])
-    if no_terminal("the app"):
-        print(f"rnn-tui: error: {no_terminal('the app')}", file=sys.stderr)
+    why = no_terminal("the app")
+    if why:
+        print(f"rnn-tui: error: {why}", file=sys.stderr)
         return 2
     if settings["low_bandwidth"]:
         os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", "256")
@@ -92,8 +93,9 @@ def replay(argv: list[str]) -> int:
     except RecordingError as e:
         print(f"rnn-tui: error: {e}", file=sys.stderr)
         return 2
-    if no_terminal("a replay"):
-        print(f"rnn-tui: error: {no_terminal('a replay')}", file=sys.stderr)
+    why = no_terminal("a replay")
+    if why:
+        print(f"rnn-tui: error: {why}", file=sys.stderr)
         return 2
     from rnn_tui.tui.app import RnnApp
 

@@ -351,10 +351,11 @@ class Actions:
         from rnn_tui.core.messages import Views
 
         try:
-            text = "text" in self.main.shown()
+            shown = self.main.shown()
         except (NoMatches, IndexError):
-            text = True
-        views = Views(weights=self._weights_shown(), layer=self.main.query_one(Heatmap).net_layer, text=text)
+            shown = {"text"}                    # not laid out yet: the sample as before
+        views = Views(weights="weights" in shown, layer=self.main.query_one(Heatmap).net_layer,
+                      text="text" in shown)
         if views != self._views_sent:
             self._views_sent = views
             self.backend.send(views)

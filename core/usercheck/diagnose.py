@@ -18,11 +18,12 @@ gradients when every traced delta agrees.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnn_tui.core.model import Spec
+from rnn_tui.core.model import Spec, forward
 from rnn_tui.core.usercheck import variants
 from rnn_tui.core.usercheck.contracts import Example, Reference, UserResult
 from rnn_tui.core.usercheck.report import Finding, ParamError, Trace, TraceValue, rel, shown_timesteps
@@ -466,9 +467,6 @@ def _factor_of(ev: Evidence, name: str) -> tuple[str, str]:
 
 def _other_activation(ev: Evidence) -> str | None:
     """The activation the user's loss was computed with, when it is not the one checked."""
-    import dataclasses
-
-    from rnn_tui.core.model import forward
 
     other = "sigmoid" if ev.spec.activation == "tanh" else "tanh"
     m = ev.main
