@@ -12,13 +12,13 @@ import dataclasses
 import math
 import time
 import uuid
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from rnn_tui.core.config import Config, ConfigError, build_task, check_memory
+from rnn_tui.core.figures import RecentFigures
 from rnn_tui.core.history import History
 from rnn_tui.core.model import BPTT, Cache, Spec, Workspace, empty_like_flat, flat_of, forward, forward_terms, \
     init_params, layer_names
@@ -50,33 +50,6 @@ class Pending:
     """Where ``cache`` and ``bptt`` live (reused by the iteration after next)."""
 
 
-class RecentAccuracy:
-    """The task accuracy of the last ``n`` iterations (one iteration's is one
-    example's at B = 1), as running sums."""
-
-    def __init__(self, n: int = 100, items=()):
-        self.items: deque = deque(maxlen=n)
-        self.acc_sum = self.bit_sum = 0.0
-        for item in items:
-            self.add(*item)
-
-    def add(self, acc: float, bit_acc: float) -> tuple[float, float]:
-        """Count one iteration in; returns the means over the recent ones."""
-        items = self.items
-        if len(items) == items.maxlen:
-            old_acc, old_bit = items[0]
-            self.acc_sum -= old_acc
-            self.bit_sum -= old_bit
-        items.append((acc, bit_acc))
-        self.acc_sum += acc
-        self.bit_sum += bit_acc
-        n = len(items)
-        return self.acc_sum / n, self.bit_sum / n
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-
 @dataclass(frozen=True)
 class LaterSample:
     """A sample that fell due (at :attr:`Trainer.sample_iteration`) and is drawn
@@ -96,38 +69,63 @@ class LaterSample:
 class Metrics(Mapping):
     """One iteration's figures, as a read-only mapping.
 
-    Most are worked out by the step itself (the loss, its moving averages, the
-    gradient norm, the accuracy).  Two only a view reads — the per-parameter
-    gradient norms and the saturated fraction — are computed the first time any
-    key outside the step's own is read (a snapshot, a recorded frame, a CSV row),
-    from the arrays the iteration left in its :class:`~rnn_tui.core.model.Workspace`.
-    Those arrays are reused by the iteration after next: reading the deferred
-    figures after that raises instead of answering from another iteration's arrays.
+    The step itself works out the loss, its moving averages, the gradient norm and
+    the learning rate.  The rest are worked out the first time a key outside those
+    is read (a snapshot, a recorded frame, a CSV row), in two parts:
+
+    * the task's figures (accuracy, bpc, mse, the recent accuracy), from what
+      :class:`~rnn_tui.core.figures.RecentFigures` kept of the iteration;
+    * the figures only a view reads — the per-parameter gradient norms and the
+      saturated fraction — from the arrays the iteration left in its
+      :class:`~rnn_tui.core.model.Workspace`.  Those arrays are reused by the
+      iteration after next: reading these figures after that raises instead of
+      answering from another iteration's arrays.
     """
 
-    def __init__(self, values: dict, deferred=None):
+    def __init__(self, values: dict, task=None, view=None):
         self._d = values
-        self._deferred = deferred          # () -> the deferred figures; None once they are in
+        self._task, self._view = task, view       # () -> those figures; None once they are in
+
+    def _work_out(self) -> bool:
+        """Work out the next part not in yet (the task's first); False if none is left."""
+        if self._task is not None:
+            self._d.update(self._task())
+            self._task = None
+        elif self._view is not None:
+            self._d.update(self._view())
+            self._view = None
+        else:
+            return False
+        return True
 
     def _complete(self) -> dict:
-        if self._deferred is not None:
-            deferred, self._deferred = self._deferred, None
-            self._d.update(deferred())
+        while self._work_out():
+            pass
         return self._d
 
     def expire(self) -> None:
-        """The iteration's arrays are about to be reused: its deferred figures can no longer be had."""
-        if self._deferred is not None:
-            self._deferred = self._gone
+        """The iteration's arrays are about to be reused: its view-only figures can no longer be had."""
+        if self._view is not None:
+            self._view = self._gone
 
-    def _gone(self):
-        self._deferred = self._gone                                  # and so on every later read
+    def _gone(self):                               # raises on every read: self._view stays
         raise RuntimeError(f"the view-only figures of iteration {self._d.get('iteration')} were not read in time "
                            "(they are computed from arrays the iteration after next reuses)")
 
+    def kept(self) -> Metrics:
+        """These figures as the rollback backup keeps them: the view-only ones worked
+        out now (their arrays are about to be reused), the task's when first read
+        (:class:`~rnn_tui.core.figures.RecentFigures` keeps what they need)."""
+        if self._view is not None:
+            self._d.update(self._view())
+            self._view = None
+        return Metrics(dict(self._d), self._task)
+
     def __getitem__(self, key):
         d = self._d
-        return d[key] if key in d else self._complete()[key]
+        while key not in d and self._work_out():
+            pass
+        return d[key]
 
     def __contains__(self, key) -> bool:
         return key in self._d or key in self._complete()
@@ -192,7 +190,8 @@ class Trainer:
         V = self.spec.output_size
         self.smooth_loss = -math.log(1.0 / V) * cfg.seq_len if self.spec.head == "softmax_ce" else float("nan")
         self.history = History(cfg.history_cap)
-        self.recent = RecentAccuracy()
+        # the task's figures of the recent iterations; kept long enough for a rollback
+        self.recent = RecentFigures(self.task, slack=self.BACKUP_EVERY + 2)
         self.metrics: Mapping = {}
         """The last iteration's figures (a :class:`Metrics`); after a load or a rollback, those saved with it."""
         self.last: Pending | None = None
@@ -412,8 +411,9 @@ class Trainer:
         return None
 
     def _metrics(self, pending: Pending, norms: dict | None, total: float, cols) -> Metrics:
-        """The step's own figures now; the per-parameter norms (unless clipping already
-        took them) and the saturated fraction when first read (see :class:`Metrics`)."""
+        """The step's own figures now; the task's, the per-parameter norms (unless
+        clipping already took them) and the saturated fraction when first read (see
+        :class:`Metrics`)."""
         cfg, cache = self.config, pending.cache
         beta = cfg.ema_beta
         self.ema_raw = beta * self.ema_raw + (1 - beta) * cache.loss
@@ -423,25 +423,18 @@ class Trainer:
         self.smooth_loss = self.smooth_loss * 0.999 + cache.loss * 0.001
         m = {"iteration": self.iteration, "loss": cache.loss, "ema": ema,
              "smooth_loss": self.smooth_loss, "grad_norm": total, "lr": self.opt.lr}
-        # the accuracy stays per step: the recent accuracy averages every iteration's
-        m.update(self.task.metrics(pending.batch, cache))
-        if "accuracy" in m:
-            acc = m["accuracy"]
-            bit_acc = m.get("bit_accuracy")
-            m["recent_accuracy"], recent_bit = self.recent.add(acc, acc if bit_acc is None else bit_acc)
-            m["recent_n"] = len(self.recent)
-            if bit_acc is not None:
-                m["recent_bit_accuracy"] = recent_bit
+        recent, it = self.recent, self.iteration
+        recent.note(it, pending.batch, cache)              # the task's figures: when read
         dact, grads, activation = pending.bptt.dact, pending.bptt.grads, self.spec.activation
 
-        def deferred() -> dict:
+        def view_figures() -> dict:
             # saturated: |h| > 0.95 (tanh) or h outside [0.05, 0.95] (sigmoid), read off
             # f'(h) that BPTT already holds: below f' at those edges means saturated
             edge = 1 - 0.95 * 0.95 if activation == "tanh" else 0.95 * 0.05
             return {"saturated": np.count_nonzero(dact < edge) / dact.size,
                     "grad_norms": norms if norms is not None else grad_norms(grads, cols)}
 
-        metrics = Metrics(m, deferred)
+        metrics = Metrics(m, lambda: recent.figures(it), view_figures)
         if pending.work in self._works:                          # a training workspace (not a probe's)
             self._readers[id(pending.work)] = metrics           # expired when the workspace is reused
         return metrics
@@ -463,9 +456,11 @@ class Trainer:
                 "vocab": getattr(self.task, "vocab", ""),
                 "sample_text": self._sample if out is not None else self.sample_text,
                 "sample_iteration": self.sample_iteration,
-                "recent": list(self.recent.items),                # (acc, bit_acc) pairs
+                # (acc, bit_acc) pairs; the backup needs none: a rollback keeps those up to its iteration
+                "recent": self.recent.items() if out is None else None,
                 # the last figures: as JSON for a checkpoint; the backup keeps them as they are
-                "metrics": plain_numbers(self.metrics) if out is None else dict(self.metrics),
+                "metrics": plain_numbers(self.metrics) if out is None else
+                self.metrics.kept() if isinstance(self.metrics, Metrics) else dict(self.metrics),
                 "run_id": self.run_id, "train_seconds": self.train_seconds, "marks": [list(m) for m in self.marks],
                 "corpus": getattr(self.task, "fingerprint", None)}
         return self._fresh_state(meta) if out is None else self._copy_into(out, meta)
@@ -538,7 +533,12 @@ class Trainer:
         self._sample = text if isinstance(text, LaterSample) else str(text)
         self.sample_iteration = int(meta.get("sample_iteration", -1))
         self._drawn = (self._sample, self.sample_iteration) if isinstance(self._sample, str) else ("", -1)
-        self.recent = RecentAccuracy(self.recent.items.maxlen, (tuple(r) for r in meta.get("recent", [])))
+        recent = meta.get("recent", [])
+        if recent is None:                               # the backup: the iterations after it are undone
+            self.recent.drop_after(self.iteration)
+        else:
+            self.recent = RecentFigures(self.task, self.recent.n, self.recent.entries.maxlen - self.recent.n,
+                                        (tuple(r) for r in recent), self.iteration)
         self.metrics = copy.deepcopy(dict(meta.get("metrics", {})))   # the last iteration's figures
         self.run_id = str(meta.get("run_id", self.run_id))
         self.marks = [(int(i), str(what)) for i, what in meta.get("marks", [])]
