@@ -43,6 +43,7 @@ class RecentFigures:
         # until worked out, the running sums (over the entries so far) None until then too
         self.entries: deque = deque(maxlen=n + slack)
         self._ring: np.ndarray | None = None             # (n + slack, T, B, V), made at the first note
+        self._slots: list | None = None
         self._slot = 0                                    # the next entry's slot in the ring
         items = list(items)[-n:]
         for i, (acc, bit) in enumerate(items):
@@ -55,11 +56,11 @@ class RecentFigures:
         probs = cache.probs
         # slots are taken in turn: the entry that last had this one has left the deque
         slot, self._slot = self._slot, (self._slot + 1) % self.entries.maxlen
-        ring = self._ring
-        if ring is None and probs.nbytes * self.entries.maxlen <= self.RING_BYTES:
-            ring = self._ring = np.empty((self.entries.maxlen, *probs.shape), probs.dtype)
-        if ring is not None and ring.shape[1:] == probs.shape and ring.dtype == probs.dtype:
-            np.copyto(ring[slot], probs)
+        if self._slots is None and probs.nbytes * self.entries.maxlen <= self.RING_BYTES:
+            self._ring = np.empty((self.entries.maxlen, *probs.shape), probs.dtype)
+            self._slots = list(self._ring)                # the slots as views, made once
+        if self._slots is not None and probs.shape == self._ring.shape[1:] and probs.dtype == self._ring.dtype:
+            np.copyto(self._slots[slot], probs)
             self.entries.append([iteration, batch, slot, cache.loss, None, None, None])
         else:                                             # too large to keep, or a probe's own shape
             self.entries.append([iteration, None, None, None, self.task.metrics(batch, cache), None, None])
@@ -91,14 +92,14 @@ class RecentFigures:
 
     def _work_out(self, k: int) -> None:
         """Work out entries 0 … ``k`` that are not yet, in order (each running sum adds to the one before)."""
-        entries, task, ring = self.entries, self.task, self._ring
+        entries, task, slots = self.entries, self.task, self._slots
         i = k
         while i >= 0 and entries[i][5] is None:          # back to the last one worked out
             i -= 1
         acc_sum, bit_sum = (entries[i][5], entries[i][6]) if i >= 0 else (0.0, 0.0)
         for entry in (entries[j] for j in range(i + 1, k + 1)):
             if entry[4] is None:
-                entry[4] = task.metrics(entry[1], _Outputs(ring[entry[2]], entry[3]))
+                entry[4] = task.metrics(entry[1], _Outputs(slots[entry[2]], entry[3]))
                 entry[1] = None                           # the batch is not needed any more
             figs = entry[4]
             if "accuracy" in figs:
