@@ -117,11 +117,15 @@ class Task(ABC):
 
     @abstractmethod
     def next_batch(self, rng: np.random.Generator, B: int) -> Batch:
-        """The next training batch."""
+        """The next training batch (its arrays are not written to afterwards: the
+        task's figures of an iteration are worked out from them later)."""
 
     @abstractmethod
     def metrics(self, batch: Batch, cache) -> dict:
-        """Task accuracy figures for one batch."""
+        """Task accuracy figures for one batch (``accuracy``, and ``bit_accuracy``
+        where an example has several scored outputs; or others such as ``mse``).
+        Reads only ``cache.probs`` and ``cache.loss``: a training iteration's are
+        worked out when read, from a copy of them (:mod:`rnn_tui.core.figures`)."""
 
     @abstractmethod
     def labels(self, batch: Batch, b: int = 0) -> list[str]:
