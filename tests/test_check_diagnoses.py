@@ -401,3 +401,40 @@ def test_a_clip_inside_the_backward_loop_is_said_to_be_one(capsys, tmp_path):
     assert code == 1 and first["title"].startswith("dh is wrong from t = "), first
     assert any("your dh is rnn-tui's cut at ±0.05" in line for line in first["evidence"]), first["evidence"]
     assert first["hint"].startswith("do not clip dh inside the backward loop")
+
+
+def test_a_wrong_h_last_is_told_apart_from_a_wrong_loss(capsys, tmp_path):
+    """hs[-1] (hprev in min-char-rnn's dict) returned as h_last: the loss agrees, and
+    was said to be wrong."""
+    path = _learner(tmp_path, "h_last", "return loss, dWxh, dWhh, dWhy, dbh, dby, hs[T - 1]",
+                    "return loss, dWxh, dWhh, dWhy, dbh, dby, hs[-1]")
+    code, rep = _report(capsys, path)
+    first = _first(rep)
+    assert code == 1 and first["title"].startswith("the h_last you return is not the last hidden state h_24"), first
+    assert "loss you return is wrong" not in json.dumps(rep["diagnosis"])
+    assert "it is the state the window started from (hprev)" in first["evidence"][0]
+    assert first["hint"].startswith("return hs[len(inputs)-1]")
+
+
+@pytest.mark.parametrize("c", ["1", "5"])
+def test_dh_clipped_at_a_usual_bound_inside_the_loop_is_found(capsys, tmp_path, c):
+    """At ±1 or ±5 (min-char-rnn's own bound) the main example never reaches the cut:
+    every check passed.  The large-gradient example now drives dh past it."""
+    path = _learner(tmp_path, f"clip_dh_{c}", "        dh = Why.T @ dy + dhnext            # from the output, and from t + 1\n",
+                    f"        dh = Why.T @ dy + dhnext\n        dh = np.clip(dh, -{c}, {c})\n")
+    code, rep = _report(capsys, path)
+    first = _first(rep)
+    assert code == 1 and first["title"] == f"dh is clipped to ±{c} inside the backward loop", first
+    assert first["hint"].startswith("do not clip dh inside the backward loop")
+
+
+def test_gradient_sums_clipped_at_every_timestep_are_found(capsys, tmp_path):
+    """min-char-rnn's clipping loop indented into the loop over t."""
+    path = _learner(tmp_path, "clip_sums", "        dhnext = Whh.T @ dhraw              # carried back to t - 1\n",
+                    "        dhnext = Whh.T @ dhraw\n"
+                    "        for g in (dWxh, dWhh, dWhy, dbh, dby):\n            np.clip(g, -5, 5, out=g)\n")
+    code, rep = _report(capsys, path)
+    first = _first(rep)
+    assert code == 1 and first["title"] == ("the gradient sums are clipped to ±5 inside the backward loop, "
+                                            "at every timestep"), first
+    assert first["hint"].startswith("move the clipping out of the loop over t")

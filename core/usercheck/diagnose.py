@@ -295,11 +295,47 @@ def _clip_findings(ev: Evidence, flags: frozenset) -> list[Finding]:
         return [_clipped(ev, f"by their norm, to {n:.3g}",
                          [f"on an example whose gradients have norm {variants.norm(target):.3g}, yours are "
                           f"the same gradients scaled by {s:.3g} to norm {n:.3g}"])]
+    cut = _clipped_in_loop(ev, flags)
+    if cut is not None:
+        return [cut]
     worst = max(ev.errors(user.grads, target), key=lambda p: p.max_rel)
     return [Finding("large", "on large gradients yours differ from rnn-tui's",
                     "look for code that treats large values specially (clipping, thresholds)",
                     [f"on an example whose gradients reach {big:.3g}, d{worst.name} differs "
                      f"(relative {worst.max_rel:.1e}), though the main example agrees"])]
+
+
+CLIPS_TRIED = (5.0, 1.0, 10.0, 3.0, 2.0, 0.5, 0.1, 15.0, 20.0, 50.0, 100.0)
+"""The bounds a learner clips at inside the loop that :func:`_clipped_in_loop` tries."""
+
+
+def _clipped_in_loop(ev: Evidence, flags: frozenset) -> Finding | None:
+    """The large-gradient example's gradients are BPTT's with ``dh`` or ``dhnext`` cut
+    to ±c at every timestep, or with the sums cut at the end of every timestep: a
+    clip inside the backward loop."""
+    params, ex, ref, user = ev.probe
+    for quantity in ("dh", "dhnext", "sums"):
+        for c in CLIPS_TRIED:
+            v = variants.run(ev.spec, params, ex.x, ex.y, ex.h0, ex.mask, flags, clip=(quantity, c))
+            if not ev.close(user.grads, v.grads):
+                continue
+            hint = ("clip the summed gradients once, after the loop, in the training step: BPTT needs the "
+                    "exact values")
+            if quantity == "sums":
+                return Finding("clipped_in_loop", f"the gradient sums are clipped to ±{c:.3g} inside the "
+                                                  "backward loop, at every timestep",
+                               f"move the clipping out of the loop over t; {hint}",
+                               [f"on an example whose gradients reach "
+                                f"{max(float(np.max(np.abs(g))) for g in ref.grads.values()):.3g}, yours are "
+                                f"BPTT's with every sum cut to ±{c:.3g} after each timestep's terms"], exact=True)
+            top = float(np.max(np.abs(ref.steps[quantity])))
+            return Finding("clipped_in_loop", f"{quantity} is clipped to ±{c:.3g} inside the backward loop",
+                           f"do not clip {quantity} inside the backward loop; {hint}",
+                           [f"on an example where rnn-tui's {quantity} reaches {top:.3g}, your gradients are "
+                            f"BPTT's with {quantity} cut to ±{c:.3g} at every timestep",
+                            f"on the main example {quantity} stays within ±{c:.3g}, and yours agree"],
+                           exact=True)
+    return None
 
 
 def diagnose(ev: Evidence) -> list[Finding]:
@@ -513,11 +549,36 @@ def _target_entry(ev: Evidence, fm: TraceValue) -> tuple[str, str] | None:
             f"{hint}: the target of timestep t is targets[t], the symbol that follows inputs[t]")
 
 
+def _same_state(a: np.ndarray, b: np.ndarray, tol: float) -> bool:
+    return a.shape == b.shape and float(np.max(np.abs(a - b), initial=0.0)) <= tol * max(float(np.max(np.abs(b), initial=0.0)), 1e-12)
+
+
+def _h_last_finding(ev: Evidence) -> Finding:
+    """The loss agrees and the state returned does not: which state it is."""
+    yours, h = np.asarray(ev.user.h_last), ev.ref.cache.h                # (L, B, H); h (L, T, B, H)
+    T = h.shape[1]
+    last = "hs[len(inputs)-1]" if ev.contract == "lossFun" else "the state after the last timestep"
+    if _same_state(yours, np.asarray(ev.main.h0), ev.tol):
+        what = ("it is the state the window started from (hprev): in min-char-rnn's dict hs[-1] is hprev, "
+                "not the last state" if ev.contract == "lossFun" else "it is the state the window started from")
+    else:
+        t = next((t for t in range(T - 1) if _same_state(yours, h[:, t], ev.tol)), None)
+        what = f"it is h_t at t = {t}, not at t = {T - 1}" if t is not None else \
+            f"it is none of h_0 … h_{T - 1} (nor the state carried in)"
+    return Finding("h_last", f"the h_last you return is not the last hidden state h_{T - 1}; "
+                             "your loss and gradients are right" if ev.grads_ok else
+                   f"the h_last you return is not the last hidden state h_{T - 1}",
+                   f"return {last} as the state carried to the next window",
+                   [f"your loss is rnn-tui's ({ev.ref.loss:.10g}); {what}"], exact=True)
+
+
 def _fallback(ev: Evidence) -> list[Finding]:
     """Where the evidence points when no known mistake reproduces the user's values."""
     out: list[Finding] = []
     spec = ev.spec
     length = _length_evidence(ev)
+    if not ev.forward_ok and abs(ev.user.loss - ev.ref.loss) <= ev.tol * abs(ev.ref.loss):
+        return [_h_last_finding(ev)]
     if not ev.forward_ok:
         other = _other_activation(ev)
         if other:

@@ -202,12 +202,15 @@ def _add_term(grad: np.ndarray, term: np.ndarray, last_only: bool) -> None:
 
 
 def run(spec: Spec, params: dict[str, np.ndarray], x, y, h0, mask, flags: frozenset = frozenset(),
-        cache: Cache | None = None) -> Variant:
+        cache: Cache | None = None, clip: tuple[str, float] | None = None) -> Variant:
     """BPTT over one example with the mistakes in ``flags`` switched on.
 
     Args:
         cache: a forward pass of the same example from ``h0`` to reuse (ignored
             under ``h0_zero``, which runs its own from zeros).
+        clip: ``(quantity, c)``: ``dh`` or ``dhnext`` cut to ±c at every timestep,
+            inside the loop (a learner's ``dh = np.clip(dh, -c, c)``); or ``sums``:
+            every gradient sum cut to ±c at the end of every timestep.
     """
     if "h0_zero" in flags:
         cache = forward(spec, params, x, y, np.zeros_like(h0), mask)
@@ -231,6 +234,8 @@ def run(spec: Spec, params: dict[str, np.ndarray], x, y, h0, mask, flags: frozen
             h_t, hraw_t = cache.h[l, t], cache.hraw[l, t]
             h_prev = cache.h[l, t - 1] if t > 0 else cache.h0[l]
             dh = dtop if "no_dhnext" in flags else dtop + dhnext[l]
+            if clip is not None and clip[0] == "dh":
+                dh = np.clip(dh, -clip[1], clip[1])
             dhraw = _deriv(spec, flags, h_t, hraw_t) * dh
             _add_term(g[bh], dhraw.sum(axis=0), "dbh_last" in flags)    # dbh += dhraw
             if l == 0 and spec.index_input:
@@ -242,12 +247,17 @@ def run(spec: Spec, params: dict[str, np.ndarray], x, y, h0, mask, flags: frozen
                 g[whh] += dhraw.T @ (h_t if "dWhh_ht" in flags else h_prev)
             if "dhnext_stale" not in flags:
                 dhnext[l] = dhraw @ (params[whh].T if "dhnext_Whh" in flags else params[whh])
+                if clip is not None and clip[0] == "dhnext":
+                    dhnext[l] = np.clip(dhnext[l], -clip[1], clip[1])
             steps["dy"][l, t] = dy[t]
             steps["dh"][l, t] = dh
             steps["dhraw"][l, t] = dhraw
             steps["dhnext"][l, t] = dhnext[l]
             if l > 0:
                 dtop = dhraw @ params[wxh]                              # to the layer below
+        if clip is not None and clip[0] == "sums":
+            for v in g.values():
+                np.clip(v, -clip[1], clip[1], out=v)
     return Variant(frozenset(flags), cache, g, steps)
 
 
