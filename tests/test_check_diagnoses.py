@@ -438,3 +438,16 @@ def test_gradient_sums_clipped_at_every_timestep_are_found(capsys, tmp_path):
     assert code == 1 and first["title"] == ("the gradient sums are clipped to ±5 inside the backward loop, "
                                             "at every timestep"), first
     assert first["hint"].startswith("move the clipping out of the loop over t")
+
+
+def test_a_loop_counting_its_passes_up_and_indexing_from_the_end_is_backward(capsys, tmp_path):
+    """The subtraction tutorial's loop: `for position in range(T)` reading [-position - 1].
+    Traced by its counter (--names t=…), it was said to run forward and the file failed."""
+    src = (SAMPLE.parent / "subtraction.py").read_text(encoding="utf-8")
+    path = _learner(tmp_path, "counted_back", "    for t in reversed(range(T)):\n        dy",
+                    "    for position in range(T):\n        t = T - 1 - position\n        dy", src=src)
+    code, rep = _report(capsys, path, "--task", "subtraction", "--names", "t=position")
+    trace = next(r for r in rep["rows"] if r["key"] == "trace")
+    assert code == 0 and trace["status"] == "pass", trace
+    assert "your loop's position counts the passes from the end: position = k is timestep t = 7 - k" \
+        in trace["summary"]

@@ -94,6 +94,16 @@ def compare(passes: list[dict], saw_t: bool, names: dict[str, str], tname: str, 
     trace.function, run = select(passes)
     trace.runs_forward = _runs_forward(passes, trace.function, len({p["t"] for p in run}))
     values, unknown_layer = _traced_values(run, names, steps, tol)
+    counted_back = None
+    if trace.runs_forward:
+        # a loop that counts its passes up and indexes from the end (the subtraction
+        # tutorial's x[-position - 1]) goes backward in time: pass k is timestep T-1-k
+        flipped = [dict(p, t=T - 1 - p["t"]) for p in passes if 0 <= p["t"] < T]
+        func, run_back = select(flipped)
+        back, unknown_back = _traced_values(run_back, names, steps, tol)
+        if back and sum(v.ok for v in back) > sum(v.ok for v in values):
+            trace.function, run, values, unknown_layer = func, run_back, back, unknown_back
+            trace.runs_forward, counted_back = False, tname
     values, notes = _whole_arrays_left_out(values, names)
     notes += _constant_factors(values, names, tol, grads_ok)
     trace.values = values
@@ -101,6 +111,9 @@ def compare(passes: list[dict], saw_t: bool, names: dict[str, str], tname: str, 
     top = max((v.layer for v in values), default=0)
     trace.visited = [v.t for v in values if v.layer == top and v.quantity == trace.found[0]] if values else []
     missing = trace.missing
+    if counted_back:
+        notes.insert(0, f"your loop's {counted_back} counts the passes from the end: {counted_back} = k is "
+                        f"timestep t = {T - 1} - k (traced as such)")
     if trace.runs_forward:
         notes.append(f"your backward loop goes forward in time (t = 0, 1, 2, …); BPTT goes from "
                      f"t = {T - 1} down to 0")
