@@ -451,3 +451,33 @@ def test_a_loop_counting_its_passes_up_and_indexing_from_the_end_is_backward(cap
     assert code == 0 and trace["status"] == "pass", trace
     assert "your loop's position counts the passes from the end: position = k is timestep t = 7 - k" \
         in trace["summary"]
+
+
+def test_every_gradient_wrong_with_no_trace_points_at_dy_not_at_the_sums(capsys, tmp_path):
+    """The output sigmoid's derivative left out of dy, in loops check 5 cannot trace
+    (their variable is not t): "the gradient sums are wrong", with "your dby is exactly
+    5.04 × rnn-tui's", a ratio any one-entry gradient has."""
+    src = (SAMPLE.parent / "subtraction.py").read_text(encoding="utf-8")
+    src = src.replace("for t in", "for s in").replace("[t]", "[s]").replace("[t - 1]", "[s - 1]")
+    path = _learner(tmp_path, "dy_no_sigmoid", "dy = (ps[s] - targets[s]) * ps[s] * (1 - ps[s]) / B",
+                    "dy = (ps[s] - targets[s]) / B", src=src)
+    code, rep = _report(capsys, path, "--task", "subtraction")
+    first = _first(rep)
+    assert code == 1 and first["title"].startswith("dy, the output's delta, is wrong"), first
+    assert first["hint"].startswith("dy = (p - y) * p * (1 - p)")
+    assert not any("exactly" in line for line in first["evidence"]), first["evidence"]
+
+
+def test_a_t_left_over_from_the_forward_loop_is_pointed_out(capsys, tmp_path):
+    """The backward loop runs over s while t keeps the forward loop's last value: the
+    trace sees one timestep, and the finding now says which --names to give."""
+    src = (SAMPLE.parent / "subtraction.py").read_text(encoding="utf-8")
+    head, back = src.split("    grads = {k:", 1)
+    back = back.replace("for t in reversed", "for s in reversed").replace("[t]", "[s]").replace("[t - 1]", "[s - 1]")
+    path = _learner(tmp_path, "t_left_over", "dy = (ps[s] - targets[s]) * ps[s] * (1 - ps[s]) / B",
+                    "dy = (ps[s] - targets[s]) / B", src=head + "    grads = {k:" + back)
+    code, rep = _report(capsys, path, "--task", "subtraction")
+    first = _first(rep)
+    assert code == 1 and first["mistake"] == "loop_range", first
+    assert any("if your backward loop's variable is not t, name it: --names t=NAME" in line
+               for line in first["evidence"]), first["evidence"]

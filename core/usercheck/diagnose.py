@@ -493,12 +493,13 @@ def _factor_of(ev: Evidence, name: str) -> tuple[str, str]:
     B, T = ev.batch, ev.main.T
     if s is None:
         return "", ""
+    one = np.count_nonzero(ev.ref.grads[name]) < 2               # any two numbers have a ratio
     for factor, what, hint in ((1 / B, f"1/{B} (1/B)", f"d{name} sums over the batch: dy already carries the 1/B"),
                                (B, f"{B} (B)", f"d{name}: the batch's mean is in dy (/ B), not a sum over it"),
                                (1 / T, f"1/{T} (1/T)", f"d{name} sums over the timesteps; do not divide it by T")):
         if factor != 1 and _near(s, factor):
             return what, hint
-    return f"{s:.6g}", ""
+    return ("", "") if one else (f"{s:.6g}", "")
 
 
 def _other_activation(ev: Evidence) -> str | None:
@@ -622,6 +623,8 @@ def _fallback(ev: Evidence) -> list[Finding]:
         out.append(Finding("loop_range", f"your backward loop never processed t = {shown_timesteps(tr.missing)}",
                            "loop over every timestep: for t in reversed(range(len(inputs)))",
                            [f"it processed t = {_ranges(done)} of 0 … {tr.T - 1}"]
+                           + ([f"if your backward loop's variable is not {tr.tname}, name it: --names t=NAME "
+                               f"({tr.tname} may be left over from the forward loop)"] if len(done) == 1 else [])
                            + ([length] if length else [])))
         return out
     if tr is not None and tr.first_mismatch is not None:
@@ -654,6 +657,18 @@ def _fallback(ev: Evidence) -> list[Finding]:
         lines += [f"your d{k} is exactly {what} × rnn-tui's" for k, (what, _) in factors.items() if what]
         if length:
             lines.append(length)
+        output = [k for k in ("Why", "by") if k in ev.ref.grads]
+        names = {p.name for p in failing}
+        if not traced and output and set(output) <= names and len(names) == len(ev.ref.grads) \
+                and not any(what for what, _ in factors.values()):
+            # d{Why, by} only sum dy (times states the forward check found right): dy is what differs
+            lines.insert(0, "d" + " and d".join(output) + " are sums of dy alone (times the states, which "
+                            "agree): when they are wrong with every other gradient, dy is the likely mistake")
+            out.append(Finding("first_difference", "dy, the output's delta, is wrong (every gradient "
+                                                   "differs, the output layer's too)",
+                               _quantity_hint("dy", spec, ev.contract, 0,
+                                              masked=not np.all(ev.main.mask == 1)), lines))
+            return out
         hint = "; ".join(factors[p.name][1] or _sum_hint(p.name, ev.contract, spec.index_input)
                          for p in failing[:3])
         out.append(Finding("sums", "the gradient sums " + ", ".join(f"d{p.name}" for p in failing)

@@ -112,6 +112,7 @@ class Trace:
         note: why it was skipped, or what else it noticed.
         T: the example's length.
         runs_forward: the loop went up in time (t = 0, 1, …), not down from T − 1.
+        tname: the user's name for the timestep (``--names t=…``).
     """
 
     status: str
@@ -124,6 +125,7 @@ class Trace:
     note: str = ""
     T: int = 0
     runs_forward: bool = False
+    tname: str = "t"
 
     @property
     def missing(self) -> list[int]:

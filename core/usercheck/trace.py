@@ -87,7 +87,7 @@ def compare(passes: list[dict], saw_t: bool, names: dict[str, str], tname: str, 
             then counts as agreeing.
     """
     L, T = steps["dh"].shape[:2]
-    trace = Trace(status=SKIP, names=dict(names), T=T)
+    trace = Trace(status=SKIP, names=dict(names), T=T, tname=tname)
     if not passes:
         trace.note = _nothing_traced(saw_t, names, tname)
         return trace
