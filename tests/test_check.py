@@ -136,6 +136,12 @@ def test_python_m_rnn_tui_check_dispatches(run_cli):
 
 # ---- files that cannot be checked, and code that does not get through --------------------------
 
+def write_bytes(tmp_path, name: str, data: bytes) -> Path:
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p
+
+
 def write(tmp_path, name: str, src: str) -> Path:
     p = tmp_path / name
     p.write_text(textwrap.dedent(src), encoding="utf-8")
@@ -181,6 +187,9 @@ def lossFun(inputs, targets, hprev):
     (lambda d: write(d, "cls.py", "class RNN:\n    def lossFun(self, inputs, targets, hprev):\n        pass\n"),
      "cls.py has lossFun only as a method of class RNN: rnn-tui calls a function of the module; add a "
      "`def lossFun(inputs, targets, hprev):`"),
+    # compile() takes it, `python latin1.py` refuses it (PEP 263): it was checked, and passed
+    (lambda d: write_bytes(d, "latin1.py", b"# R\xe9seau\ndef lossFun(inputs, targets, hprev):\n    pass\n"),
+     "latin1.py is not utf-8 text (byte 0xe9 on line 1): python refuses to run it"),
     (lambda d: write(d, "two.py", "def lossFun(inputs, targets):\n    pass\n"),
      "lossFun takes 2 arguments (inputs, targets); the contracts are lossFun(inputs, targets, hprev)"),
 ])
@@ -383,3 +392,17 @@ def test_mistakes_outside_the_catalogue_point_where_the_evidence_does(capsys, tm
     assert code == 1
     assert [d["mistake"] for d in rep["diagnosis"]] == [mistake]
     assert rep["diagnosis"][0]["exact"] is exact
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    """rnn-tui check … --json | head -c 50: the report's print raised BrokenPipeError."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "rnn_tui.tui", "check", str(SAMPLES / "bug_no_dhnext.py"), "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    head = proc.stdout.read(50)
+    proc.stdout.close()                              # as head does once it has its bytes
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1               # the check's own verdict: the bug is found
+    assert head.startswith(b"{") and "Traceback" not in err and "BrokenPipe" not in err, err

@@ -481,3 +481,16 @@ def test_a_t_left_over_from_the_forward_loop_is_pointed_out(capsys, tmp_path):
     assert code == 1 and first["mistake"] == "loop_range", first
     assert any("if your backward loop's variable is not t, name it: --names t=NAME" in line
                for line in first["evidence"]), first["evidence"]
+
+
+def test_nan_in_what_lossfun_returns_is_said_not_read_as_calls_that_differ(capsys, tmp_path):
+    """NaN ≠ NaN: the same call twice "gave different values" and the diagnosis was
+    "calls are not independent"."""
+    path = _learner(tmp_path, "nan", "    return loss, dWxh, dWhh, dWhy, dbh, dby, hs[T - 1]",
+                    "    dWxh[0, 0] = np.nan\n    return loss, dWxh, dWhh, dWhy, dbh, dby, hs[T - 1]")
+    code, rep = _report(capsys, path)
+    first = _first(rep)
+    assert code == 1 and first["title"] == "your lossFun returns NaN or infinite values", first
+    assert first["evidence"][0].startswith("dWxh holds 1 NaN or infinite entry")
+    repeat = next(r for r in rep["rows"] if r["key"] == "repeat")
+    assert repeat["status"] == "pass", repeat

@@ -14,6 +14,7 @@ import sys
 
 from rnn_tui.core.tasks import TASKS
 from rnn_tui.tui.cli import UsageError, _float, _int, _Parser, config_from_args
+from rnn_tui.tui.terminal import say
 
 CONFIG_FLAGS = ("task", "hidden", "layers", "batch", "seq_len", "seed", "bias", "bits", "activation")
 # the check's network always has the biases bh, by (whatever the task trains with): a
@@ -114,7 +115,7 @@ def check(argv: list[str]) -> int:
         return 130
     except Exception as e:                      # noqa: BLE001 (a bug of ours: one line, not a traceback)
         return _cannot_check(internal_error_line(e), args.json)
-    print(report.to_json() if args.json else report.to_text())
+    say(report.to_json() if args.json else report.to_text())    # (| head stops reading: quietly)
     return 0 if report.passed else 1
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 from rnn_tui.core import checkpoint
 from rnn_tui.core.trainer import DivergenceError, Trainer
+from rnn_tui.tui.terminal import say
 
 SCALARS = ("iteration", "loss", "ema", "smooth_loss", "accuracy", "bit_accuracy",
            "recent_accuracy", "recent_bit_accuracy", "bpc", "mse", "grad_norm", "saturated", "lr")
@@ -41,18 +41,6 @@ def _summary(m: dict) -> str:
     if "mse" in m:
         parts.append(f"mse {_num(m['mse'])}")
     return ", ".join(parts)
-
-
-def _say(*text) -> None:
-    """Print a progress line; once stdout is gone (``| head``), keep training quietly."""
-    try:
-        print(*text, flush=True)
-    except BrokenPipeError:
-        # Point stdout at /dev/null so neither later lines nor the exit flush fail
-        # again: the files the user asked for (--csv, --save, ...) are still written.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
 
 
 def _error(text: str) -> None:
@@ -117,7 +105,7 @@ class Outputs:
             record = self.paths["--record"]
             try:
                 self.recorder.close(trainer)
-                _say(f"recording written: {record} (play it with: rnn-tui replay {record})")
+                say(f"recording written: {record} (play it with: rnn-tui replay {record})")
             except OSError as e:
                 _error(f"cannot write --record {record}: {e.strerror or e}")
                 status = 1
@@ -144,7 +132,7 @@ class Progress:
             if i % 10 == 0 or i == self.steps - 1:
                 self.bar.update(self.task, completed=i + 1, info=f"loss {_num(m['ema'])}")
         elif (i + 1) % self.every == 0 or i == self.steps - 1:
-            _say(_summary(m))
+            say(_summary(m))
             self.printed = m["iteration"]
 
     def stop(self) -> None:
@@ -214,7 +202,7 @@ def _save(trainer: Trainer, save: str) -> int:
     from rnn_tui.core.autosave import state_dir
 
     try:
-        _say(f"checkpoint saved: {checkpoint.save(trainer, save)}")
+        say(f"checkpoint saved: {checkpoint.save(trainer, save)}")
         return 0
     except (OSError, checkpoint.CheckpointError) as e:
         why = getattr(e, "strerror", None) or str(e)
@@ -263,12 +251,12 @@ def run(trainer: Trainer, steps: int, csv_path: str | None = None,
     done = trainer.iteration - start_it
     m = trainer.metrics                         # after a rollback: the iteration restored
     if m and progress.printed != m["iteration"]:
-        _say(_summary(m))
-    _say(f"{done} iteration{'s' if done != 1 else ''} in {dt:.1f} s ({done / max(dt, 1e-9):.0f} it/s)")
+        say(_summary(m))
+    say(f"{done} iteration{'s' if done != 1 else ''} in {dt:.1f} s ({done / max(dt, 1e-9):.0f} it/s)")
     if trainer.last is not None and trainer.sample_text:
-        _say("sample:", trainer.resample())
+        say("sample:", trainer.resample())
     if autosaver.last is not None:
-        _say(f"autosaved: {autosaver.last} (rnn-tui --resume continues it)")
+        say(f"autosaved: {autosaver.last} (rnn-tui --resume continues it)")
     if save:
         status = _save(trainer, save) or status
     return status

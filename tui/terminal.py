@@ -1,4 +1,5 @@
-"""Surviving a terminal that goes away under the app (an SSH link drops, tmux is killed).
+"""Surviving a terminal that goes away under the app (an SSH link drops, tmux is killed),
+and a reader of stdout that stops reading (:func:`say`).
 
 Textual writes the screen from an output thread that takes text from a queue of at
 most 30 writes.  When the terminal vanishes, the first write fails (``EIO`` on a pty
@@ -11,6 +12,21 @@ asks it to (status 129, the run autosaved).
 """
 
 from __future__ import annotations
+
+import os
+import sys
+
+
+def say(*text) -> None:
+    """Print a line to stdout; once its reader is gone (``| head``), go on quietly."""
+    try:
+        print(*text, flush=True)
+    except BrokenPipeError:
+        # Point stdout at /dev/null so neither later lines nor the exit flush fail
+        # again: what the run writes to files (--csv, --save, ...) is still written.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _run(self) -> None:

@@ -21,9 +21,11 @@ function found to accumulate is from then on judged by each call's own share.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import time
+import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,6 +127,24 @@ def close(yours: dict, ref: dict) -> bool:
     return all(p.passed for p in param_errors(yours, ref))
 
 
+def _identical(a, b) -> bool:
+    """Two calls returned the very same values, NaN where NaN (which no tolerance compares)."""
+    return (a.loss == b.loss or (math.isnan(a.loss) and math.isnan(b.loss))) and a.grads.keys() == b.grads.keys() \
+        and all(np.array_equal(a.grads[k], b.grads[k], equal_nan=True) for k in a.grads)
+
+
+def _nonfinite(r) -> list[str]:
+    """What of one call's return is NaN or infinite: "loss nan", "dWxh (3 NaN)"."""
+    out = [] if math.isfinite(r.loss) else [f"the loss is {r.loss}"]
+    for k, g in r.grads.items():
+        bad = np.size(g) - int(np.count_nonzero(np.isfinite(g)))
+        if bad:
+            out.append(f"d{k} holds {bad} NaN or infinite entr{'y' if bad == 1 else 'ies'}")
+    if not np.all(np.isfinite(r.h_last)):
+        out.append("h_last holds NaN or infinite entries")
+    return out
+
+
 def _rel(a: float, b: float) -> float:
     if not (math.isfinite(a) and math.isfinite(b)):
         return float("inf")
@@ -164,6 +184,17 @@ def validate_file(file: str) -> str:
         src = p.read_bytes()
     except OSError as e:
         raise CheckUsageError(f"cannot read {file}: {e.strerror or e}") from None
+    # compile() takes undeclared non-UTF-8 bytes; `python file.py` does not (PEP 263)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(src).readline)
+    except SyntaxError:                      # not UTF-8 in its first lines, or an unknown coding (compile says)
+        encoding = "utf-8"
+    try:
+        src.decode(encoding)
+    except UnicodeDecodeError as e:
+        line = src[:e.start].count(b"\n") + 1
+        raise CheckUsageError(f"{file} is not {encoding} text (byte 0x{src[e.start]:02x} on line {line}): python "
+                              "refuses to run it; save it as UTF-8") from None
     try:
         compile(src, str(p), "exec", dont_inherit=True)
     except SyntaxError as e:
@@ -460,7 +491,8 @@ class _Runner:
                              errors=param_errors, tol=TOL, forward_ok=forward_ok,
                              grads_ok=all(p.passed for p in user_errs), grad_errors=user_errs,
                              accumulating=accumulating, repeat_differs=not same,
-                             batch=plan.setup.batch, contract=self.c.kind, low_precision=low)
+                             batch=plan.setup.batch, contract=self.c.kind, low_precision=low,
+                             nonfinite=_nonfinite(A))
 
     def _forward(self, A, ref, rows) -> bool:
         """Check 1: the first call's loss and ``h_last`` against rnn-tui's forward pass."""
@@ -478,7 +510,7 @@ class _Runner:
         """Check 2b: the same call again.  Returns whether it gave the same values, the
         parameters whose sums carry over, and the first call's own values."""
         (Bres, _), = self.call([(self.plan.params, self.plan.main)], "repeat")
-        same = close(Bres.grads, A.grads) and _rel(Bres.loss, A.loss) <= TOL
+        same = (close(Bres.grads, A.grads) and _rel(Bres.loss, A.loss) <= TOL) or _identical(A, Bres)
         accumulating, user = ([], A) if same else self._accumulation(A, Bres, ref)
         rows["repeat"] = CheckRow(
             "repeat", "2b", "the same call twice", PASS if same else FAIL,

@@ -68,6 +68,7 @@ class Evidence:
     batch: int = 1
     contract: str = "lossFun"
     low_precision: list[str] = field(default_factory=list)
+    nonfinite: list[str] = field(default_factory=list)
 
 
 QUANTITY_HINTS = {
@@ -340,6 +341,13 @@ def _clipped_in_loop(ev: Evidence, flags: frozenset) -> Finding | None:
 
 def diagnose(ev: Evidence) -> list[Finding]:
     """The findings, most certain first; empty when every check passed."""
+    if ev.nonfinite:
+        # nothing compares with NaN: say so, not what the comparisons make of it
+        return [Finding("nonfinite", f"your {ev.contract} returns NaN or infinite values",
+                        "look for a log or a division of 0, or an overflowing exp (a softmax without "
+                        "its max taken off); NaN in a weight or in hprev spreads to everything after it",
+                        [", ".join(ev.nonfinite) + f" on weights and inputs where rnn-tui's loss is "
+                         f"{ev.ref.loss:.10g}"], exact=True)]
     out = _repeat_findings(ev)
     if ev.ignores_weights:
         # nothing else can be compared while the function computes with weights of its own
