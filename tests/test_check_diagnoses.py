@@ -494,3 +494,20 @@ def test_nan_in_what_lossfun_returns_is_said_not_read_as_calls_that_differ(capsy
     assert first["evidence"][0].startswith("dWxh holds 1 NaN or infinite entry")
     repeat = next(r for r in rep["rows"] if r["key"] == "repeat")
     assert repeat["status"] == "pass", repeat
+
+
+@pytest.mark.parametrize("name, old, new", [
+    ("Wxh", "dWxh += dhraw @ xs[t].T", "dWxh = dhraw @ xs[t].T"),
+    ("Whh", "dWhh += dhraw @ hs[t - 1].T", "dWhh = dhraw @ hs[t - 1].T"),
+    ("Why", "dWhy += dy @ hs[t].T", "dWhy = dy @ hs[t].T"),
+])
+def test_a_weight_gradient_assigned_instead_of_summed_is_named(capsys, tmp_path, name, old, new):
+    """= for +=: named for the biases, but for dWxh "right for one timestep, wrong from
+    two: the recurrent path — dhnext — is the suspect" beside "every traced dh agrees"."""
+    path = _learner(tmp_path, f"assign_{name}", old, new)
+    code, rep = _report(capsys, path)
+    first = _first(rep)
+    assert code == 1 and first["mistake"] == f"d{name}_last" and first["exact"], first
+    assert first["title"] == f"d{name} not accumulated over t"
+    assert f"your d{name} is the term of t = 0 alone" in first["evidence"]
+    assert not any("dhnext — is the suspect" in line for line in first["evidence"]), first["evidence"]

@@ -175,14 +175,16 @@ def search(ev: Evidence) -> list[tuple[frozenset, variants.Variant, tuple[int, i
     return [x for x in found if frac(x[2]) == best]
 
 
-def _length_evidence(ev: Evidence) -> str | None:
+def _length_evidence(ev: Evidence, sums: bool = False) -> str | None:
+    """What check 4 found, and where it points; ``sums``: a named mistake in a sum
+    over t reproduces the values (the recurrent path is then not the suspect)."""
     if ev.shortest is None:
         return None
     failing = ", ".join(f"d{k}" for k in ev.shortest_params)
     if ev.shortest == 1:
         return f"already wrong for a sequence of one timestep ({failing})"
     if ev.shortest == 2:
-        recurrent = any(_base(k) in ("Wxh", "Whh") for k in ev.shortest_params)
+        recurrent = not sums and any(_base(k) in ("Wxh", "Whh") for k in ev.shortest_params)
         fm = ev.trace.first_mismatch if ev.trace is not None else None
         if fm is not None and fm.quantity == "dy":                 # dy comes before any recurrence
             return f"right for one timestep, wrong from two ({failing})"
@@ -226,9 +228,8 @@ def _specific(flag: str, ev: Evidence, v: variants.Variant) -> list[str]:
         carried = "hprev" if ev.contract == "lossFun" else "h0"
         out.append(f"your loss {ev.user.loss:.10g} is the loss from a zero state ({v.loss:.10g}), "
                    f"not from {carried} ({ev.ref.loss:.10g})")
-    if flag in ("dbh_last", "dby_last"):
-        name = "dbh" if flag == "dbh_last" else "dby"
-        out.append(f"your {name} is the term of t = 0 alone")
+    if flag.endswith("_last"):
+        out.append(f"your d{flag[1:-5]} is the term of t = 0 alone")
     if flag == "dy_no_target" and tr is not None:
         dy = [x for x in tr.values if x.quantity == "dy" and x.yours is not None]
         if dy and dy[0].yours is not None and ev.spec.head == "softmax_ce":
@@ -246,7 +247,8 @@ def _finding(flags: frozenset, ev: Evidence, v: variants.Variant, agreement: tup
     if total and ok < total:
         common.append(f"but {total - ok} of your {total} traced values differ from what it gives: "
                       "there may be more to it")
-    for extra in (_trace_evidence(ev, v), _length_evidence(ev)):
+    sums = any(f.endswith("_last") for f in flags)
+    for extra in (_trace_evidence(ev, v), _length_evidence(ev, sums)):
         if extra:
             common.append(extra)
     out = []

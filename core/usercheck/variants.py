@@ -73,6 +73,12 @@ MISTAKES: dict[str, Mistake] = {m.id: m for m in (
             "dbh += dhraw (not dbh = dhraw): the bias gets a share at every timestep"),
     Mistake("dby_last", "dby not accumulated over t",
             "dby += dy (not dby = dy): the bias gets a share at every timestep"),
+    Mistake("dWxh_last", "dWxh not accumulated over t",
+            "dWxh += np.dot(dhraw, xs[t].T) (not dWxh = …): the weights get a share at every timestep"),
+    Mistake("dWhh_last", "dWhh not accumulated over t",
+            "dWhh += np.dot(dhraw, hs[t-1].T) (not dWhh = …): the weights get a share at every timestep"),
+    Mistake("dWhy_last", "dWhy not accumulated over t",
+            "dWhy += np.dot(dy, hs[t].T) (not dWhy = …): the weights get a share at every timestep"),
     Mistake("clipped", "gradients clipped inside the function",
             "return the raw gradients and clip in the training loop; a check compares unclipped ones"),
     Mistake("h0_zero", "hs[-1] not taken from hprev",
@@ -84,13 +90,15 @@ MISTAKES: dict[str, Mistake] = {m.id: m for m in (
 # The mistakes a variant of the backward loop reproduces (not_reset and clipped are
 # seen across calls and after the loop instead).
 FLAGS = ("no_dhnext", "dhnext_stale", "dhnext_Whh", "deriv_1mh", "deriv_preact", "deriv_twice",
-         "dy_no_target", "dWhh_ht", "dWhh_no_t0", "dbh_last", "dby_last", "h0_zero", "skip_t0")
+         "dy_no_target", "dWhh_ht", "dWhh_no_t0", "dbh_last", "dby_last", "dWxh_last", "dWhh_last", "dWhy_last",
+         "h0_zero", "skip_t0")
 
 # Pairs that say nothing new: once dhnext is never added, how it is updated does not matter.
 _REDUNDANT = ({"no_dhnext", "dhnext_stale"}, {"no_dhnext", "dhnext_Whh"}, {"dhnext_stale", "dhnext_Whh"},
               {"deriv_1mh", "deriv_preact"}, {"deriv_1mh", "deriv_twice"}, {"deriv_preact", "deriv_twice"},
               {"dbh_last", "skip_t0"}, {"dby_last", "skip_t0"}, {"dWhh_no_t0", "skip_t0"},
-              {"dWhh_no_t0", "h0_zero"})
+              {"dWhh_no_t0", "h0_zero"}, {"dWxh_last", "skip_t0"}, {"dWhh_last", "skip_t0"},
+              {"dWhy_last", "skip_t0"}, {"dWhh_last", "dWhh_no_t0"})
 
 
 def derivative_text(activation: str) -> str:
@@ -226,7 +234,7 @@ def run(spec: Spec, params: dict[str, np.ndarray], x, y, h0, mask, flags: frozen
     htop = cache.h[-1]
     last = 1 if "skip_t0" in flags else 0
     for t in range(T - 1, last - 1, -1):
-        g["Why"] += dy[t].T @ htop[t]                                   # (V, H)
+        _add_term(g["Why"], dy[t].T @ htop[t], "dWhy_last" in flags)    # dWhy += dy hᵀ, (V, H)
         _add_term(g["by"], dy[t].sum(axis=0), "dby_last" in flags)      # dby += dy
         dtop = dy[t] @ params["Why"]                                    # Whyᵀ dy, (B, H)
         for l in range(L - 1, -1, -1):
@@ -238,13 +246,15 @@ def run(spec: Spec, params: dict[str, np.ndarray], x, y, h0, mask, flags: frozen
                 dh = np.clip(dh, -clip[1], clip[1])
             dhraw = _deriv(spec, flags, h_t, hraw_t) * dh
             _add_term(g[bh], dhraw.sum(axis=0), "dbh_last" in flags)    # dbh += dhraw
+            if "dWxh_last" in flags:
+                g[wxh][...] = 0.0                                       # dWxh = this t's term alone
             if l == 0 and spec.index_input:
                 np.add.at(g[wxh].T, cache.x[t], dhraw)                  # column x_t += dhraw
             else:
                 x_t = cache.x[t] if l == 0 else cache.h[l - 1, t]
                 g[wxh] += dhraw.T @ x_t
             if t > 0 or "dWhh_no_t0" not in flags:
-                g[whh] += dhraw.T @ (h_t if "dWhh_ht" in flags else h_prev)
+                _add_term(g[whh], dhraw.T @ (h_t if "dWhh_ht" in flags else h_prev), "dWhh_last" in flags)
             if "dhnext_stale" not in flags:
                 dhnext[l] = dhraw @ (params[whh].T if "dhnext_Whh" in flags else params[whh])
                 if clip is not None and clip[0] == "dhnext":
