@@ -339,9 +339,10 @@ async def test_o_opens_a_checkpoint_and_says_so_when_it_cannot(tmp_path):
         assert warning == "It replaces the current run: this charlm run is not kept (s saves it)"
         app.screen.query_one("#path").value = str(tmp_path / "junk.npz")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: "not an .npz file" in app.message, what="error line")
+        # the dialog stays open and says why, for the path to be mended
+        await wait_until(pilot, lambda: "not an .npz file" in str(app.screen.query_one("#warning").content),
+                         what="the dialog's warning")
         assert app.snapshot.task == "charlm"                    # nothing the user had is lost
-        await pilot.press("o")
         app.screen.query_one("#path").value = str(saved)
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.snapshot.task == "echo" and app.snapshot.iteration == 25,

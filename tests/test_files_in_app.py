@@ -27,6 +27,44 @@ async def test_save_as_writes_where_it_is_told(tmp_path):
     assert checkpoint.load(tmp_path / "mine.npz").iteration == 12
 
 
+async def test_save_as_into_a_folder_writes_inside_it_named_when_written(tmp_path):
+    """A folder typed (or the suggestion kept) gets the file inside, named after the
+    iteration the run is at when it is written: it wrote /folder.npz beside the
+    folder, and the suggestion's iteration lagged a training run by thousands."""
+    app = RnnApp(trained("echo", 12), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        app.screen.query_one("#path").value = str(tmp_path) + "/"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: (tmp_path / "rnn-tui-echo-it12.npz").exists(), what="the checkpoint")
+    assert not (tmp_path.parent / f"{tmp_path.name}.npz").exists()
+
+
+@pytest.mark.parametrize("key, typed, says", [
+    ("o", "nope.npz", "checkpoint not found: "),
+    ("o", "notes.txt", "is not an rnn-tui checkpoint (not an .npz file)"),
+    ("S", "no/such/folder/x.npz", "does not exist"),
+])
+async def test_a_path_that_cannot_work_keeps_its_dialog_open_and_says_why(tmp_path, monkeypatch, key, typed, says):
+    """Open and save-as closed on a bad path, the error in the status line; the keys
+    typed next to mend it went to the screen behind (t, p ... changed the run)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("hello\n")
+    app = RnnApp(trained("echo", 5), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        await pilot.press(key)
+        await pilot.pause(0.2)
+        app.screen.query_one("#path").value = typed
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.screen.query_one("#path").value == typed             # still open, the path kept
+        assert says in str(app.screen.query_one("#warning").content)
+        await pilot.press("escape")
+
+
 async def _asks_where(pilot, key: str, says: str) -> None:
     """``key`` opens a path dialog that says why it does not offer the current folder."""
     await pilot.press(key)

@@ -34,6 +34,29 @@ from rnn_tui.tui.widgets.weights import WeightsPanel
 TASK_KEYS = {str(i): name for i, name in enumerate(TASKS, 1)}
 
 
+def _save_path_problem(path: str) -> str:
+    """Why a checkpoint cannot be written at ``path`` (a folder takes it inside); "" if it can."""
+    p = Path(path).expanduser()
+    folder = p if p.is_dir() else p.parent
+    if not folder.is_dir():
+        return f"The folder {folder} does not exist."
+    if not folder_takes_files(folder):
+        return f"The folder {folder} cannot be written: save where?"
+    return ""
+
+
+def _open_path_problem(path: str) -> str:
+    """Why ``path`` cannot be opened as a checkpoint, read off its header; "" if it can
+    (what only loading it finds out, the training process says)."""
+    from rnn_tui.core import checkpoint
+
+    try:
+        checkpoint.header(Path(path).expanduser())
+    except checkpoint.CheckpointError as e:
+        return str(e)
+    return ""
+
+
 def folder_takes_files(folder: Path) -> bool:
     """Whether a new file can be made in ``folder`` (tried: permissions alone do not
     tell, for root or on a read-only mount)."""
@@ -372,14 +395,22 @@ class Actions:
             self.action_save_as(f"The folder {folder} cannot be written: save where?")
 
     def action_save_as(self, why: str = "") -> None:
-        def done(path: str | None) -> None:
-            if path:
-                self._send(msg.Save(str(Path(path).expanduser())))
-
         snap = self.snapshot
-        self.push_screen(PathPrompt("Save checkpoint as (.npz)",
-                                    str(self._writable_folder() / f"rnn-tui-{snap.task}-it{snap.iteration}.npz"),
-                                    placeholder="path/to/checkpoint.npz", warning=why), done)
+        suggested = str(self._writable_folder() / f"rnn-tui-{snap.task}-it{snap.iteration}.npz")
+
+        def done(path: str | None) -> None:
+            if not path:
+                return
+            p = Path(path).expanduser()
+            if path == suggested or p.is_dir():
+                # named when written, after the iteration the run is at then (it trained on
+                # while the dialog was open); a folder gets the file inside it
+                self._send(msg.Save(None, folder=str(p if p.is_dir() else p.parent)))
+            else:
+                self._send(msg.Save(str(p)))
+
+        self.push_screen(PathPrompt("Save checkpoint as (.npz)", suggested, placeholder="path/to/checkpoint.npz",
+                                    warning=why, check=_save_path_problem), done)
 
     def action_open(self) -> None:
         # The dialog opens at once (a "press o again" would turn a path typed straight
@@ -392,7 +423,8 @@ class Actions:
         lost = self._unsaved()
         self.push_screen(PathPrompt("Open checkpoint (.npz)", self._saved[0] if self._saved else "",
                                     placeholder="path/to/checkpoint.npz",
-                                    warning=f"It replaces the current run: {lost}" if lost else ""), done)
+                                    warning=f"It replaces the current run: {lost}" if lost else "",
+                                    check=_open_path_problem), done)
 
     def action_export(self) -> None:
         def done(folder: str | None) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -9,7 +11,9 @@ from textual.widgets import Input, Label
 
 
 class PathPrompt(ModalScreen[str | None]):
-    """Returns the path typed (enter) or None (esc)."""
+    """Returns the path typed (enter) or None (esc).  ``check(path)``: what is wrong
+    with it ("" if nothing); the dialog then stays open and says so, the path kept to
+    be mended (keys typed next go to it, not to the screen behind)."""
 
     DEFAULT_CSS = """
     PathPrompt { align: center middle; }
@@ -21,10 +25,10 @@ class PathPrompt(ModalScreen[str | None]):
     BINDINGS = [("escape", "cancel", "Cancel")]
 
     def __init__(self, prompt: str, value: str = "", placeholder: str = "", input_id: str = "path",
-                 warning: str = ""):
+                 warning: str = "", check: Callable[[str], str] | None = None):
         super().__init__()
         self.prompt, self.value, self.placeholder, self.input_id = prompt, value, placeholder, input_id
-        self.warning = warning
+        self.warning, self.check = warning, check
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -36,12 +40,15 @@ class PathPrompt(ModalScreen[str | None]):
         self.query_one("#warning").display = bool(self.warning)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if not event.value.strip():             # nothing typed: say so, rather than close as if cancelled
+        path = event.value.strip()
+        # nothing typed: say so, rather than close as if cancelled
+        wrong = "Type a path first (esc cancels)." if not path else self.check(path) if self.check else ""
+        if wrong:
             warning = self.query_one("#warning", Label)
-            warning.update("Type a path first (esc cancels).")
+            warning.update(wrong)
             warning.display = True
             return
-        self.dismiss(event.value.strip())
+        self.dismiss(path)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
