@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 from textual.widgets import Select
 
 from rnn_tui.core import Config, Trainer
@@ -140,6 +141,41 @@ async def test_a_text_file_that_cannot_be_read_is_refused_in_the_form_and_the_ed
         assert app.screen is screen and screen.query_one("#field-hidden").value == "12"
         assert str(screen.query_one("#error-text").content) == f"text file is empty: {empty}"
         assert app.snapshot.config["hidden"] != 12                   # nothing was applied
+
+
+@pytest.mark.parametrize("content, says", [
+    ("ab", "is too short: 2 characters cannot fill 1 stream(s) of seq-len 25"),
+    ("a" * 500, "has only one distinct character; a language model needs at least 2"),
+])
+async def test_a_text_too_short_or_of_one_symbol_is_refused_in_the_form_too(tmp_path, content, says):
+    """These closed the form (the edits lost) and failed in the status line only."""
+    book = tmp_path / "book.txt"
+    book.write_text(content)
+    app = RnnApp(trained("charlm", 5), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        screen = await _settings(pilot, text=str(book), hidden="12")
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.3)
+        assert app.screen is screen and screen.query_one("#field-hidden").value == "12"
+        error = screen.query_one("#error-text")
+        assert says in str(error.content)
+        assert error.size.height * error.size.width >= len(str(error.content))    # all of it shown
+        assert str(screen.query_one("#what").content) == "Apply waits until every value is right: text file."
+        assert app.snapshot.config["hidden"] != 12
+
+
+async def test_a_message_about_several_settings_stands_by_the_first_it_names():
+    """The memory estimate's message stood by the task selector, cut after two lines."""
+    app = RnnApp(trained("charlm", 5), paused=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await worker_ready(pilot)
+        screen = await _settings(pilot, hidden="4096", seq_len="5000", batch="512")
+        error = screen.query_one("#error-hidden")
+        assert str(error.content).startswith("this network would need about")
+        assert str(error.content).endswith("make some of them smaller")
+        assert error.size.height * error.size.width >= len(str(error.content))
+        assert str(screen.query_one("#error-task").content) == ""
 
 
 async def test_a_mid_run_rate_change_marks_the_curve_and_applies_from_the_next_step():

@@ -112,10 +112,21 @@ def check(values: dict[str, str | bool], read: bool = False) -> tuple[Config | N
         cfg = config_from_args(ns)
     except (UsageError, ConfigError) as e:
         flag = re.search(r"--([a-z0-9-]+)", str(e))
-        key = flag.group(1).replace("-", "_") if flag else "task"
+        key = flag.group(1).replace("-", "_") if flag else _named_field(str(e), values)
         return None, {key if key in values else "task": str(e)}
     error = text_error(cfg, read=read)
     return (None, {"text": error}) if error else (cfg, {})
+
+
+def _named_field(message: str, values: dict) -> str:
+    """The field a message without a --flag is about: the first one it names
+    ("… memory (hidden 4096 × layers 1 × …" is about hidden); else the task."""
+    at = {}
+    for k in values:
+        m = re.search(r"\b" + r"[ _-]".join(map(re.escape, k.split("_"))) + r"\b", message)
+        if k != "task" and m:
+            at[k] = m.start()
+    return min(at, key=at.get) if at else "task"
 
 
 def text_error(cfg: Config, read: bool = False) -> str | None:
@@ -129,9 +140,20 @@ def text_error(cfg: Config, read: bool = False) -> str | None:
         return None
     try:
         (check_head if read else check_path)(cfg.text)
+        if read and Path(cfg.text).stat().st_size <= WHOLE_TEXT_CHECKED:
+            # what only the whole text tells (too short for the streams, one symbol),
+            # as the run itself would find it, not after the form has closed
+            from rnn_tui.core.corpus import read_text
+            from rnn_tui.core.tasks import CharLM
+
+            CharLM.from_text(read_text(cfg.text), cfg.seq_len, cfg.batch, source=f"text file {cfg.text}")
     except TaskError as e:
         return str(e)
     return None
+
+
+WHOLE_TEXT_CHECKED = 1 << 20
+"""A text file up to this size is read whole on Apply (larger ones: their head)."""
 
 
 def changes(old: dict, new: dict) -> dict:
@@ -187,6 +209,7 @@ class SettingsScreen(ModalScreen[dict | None]):
     SettingsScreen Grid > Label { height: 3; content-align: left middle; }
     SettingsScreen .default { color: $text-muted; }
     SettingsScreen .error { color: $text-error; }
+    SettingsScreen Grid > Label.error { height: auto; min-height: 3; }     /* a long message in full */
     SettingsScreen Grid > .hidden { display: none; }
     SettingsScreen #what { color: $text-muted; height: auto; }
     SettingsScreen #preset-row { height: auto; }
@@ -289,7 +312,8 @@ class SettingsScreen(ModalScreen[dict | None]):
         apply = self.query_one("#apply", Button)
         apply.disabled = self.config is None
         if self.config is None:
-            what.update("Apply waits until every value is right.")
+            wrong = [f.label for f in FIELDS if f.key in errors]
+            what.update("Apply waits until every value is right: " + ", ".join(wrong) + ".")
         elif not changes(self.current, dataclasses.asdict(self.config)):
             what.update("Nothing changed.")
         elif live_only(self.current, dataclasses.asdict(self.config)):
