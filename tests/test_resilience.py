@@ -49,6 +49,27 @@ async def test_a_killed_training_process_is_reported_and_restarted_from_the_back
         assert app.backend.proc.pid != pid
 
 
+async def test_a_stopped_training_process_is_said_to_be_stopped_and_the_notice_goes_when_it_resumes(monkeypatch):
+    """kill -STOP on the training process: the header kept "[running] … it/s", the
+    iteration frozen, keys without effect, and nothing said why."""
+    monkeypatch.setattr(RnnApp, "SILENT_AFTER", 1.0)
+    app = RnnApp(trained("subtraction", 10))
+    async with app.run_test(size=(120, 34)) as pilot:
+        await wait_until(pilot, lambda: app._seq >= 0 and app.update_msg.running, timeout=30, what="training")
+        pid = app.backend.proc.pid
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            await wait_until(pilot, lambda: "is stopped" in app.message, timeout=10, what="the notice")
+            assert app.message == f"the training process ({pid}) is stopped: kill -CONT {pid} resumes it"
+            await pilot.pause(0.2)
+            assert f"kill -CONT {pid}" in str(app.query_one("#status").content)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        await wait_until(pilot, lambda: app.message == "", timeout=10, what="the notice to go")
+        it = app.snapshot.iteration
+        await wait_until(pilot, lambda: app.snapshot.iteration > it, timeout=10, what="training again")
+
+
 async def test_a_restarted_process_that_dies_while_starting_says_so_instead_of_loading():
     """Killed again right after ctrl+r, the screen kept "starting the training process… 0%"."""
     app = RnnApp(trained("echo", 5), paused=True)

@@ -234,6 +234,37 @@ class RnnApp(Actions, KeyGate, App[int]):
         elif self.message and time.monotonic() > self._message_until:
             self.message = ""
             self._draw_status()
+        self._check_silence(slot)
+
+    SILENT_AFTER = 5.0
+    """Seconds without word from a training process that should be training before the status says so."""
+
+    def _check_silence(self, slot) -> None:
+        """A running training process that sends nothing (stopped with SIGSTOP, or stuck
+        in one enormous step) is not dead: say so instead of showing the last figures
+        as if it ran."""
+        quiet = time.monotonic() - slot.heard
+        stopped = getattr(self.backend, "stopped", None)
+        silent = quiet > self.SILENT_AFTER and self.update_msg.running and not self.dead and not self.loading \
+            and stopped is not None and self.backend.alive
+        if not silent:
+            if self._silence:
+                self._silence = ""
+                self.message = ""
+                self._draw_status()
+            return
+        pid, halted = self.backend.proc.pid, stopped()
+        said = (f"the training process ({pid}) is stopped: kill -CONT {pid} resumes it" if halted else
+                f"the training process ({pid}) has sent nothing for {quiet:.0f} s: a step this large takes long, "
+                "or it is stuck")
+        if said != self._silence:
+            if halted != self._silence.endswith("resumes it") or not self._silence:
+                self._toast(said, severity="warning", timeout=8)   # the status line may cut it
+            self._silence = said
+            self.message, self._message_until = said, float("inf")
+            self._draw_status()
+
+    _silence = ""
 
     def _take(self, latest: Update, first: bool) -> None:
         if first or self.update_msg.running != latest.running:

@@ -44,9 +44,11 @@ class _Slot:
         self.state = None              # newest StateCopy (what a restart continues from)
         self.runs: list = []           # RunRecords put aside, not yet taken
         self.loading = None            # newest Loading, until the first snapshot
+        self.heard = time.monotonic()  # when the last update came (a stopped process sends none)
 
     def put(self, update: Update) -> None:
         with self.lock:
+            self.heard = time.monotonic()
             if update.event is not None:
                 self.events.append(update.event)
             if update.snapshot is not None:
@@ -212,6 +214,14 @@ class ProcessBackend:
             self._cmd.send(cmd)
         except (OSError, BrokenPipeError):
             self.alive = False
+
+    def stopped(self) -> bool:
+        """Whether the process is stopped (``kill -STOP``, ctrl+z on it): Linux's /proc says."""
+        try:
+            with open(f"/proc/{self.proc.pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] in ("T", "t")
+        except (OSError, IndexError):
+            return False
 
     _closing = False
 
