@@ -177,7 +177,11 @@ def decode_text(raw: bytes, path: str) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
         where = e.start
-    guess = next((g for g in GUESSES if _native_share(raw[:1 << 20], g[0], g[2]) >= g[3]), None)
+    # guessed from the first MiB, or from the first byte that is not UTF-8 on when that
+    # comes later (a long file may be ASCII up to there); in case that byte is a
+    # two-byte character's second, from the byte after it too
+    near = [raw[:1 << 20]] if where < 1 << 19 else [raw[where + k:where + (1 << 20)] for k in (0, 1)]
+    guess = next((g for g in GUESSES if max(_native_share(b, g[0], g[2]) for b in near) >= g[3]), None)
     if guess:
         how = (f"; it looks like {guess[1]}: convert it with "
                f"iconv -f {guess[0].upper().replace('_', '-')} -t UTF-8 {path} > {Path(path).stem}.utf8.txt")

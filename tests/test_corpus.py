@@ -27,6 +27,11 @@ def test_text_with_a_byte_order_mark_is_read(tmp_path, codec):
     ("Un café crème, naïve et à la française.\n".encode("cp1252"), "it looks like Windows-1252 (Latin-1)"),
     ("plain words, no mark at all\n".encode("utf-16-le"), "looks like UTF-16 without a byte-order mark"),
     (bytes(range(256)) * 4, "looks binary (contains NUL bytes)"),
+    # ASCII for its first MiB and more: the encoding is told from where the file stops being UTF-8
+    pytest.param(b"plain ascii\n" * 200_000 + "Un café crème, naïve\n".encode("cp1252"),
+                 "it looks like Windows-1252 (Latin-1)", id="ascii-for-2MiB-then-cp1252"),
+    pytest.param(b"plain ascii\n" * 200_000 + POEM.encode("gbk"), "it looks like GB18030 (GBK)",
+                 id="ascii-for-2MiB-then-gbk"),
 ])
 def test_other_encodings_are_named_in_one_line(tmp_path, raw, says):
     path = tmp_path / "t.txt"

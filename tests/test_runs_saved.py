@@ -76,6 +76,19 @@ async def test_a_corpus_found_wrong_by_the_training_process_is_shown_and_exits_2
     assert app.return_code == 2
 
 
+async def test_a_run_that_cannot_start_is_not_shown_as_running_and_says_what_still_works(tmp_path):
+    """Started running, a corpus that fails in the training process left "[running] it 0"
+    in the status line beside "this run cannot start … q quits"."""
+    bad = tmp_path / "gbk.txt"
+    bad.write_bytes(("子曰：学而时习之，不亦说乎？\n" * 200).encode("gbk"))
+    app = RnnApp(RunRecipe(config=Config(task="charlm", text=str(bad))))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.failed, timeout=30, what="the failure")
+        await pilot.pause(0.3)
+        assert "c changes the settings · q quits" in str(app.query_one("#loading-text").content)
+        assert "[running]" not in str(app.query_one("#status").content)
+
+
 def test_a_checkpoint_knows_nothing_of_being_saved():
     tr = trained("echo", 3)
     assert tr.saved is None and tr.snapshot().saved is None

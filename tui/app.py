@@ -330,7 +330,8 @@ class RnnApp(Actions, KeyGate, App[int]):
         if u.replay is not None:
             mode = ReplayMode.status(u)
         stopped = (self.dead, f"ctrl+r restarts from {self._restart[0]}") if self.dead else None
-        self.main.query_one(StatusBar).show(self.snapshot, u.running and not self.dead, u.rate, mode, self.message,
+        self.main.query_one(StatusBar).show(self.snapshot, u.running and not (self.dead or self.failed), u.rate,
+                                            mode, self.message,
                                             u.warning, stopped=stopped, probe=self.probe_view)
 
     def _draw(self, force: bool = False) -> None:

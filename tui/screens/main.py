@@ -108,7 +108,7 @@ class MainScreen(Screen):
         self.set_class(True, "-loading")
         text, bar = self.query_one("#loading-text", Static), self.query_one("#loading-bar", ProgressBar)
         if failed:
-            text.update(f"[b]this run cannot start[/b]\n{failed}\n\nq quits")
+            text.update(f"[b]this run cannot start[/b]\n{failed}\n\nc changes the settings · q quits")
             bar.display = False
         elif died:
             text.update(f"[b]the training process stopped while starting[/b]\n{died}\n\n"
