@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rnn_tui.core import checkpoint
+from rnn_tui.core import Config, Trainer, checkpoint
 from rnn_tui.tui import export
 from rnn_tui.tui.app import RnnApp
 from tests.app_helpers import trained, wait_until, worker_ready
@@ -46,12 +46,17 @@ async def test_save_as_into_a_folder_writes_inside_it_named_when_written(tmp_pat
     ("o", "nope.npz", "checkpoint not found: "),
     ("o", "notes.txt", "is not an rnn-tui checkpoint (not an .npz file)"),
     ("S", "no/such/folder/x.npz", "does not exist"),
+    ("o", "moved.npz", "is not there any more: quit and open it with rnn-tui --load"),
 ])
 async def test_a_path_that_cannot_work_keeps_its_dialog_open_and_says_why(tmp_path, monkeypatch, key, typed, says):
     """Open and save-as closed on a bad path, the error in the status line; the keys
     typed next to mend it went to the screen behind (t, p ... changed the run)."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "notes.txt").write_text("hello\n")
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the cat sat on the mat. " * 40)
+    checkpoint.save(Trainer(Config(task="charlm", text=str(corpus), hidden=8)), tmp_path / "moved.npz")
+    corpus.unlink()                                                 # the corpus has moved
     app = RnnApp(trained("echo", 5), paused=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await worker_ready(pilot)

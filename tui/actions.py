@@ -50,10 +50,14 @@ def _open_path_problem(path: str) -> str:
     (what only loading it finds out, the training process says)."""
     from rnn_tui.core import checkpoint
 
+    p = Path(path).expanduser()
     try:
-        checkpoint.header(Path(path).expanduser())
+        cfg, _ = checkpoint.header(p)
     except checkpoint.CheckpointError as e:
         return str(e)
+    if cfg.text and not Path(cfg.text).is_file():   # (the app has no --text to give it its new place)
+        return (f"its corpus {cfg.text} is not there any more: quit and open it with "
+                f"rnn-tui --load {p} --text NEW-PLACE")
     return ""
 
 
