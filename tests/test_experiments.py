@@ -298,6 +298,9 @@ def test_the_runs_score_is_smoothed_like_the_loss_beside_it_and_untrained_runs_a
     assert score(last) == f"bpc {48.2539 / (T * np.log(2)):.3f}" == "bpc 2.785"
     assert score({"loss": 2.0, "ema": 1.0, "mse": 0.5}) == "mse 0.2500"
     assert score({"loss": 0.0, "ema": 0.0, "bpc": 0.0}) == "bpc 0.000"
+    # the last iteration a probe's (its text of 6 characters, 5 scored): its bpc's constant is not a window's
+    probe = {"loss": 12.0, "ema": 48.2539, "bpc": 12.0 / (5 * np.log(2))}
+    assert score(probe, seq_len=T) == "bpc 2.785"
     runs = RunsList()
     session = Session(trained("echo", 0), lambda u: None)
     runs.add(session.record())                                       # R on a run that never trained

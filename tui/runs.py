@@ -74,14 +74,17 @@ class Row:
     current: bool = False
 
 
-def score(metrics: dict) -> str:
+def score(metrics: dict, seq_len: int | None = None) -> str:
     """The figure that says how good the run is, smoothed like the loss beside it: bpc
     or mean squared error of the smoothed loss (both are the loss times a constant of
-    the task), or the accuracy of the recent iterations."""
+    the task), or the accuracy of the recent iterations.  ``seq_len``: a training
+    window's length, which makes the bpc constant (the last iteration may have been
+    a probe's, of another length)."""
     loss, ema = metrics.get("loss"), metrics.get("ema")
     smooth = ema / loss if loss and ema is not None and math.isfinite(ema / loss) else 1.0
     if "bpc" in metrics:
-        return f"bpc {metrics['bpc'] * smooth:.3f}"
+        bpc = ema / (seq_len * math.log(2)) if seq_len and ema is not None else metrics["bpc"] * smooth
+        return f"bpc {bpc:.3f}"
     if "recent_accuracy" in metrics:
         return f"acc {metrics['recent_accuracy']:.0%}"
     if "mse" in metrics:
@@ -93,7 +96,8 @@ def row(number: int, run_id: str, task: str, cfg: dict, current_cfg: dict, itera
         metrics: dict, current: bool = False) -> Row:
     ema = metrics.get("ema", math.nan)
     return Row(number, run_id, task, "current run" if current else label(cfg, current_cfg, number), iteration,
-               seconds, iteration / seconds if seconds > 0 else 0.0, float(ema), score(metrics), current)
+               seconds, iteration / seconds if seconds > 0 else 0.0, float(ema), score(metrics, cfg.get("seq_len")),
+               current)
 
 
 class RunsList:
