@@ -269,13 +269,13 @@ async def test_q_asks_again_before_losing_unsaved_training(tmp_path, monkeypatch
         await pilot.press("q")
         await pilot.pause(0.2)
         assert app.is_running                                   # 20 unsaved iterations: not yet
-        assert any("press q again to quit" in n.message for n in app._notifications)
+        assert any("press q again within 5 s to quit" in n.message for n in app._notifications)
         await pilot.press("s", "n")                             # saved, then one more step
         await wait_until(pilot, lambda: app.snapshot.iteration == 21, what="the save and a step")
         await pilot.press("q")
         await pilot.pause(0.2)
         assert app.is_running
-        assert any("the 1 iteration since the last save (rnn-tui-echo-it20.npz) is not kept"
+        assert any("the 1 iteration since the last save (rnn-tui-echo-it20.npz) is not saved"
                    in n.message for n in app._notifications)
         await pilot.press("s")                                  # saved: nothing left to lose
         await wait_until(pilot, lambda: app._saved and app._saved[1] == 21, what="the second save")
@@ -301,7 +301,7 @@ async def test_q_quits_at_once_when_the_run_will_be_autosaved(autosave, tmp_path
         await pilot.pause(0.3)
         if not autosave:
             assert app.is_running
-            assert any("this echo run is not kept (s saves it)" in n.message for n in app._notifications)
+            assert any("this echo run is not saved (s saves it)" in n.message for n in app._notifications)
             await pilot.press("q")
         await wait_until(pilot, lambda: not app.is_running, timeout=10, what="the app to quit")
     new = set(autosave_dir().glob("*.npz")) - before if autosave_dir().exists() else set()
@@ -336,7 +336,7 @@ async def test_o_opens_a_checkpoint_and_says_so_when_it_cannot(tmp_path):
         await pilot.press("o")                  # opens at once (a typed path must not become keys)
         await pilot.pause(0.2)
         warning = str(app.screen.query_one("#warning").content)
-        assert warning == "It replaces the current run: this charlm run is not kept (s saves it)"
+        assert warning == "It replaces the current run: this charlm run is not saved (s saves it)"
         app.screen.query_one("#path").value = str(tmp_path / "junk.npz")
         await pilot.press("enter")
         # the dialog stays open and says why, for the path to be mended

@@ -29,24 +29,24 @@ async def test_a_save_of_one_run_does_not_cover_the_next(tmp_path, monkeypatch):
         await wait_until(pilot, lambda: app.snapshot.task == "subtraction", what="the switch")
         assert app._unsaved() == ""                              # iteration 0: nothing to lose
         await _steps(pilot, 20)                                  # exactly the saved iteration number
-        assert app._unsaved() == "this subtraction run is not kept (s saves it)"
+        assert app._unsaved() == "this subtraction run is not saved (s saves it)"
         await pilot.press("q")
         await pilot.pause(0.3)
         assert app.is_running                                    # one q does not quit
-        assert any("press q again to quit: this subtraction run is not kept" in n.message
+        assert any("press q again within 5 s to quit: this subtraction run is not saved" in n.message
                    for n in app._notifications)
         await pilot.press("n")                                   # another key: the question is dropped
         await pilot.press("R", "R")                              # reset: a new run
         await wait_until(pilot, lambda: app.snapshot.iteration == 0, what="the reset")
         await _steps(pilot, 5)
-        assert app._unsaved() == "this subtraction run is not kept (s saves it)"
+        assert app._unsaved() == "this subtraction run is not saved (s saves it)"
         await pilot.press("o")
         app.screen.query_one("#path").value = str(tmp_path / "rnn-tui-echo-it20.npz")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.snapshot.task == "echo", what="the load")
         assert app._unsaved() == ""                              # it is the file it came from
         await _steps(pilot, 3)
-        assert app._unsaved() == "the 3 iterations since the last save (rnn-tui-echo-it20.npz) are not kept"
+        assert app._unsaved() == "the 3 iterations since the last save (rnn-tui-echo-it20.npz) are not saved"
 
 
 async def test_a_run_built_by_the_training_process_opens_on_a_loading_view(tmp_path):

@@ -502,14 +502,15 @@ class Actions:
         pending = self.confirm.key == key
         lost = self._unsaved()
         if lost and listed:
-            lost += "; it stays in the runs list (x) for this session"
+            lost += "; its figures stay in the runs list (x) until you quit"
         if self.confirm.ask(key, lost, self.CONFIRM_SECONDS):
             if pending:
                 self.clear_notifications()      # the "press again" prompt is answered
                 self.message = ""
             return True
         # in the status line too: a toast alone is easy to miss in the corner
-        self.message, self._message_until = f"press {key} again to {what}", time.monotonic() + self.CONFIRM_SECONDS
-        self._toast(f"press {key} again to {what}: {lost}", timeout=self.CONFIRM_SECONDS)
+        self.message, self._message_until = (f"press {key} again within {self.CONFIRM_SECONDS:g} s to {what}",
+                                              time.monotonic() + self.CONFIRM_SECONDS)
+        self._toast(f"press {key} again within {self.CONFIRM_SECONDS:g} s to {what}: {lost}", timeout=self.CONFIRM_SECONDS)
         self._draw_status()
         return False

@@ -49,9 +49,9 @@ def unsaved(snap, autosave: bool = False) -> str:
     if it == 0 or (autosave and snap.train_seconds >= MIN_TRAINING):
         return ""
     if saved is None:
-        return f"this {snap.task} run is not kept (s saves it)"
+        return f"this {snap.task} run is not saved (s saves it)"
     since = it - saved[1]
     if since <= 0:                  # rolled back to before the save: the file holds more
         return ""
     return (f"the {since} iteration{'s' if since != 1 else ''} since the last save "
-            f"({Path(saved[0]).name}) {'are' if since != 1 else 'is'} not kept")
+            f"({Path(saved[0]).name}) {'are' if since != 1 else 'is'} not saved")

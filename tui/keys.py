@@ -77,7 +77,7 @@ def _tasks() -> list[Key]:
     names = list(TASKS)
     first = Key("1", f"task('{names[0]}')", names[0], help={TRAIN: (
         f"1 … {len(names)}", f"task: {', '.join(names)} (once a run has trained, press the key "
-        "twice: the run is not kept)")}, palette=f"Task: {names[0]}", when=IDLE)
+        "twice: the run is not saved)")}, palette=f"Task: {names[0]}", when=IDLE)
     return [first] + [Key(str(i), f"task('{n}')", n, palette=f"Task: {n}", when=IDLE)
                       for i, n in enumerate(names[1:], 2)]
 
