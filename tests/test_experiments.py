@@ -76,6 +76,8 @@ async def test_settings_show_the_preset_the_run_was_started_with_and_keep_its_va
     app = RnnApp(tr, paused=True, preset="vanishing")                # --preset vanishing --hidden 12
     async with app.run_test(size=(100, 30)) as pilot:
         await worker_ready(pilot)
+        await pilot.pause(0.2)
+        assert "stack  preset vanishing  it 0" in str(app.query_one("#status").content)   # named beside the task
         screen = await _settings(pilot)
         assert screen.query_one("#preset").value == "vanishing"
         assert str(screen.query_one("#preset-about").content).startswith("Vanishing gradients")

@@ -332,7 +332,8 @@ class RnnApp(Actions, KeyGate, App[int]):
         stopped = (self.dead, f"ctrl+r restarts from {self._restart[0]}") if self.dead else None
         self.main.query_one(StatusBar).show(self.snapshot, u.running and not (self.dead or self.failed), u.rate,
                                             mode, self.message,
-                                            u.warning, stopped=stopped, probe=self.probe_view)
+                                            u.warning, stopped=stopped, probe=self.probe_view,
+                                            preset=Path(self.preset).stem if self.preset else None)
 
     def _draw(self, force: bool = False) -> None:
         running = self.update_msg.running

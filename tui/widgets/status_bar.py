@@ -94,15 +94,17 @@ class StatusBar(ThemeAware, Vertical):
         return "\n".join(str(w.content) for w in self.query(Static))
 
     def show(self, snap, running: bool, rate: float, mode: str, message: str, warning: str,
-             stopped: tuple[str, str] | None = None, probe=None) -> None:
+             stopped: tuple[str, str] | None = None, probe=None, preset: str | None = None) -> None:
         """Draw both lines.  Each is made of fields, kept whole in priority order as
         far as the width allows (a message too long for its line is cut at a word,
-        with "…": the app shows it in full in a toast)."""
-        self._shown = (snap, running, rate, mode, message, warning, stopped, probe)
+        with "…": the app shows it in full in a toast).  ``preset``: the one the run
+        was started from, named after the task when there is room."""
+        self._shown = (snap, running, rate, mode, message, warning, stopped, probe, preset)
         m = snap.metrics
         colour = self._colours()
         replay = mode.startswith("replay")
-        numbers = [(0, f"{snap.task}", "bold"), (1, f"it {snap.iteration:,}", "")]
+        numbers = [(0, f"{snap.task}", "bold")] + ([(6, f"preset {preset}", "")] if preset else []) \
+            + [(1, f"it {snap.iteration:,}", "")]
         if "loss" in m:
             numbers += [(2, f"loss {m['loss']:.4f}", ""), (4, f"smoothed {m['ema']:.4f}", "")]
         if "bpc" in m:
