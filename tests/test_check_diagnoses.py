@@ -511,3 +511,19 @@ def test_a_weight_gradient_assigned_instead_of_summed_is_named(capsys, tmp_path,
     assert first["title"] == f"d{name} not accumulated over t"
     assert f"your d{name} is the term of t = 0 alone" in first["evidence"]
     assert not any("dhnext — is the suspect" in line for line in first["evidence"]), first["evidence"]
+
+
+def test_state_kept_between_calls_in_a_global_is_named(capsys, tmp_path):
+    """A global dhnext never zeroed: 'calls are not independent', then 'look for code
+    that treats large values specially (clipping, thresholds)', with no clipping there."""
+    path = _learner(tmp_path, "global_dhnext", "    dhnext = np.zeros_like(hs[0])\n",
+                    "    global dhnext\n")
+    src = path.read_text(encoding="utf-8").replace("def lossFun(", "dhnext = np.zeros((hidden_size, 1))\n\n\ndef lossFun(", 1)
+    path.write_text(src, encoding="utf-8")
+    code, rep = _report(capsys, path)
+    first = _first(rep)
+    assert code == 1 and first["title"] == "state is kept between calls in the global dhnext", first
+    assert first["hint"].startswith("make dhnext a local of the function")
+    assert not any("clipping" in f["hint"] for f in rep["diagnosis"]), rep["diagnosis"]
+    repeat = next(r for r in rep["rows"] if r["key"] == "repeat")
+    assert repeat["summary"] == "the same arguments gave different values (it changes the global dhnext)"

@@ -485,14 +485,14 @@ class _Runner:
         errs = param_errors(A.grads, ref.grads)
         rows["gradients"] = CheckRow("gradients", "2", "gradients vs rnn-tui's BPTT",
                                      PASS if all(p.passed for p in errs) else FAIL, _grad_summary(errs), errs)
-        same, accumulating, user = self._repeat(A, ref, rows)
+        same, accumulating, user, kept = self._repeat(A, rawA, ref, rows)
         user_errs = param_errors(user.grads, ref.grads) if user is not A else errs
         return diag.Evidence(spec=plan.spec, params=plan.params, main=plan.main, ref=ref, user=user, close=close,
                              errors=param_errors, tol=TOL, forward_ok=forward_ok,
                              grads_ok=all(p.passed for p in user_errs), grad_errors=user_errs,
                              accumulating=accumulating, repeat_differs=not same,
                              batch=plan.setup.batch, contract=self.c.kind, low_precision=low,
-                             nonfinite=_nonfinite(A))
+                             nonfinite=_nonfinite(A), kept=kept)
 
     def _forward(self, A, ref, rows) -> bool:
         """Check 1: the first call's loss and ``h_last`` against rnn-tui's forward pass."""
@@ -506,10 +506,12 @@ class _Runner:
             value=f_loss)
         return ok
 
-    def _repeat(self, A, ref, rows) -> tuple[bool, list[str], UserResult]:
+    def _repeat(self, A, rawA, ref, rows) -> tuple[bool, list[str], UserResult, list[str]]:
         """Check 2b: the same call again.  Returns whether it gave the same values, the
-        parameters whose sums carry over, and the first call's own values."""
-        (Bres, _), = self.call([(self.plan.params, self.plan.main)], "repeat")
+        parameters whose sums carry over, the first call's own values, and the module
+        arrays the calls changed (state kept from one call to the next)."""
+        (Bres, rawB), = self.call([(self.plan.params, self.plan.main)], "repeat")
+        kept = sorted(set(rawA.get("kept", [])) | set(rawB.get("kept", [])))
         same = (close(Bres.grads, A.grads) and _rel(Bres.loss, A.loss) <= TOL) or _identical(A, Bres)
         accumulating, user = ([], A) if same else self._accumulation(A, Bres, ref)
         rows["repeat"] = CheckRow(
@@ -517,8 +519,9 @@ class _Runner:
             "the same arguments give the same values" if same else
             ("the second call's " + ", ".join(f"d{k}" for k in accumulating) +
              " include the first call's: the sums are not reset" if accumulating else
-             "the same arguments gave different values"))
-        return same, accumulating, user
+             "the same arguments gave different values" + (f" (it changes the global {', '.join(kept)})"
+                                                           if kept else "")))
+        return same, accumulating, user, kept
 
     def _accumulation(self, A, Bres, ref) -> tuple[list[str], UserResult]:
         """The parameters whose second call added a gradient to the first's, and the first

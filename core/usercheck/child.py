@@ -382,6 +382,25 @@ class Session:
                         out.append(k)
         return out
 
+    STATE_SIZE = 100_000
+    """Module arrays up to this many entries are watched for state a call leaves behind."""
+
+    def _state(self, case: dict) -> dict:
+        """Copies of the module's own arrays (not the weights rnn-tui sets), before a call."""
+        given = case.get("globals", {})
+        return {k: v.copy() for k, v in vars(self.module).items()
+                if isinstance(v, np.ndarray) and k not in given and v.size <= self.STATE_SIZE}
+
+    def _kept(self, before: dict) -> list[str]:
+        """The module arrays a call changed or rebound: state carried to the next call (a
+        global dhnext, say), which makes two identical calls differ."""
+        out = []
+        for k, v in before.items():
+            now = getattr(self.module, k, None)
+            if not isinstance(now, np.ndarray) or now.shape != v.shape or not np.array_equal(now, v, equal_nan=True):
+                out.append(k)
+        return out
+
     def _invoke(self, fn, args, stage: str, tracer: Tracer | None = None):
         try:
             if tracer is not None:
@@ -423,6 +442,7 @@ class Session:
             if req.get("trace"):
                 tr = req["trace"]
                 tracer = Tracer(self.path, tr["names"], tr["t"], tr["l"])
+            before = self._state(case)
             try:
                 value = self._invoke(fn, args, req.get("stage", "call"), tracer)
                 parts, dtypes = normalise(value, req["layout"], req["names"])
@@ -433,7 +453,7 @@ class Session:
             changed = self._changed(case, args)
             shown = self._minus(parts, self.last, req.get("increments") or [])
             self.last = parts
-            res = {"parts": shown, "dtypes": dtypes, "changed": changed}
+            res = {"parts": shown, "dtypes": dtypes, "changed": changed, "kept": self._kept(before)}
             if tracer is not None:
                 res["passes"] = tracer.passes
                 res["saw_t"] = tracer.seen_t
