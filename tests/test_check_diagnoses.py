@@ -527,3 +527,17 @@ def test_state_kept_between_calls_in_a_global_is_named(capsys, tmp_path):
     assert not any("clipping" in f["hint"] for f in rep["diagnosis"]), rep["diagnosis"]
     repeat = next(r for r in rep["rows"] if r["key"] == "repeat")
     assert repeat["summary"] == "the same arguments gave different values (it changes the global dhnext)"
+
+
+def test_a_trace_that_found_some_names_only_says_which_it_did_not(capsys, tmp_path):
+    """dhraw renamed dh_raw: the first difference was given among dy, dh, dhnext alone
+    (one timestep late), and nothing said dhraw had not been found."""
+    src = SAMPLE.read_text(encoding="utf-8")
+    head, back = src.split("    for t in reversed(range(T)):", 1)
+    back = back.replace("dhraw", "dh_raw")
+    path = _learner(tmp_path, "renamed", "(1.0 - hs[t] * hs[t]) * dh", "(1.0 - hs[t]) * dh",
+                    src=head + "    for t in reversed(range(T)):" + back)
+    code, rep = _report(capsys, path)
+    trace = next(r for r in rep["rows"] if r["key"] == "trace")
+    assert code == 1 and trace["summary"].startswith("first difference: "), trace
+    assert "dhraw not found in your loop (if yours has another name: --names dhraw=NAME)" in trace["summary"]

@@ -571,9 +571,11 @@ class _Runner:
             summary = f"your backward loop never processed t = {shown_timesteps(tr.missing)}"
         elif fm is not None:
             layer = f", layer {fm.layer}" if ev.spec.layers > 1 else ""
+            # among the values found: a quantity not found could differ before (say so)
+            unseen = next((n for n in tr.note.split("; ") if "not found in your loop" in n), "")
             summary = (f"first difference: {fm.quantity} at t = {fm.t}{layer}"
                        + (f" (max |diff| {fm.max_abs:.3g}, relative {fm.rel:.1e})" if fm.yours is not None
-                          else f" ({fm.note})"))
+                          else f" ({fm.note})") + (f"; {unseen}" if unseen else ""))
         elif tr.missing:
             summary = f"{', '.join(tr.found)} agree where your loop went; {tr.note}"
         else:

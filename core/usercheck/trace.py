@@ -121,6 +121,12 @@ def compare(passes: list[dict], saw_t: bool, names: dict[str, str], tname: str, 
         notes.append(f"your backward loop never processed t = {shown_timesteps(missing)}")
     if unknown_layer:
         notes.append(f"with {L} layers the trace needs the layer variable: name it with --names l=NAME")
+    unseen = [q for q in QUANTITIES if q not in trace.found]
+    if trace.found and unseen:
+        # the first difference is looked for among what was found: say what was not
+        notes.append(f"{', '.join(names.get(q, q) for q in unseen)} not found in your loop (if yours "
+                     f"{'has another name' if len(unseen) == 1 else 'have other names'}: --names "
+                     + ",".join(f"{q}=NAME" for q in unseen) + ")")
     trace.first_mismatch = next((v for v in values if not v.ok), None)
     if not values:
         trace.status = SKIP
