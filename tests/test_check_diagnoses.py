@@ -541,3 +541,24 @@ def test_a_trace_that_found_some_names_only_says_which_it_did_not(capsys, tmp_pa
     trace = next(r for r in rep["rows"] if r["key"] == "trace")
     assert code == 1 and trace["summary"].startswith("first difference: "), trace
     assert "dhraw not found in your loop (if yours has another name: --names dhraw=NAME)" in trace["summary"]
+
+
+def test_a_loss_averaged_over_the_timesteps_is_named(capsys, tmp_path):
+    """loss / T (and so gradients / T): 'your forward pass computes something else'."""
+    path = _learner(tmp_path, "loss_mean", "        loss -= np.log(ps[t][targets[t], 0])\n",
+                    "        loss -= np.log(ps[t][targets[t], 0]) / T\n")
+    src = path.read_text(encoding="utf-8").replace("        dy[targets[t]] -= 1.0               # softmax",
+                                                   "        dy[targets[t]] -= 1.0\n        dy /= T  # softmax", 1)
+    path.write_text(src, encoding="utf-8")
+    code, rep = _report(capsys, path)
+    first = _first(rep)
+    assert code == 1 and first["title"] == "your loss is the mean over the 25 timesteps, not their sum", first
+    assert "your gradients are rnn-tui's / 25 too: they follow your loss" in first["evidence"]
+
+
+def test_a_transposed_dwhh_is_named(capsys, tmp_path):
+    path = _learner(tmp_path, "dwhh_T", "        dWhh += dhraw @ hs[t - 1].T", "        dWhh += hs[t - 1] @ dhraw.T")
+    code, rep = _report(capsys, path)
+    first = _first(rep)
+    assert code == 1 and first["title"] == "dWhh is the transpose of what BPTT gives" and first["exact"], first
+    assert first["hint"].startswith("dWhh += np.dot(dhraw, hs[t-1].T)")

@@ -522,6 +522,14 @@ def _factor_of(ev: Evidence, name: str) -> tuple[str, str]:
     return ("", "") if one else (f"{s:.6g}", "")
 
 
+def _transposed(ev: Evidence, name: str) -> bool:
+    """The user's gradient of a square weight is rnn-tui's transposed (and not symmetric)."""
+    yours, ref = np.asarray(ev.user.grads[name]), np.asarray(ev.ref.grads[name])
+    if ref.ndim != 2 or ref.shape[0] != ref.shape[1] or yours.shape != ref.shape:
+        return False
+    return ev.close({name: yours}, {name: ref.T}) and not ev.close({name: ref}, {name: ref.T})
+
+
 def _other_activation(ev: Evidence) -> str | None:
     """The activation the user's loss was computed with, when it is not the one checked."""
 
@@ -600,6 +608,16 @@ def _fallback(ev: Evidence) -> list[Finding]:
     length = _length_evidence(ev)
     if not ev.forward_ok and abs(ev.user.loss - ev.ref.loss) <= ev.tol * abs(ev.ref.loss):
         return [_h_last_finding(ev)]
+    if not ev.forward_ok and ev.main.T > 1 and _near(ev.user.loss, ev.ref.loss / ev.main.T):
+        T = ev.main.T
+        s = variants.scale_fit(ev.user.grads, ev.ref.grads, ev.close)
+        return [Finding("loss_mean", f"your loss is the mean over the {T} timesteps, not their sum",
+                        "add up -log ps[t][target] over t without dividing by T: min-char-rnn's loss (and "
+                        "rnn-tui's) is the sum over the window" + (", and so are the gradients"
+                                                                   if s is not None and _near(s, 1 / T) else ""),
+                        [f"your loss {ev.user.loss:.10g} is rnn-tui's {ev.ref.loss:.10g} / {T} exactly"]
+                        + ([f"your gradients are rnn-tui's / {T} too: they follow your loss"]
+                           if s is not None and _near(s, 1 / T) else []), exact=True)]
     if not ev.forward_ok:
         other = _other_activation(ev)
         if other:
@@ -675,6 +693,16 @@ def _fallback(ev: Evidence) -> list[Finding]:
         lines.append("failing: " + ", ".join(f"d{p.name} (relative {p.max_rel:.1e})" for p in failing))
         factors = {p.name: _factor_of(ev, p.name) for p in failing}
         lines += [f"your d{k} is exactly {what} × rnn-tui's" for k, (what, _) in factors.items() if what]
+        flipped = [p.name for p in failing if _transposed(ev, p.name)]
+        if flipped and len(flipped) == len(failing):
+            names = ", ".join(f"d{k}" for k in flipped)
+            out.append(Finding("transposed", f"{names} {'is' if len(flipped) == 1 else 'are'} the transpose of "
+                                             "what BPTT gives",
+                               "; ".join(_sum_hint(k, ev.contract, spec.index_input) for k in flipped[:3])
+                               + ": the gradient of a weight has the weight's own layout",
+                               [f"your d{k} equals rnn-tui's d{k} transposed" for k in flipped]
+                               + ([length] if length else []), exact=True))
+            return out
         if length:
             lines.append(length)
         output = [k for k in ("Why", "by") if k in ev.ref.grads]
