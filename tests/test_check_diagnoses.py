@@ -562,3 +562,50 @@ def test_a_transposed_dwhh_is_named(capsys, tmp_path):
     first = _first(rep)
     assert code == 1 and first["title"] == "dWhh is the transpose of what BPTT gives" and first["exact"], first
     assert first["hint"].startswith("dWhh += np.dot(dhraw, hs[t-1].T)")
+
+
+LIST_STYLE = '''def lossFun(inputs, targets, hprev):
+    T = len(inputs)
+    xs, hs, ps = [], [np.copy(hprev)], []          # hs[t + 1] is the state after step t
+    loss = 0.0
+    for t in range(T):
+        x = np.zeros((vocab_size, 1))
+        x[inputs[t]] = 1.0
+        xs.append(x)
+        hs.append(np.tanh(Wxh @ x + Whh @ hs[t] + bh))
+        e = np.exp(Why @ hs[t + 1] + by - np.max(Why @ hs[t + 1] + by))
+        ps.append(e / np.sum(e))
+        loss -= np.log(ps[t][targets[t], 0])
+    dWxh, dWhh, dWhy = np.zeros_like(Wxh), np.zeros_like(Whh), np.zeros_like(Why)
+    dbh, dby = np.zeros_like(bh), np.zeros_like(by)
+    dhnext = np.zeros_like(hprev)
+    for t in reversed(range(T)):
+        dy = np.copy(ps[t])
+        dy[targets[t]] -= 1.0
+        dWhy += dy @ hs[t + 1].T
+        dby += dy
+        dh = Why.T @ dy + dhnext
+        dhraw = (1.0 - hs[t + 1] * hs[t + 1]) * dh
+        dbh += dhraw
+        dWxh += dhraw @ xs[t].T
+        dWhh += dhraw @ hs[t].T
+        dhnext = Whh.T @ dhraw
+    return loss, dWxh, dWhh, dWhy, dbh, dby, hs[T]
+'''
+
+
+def test_hints_for_a_file_keeping_its_states_in_a_list_use_its_indexing(capsys, tmp_path):
+    """hs = [hprev], so hs[t + 1] is h_t: the hint 'dWhh += np.dot(dhraw, hs[t-1].T)'
+    was the dict's indexing, and following it made a new mistake."""
+    src = SAMPLE.read_text(encoding="utf-8")
+    head, rest = src.split("def lossFun(", 1)
+    tail = rest.split("    return loss, dWxh, dWhh, dWhy, dbh, dby, hs[T - 1]\n", 1)[1]
+    path = _learner(tmp_path, "list_style", "        dWhh += dhraw @ hs[t].T", "        dWhh += dhraw @ hs[t + 1].T",
+                    src=head + LIST_STYLE + tail)
+    code, rep = _report(capsys, path)
+    first = _first(rep)
+    assert code == 1 and first["mistake"] == "dWhh_ht", first
+    assert first["title"] == "dWhh built from hs[t+1] instead of hs[t]"
+    assert first["hint"].startswith("dWhh += np.dot(dhraw, hs[t].T)")
+    correct = _learner(tmp_path, "list_style_ok", "hs[T]", "hs[T]", src=head + LIST_STYLE + tail)
+    assert _report(capsys, correct)[0] == 0                       # the list-style file itself is right

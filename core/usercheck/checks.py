@@ -171,6 +171,20 @@ def _grad_summary(errs: list[ParamError]) -> str:
 # ---- the file and the function ---------------------------------------------------------------
 
 
+def _states_in_a_list(file: str) -> bool:
+    """Whether the file keeps its hidden states in a list that starts with hprev
+    (``hs = [hprev]``: its ``hs[t+1]`` is min-char-rnn's ``hs[t]``)."""
+    import re
+
+    try:
+        src = Path(file).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    starts = r"\[\s*(np\.copy\(\s*)?hprev\b"                       # [hprev] or [np.copy(hprev)]
+    return re.search(r"\bhs\s*=\s*" + starts, src) is not None or \
+        (re.search(r"\bhs\.append\(", src) is not None and re.search(starts, src) is not None)
+
+
 def validate_file(file: str) -> str:
     """The absolute path of a readable Python file without syntax errors."""
     p = Path(file)
@@ -454,7 +468,7 @@ class _Runner:
             rep.rows = [rows[k] for k in order if k in rows]
         if ev is not None and rep.failure is None:
             if not all(r.status in (PASS, SKIP) for r in rep.rows):
-                rep.diagnosis = diag.diagnose(ev)
+                rep.diagnosis = diag.in_list_indexing(diag.diagnose(ev), _states_in_a_list(self.opts.file))
 
     def _settings_hint(self, failure) -> str:
         """For a loss_and_grads file that raised on its first call while the task and

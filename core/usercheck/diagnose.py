@@ -19,6 +19,7 @@ gradients when every traced delta agrees.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -340,6 +341,21 @@ def _clipped_in_loop(ev: Evidence, flags: frozenset) -> Finding | None:
                             f"on the main example {quantity} stays within ±{c:.3g}, and yours agree"],
                            exact=True)
     return None
+
+
+def in_list_indexing(findings: list[Finding], states_in_a_list: bool) -> list[Finding]:
+    """The findings with min-char-rnn's ``hs[t]`` (a dict from ``hs[-1] = hprev``)
+    written as a file that keeps its states in a list from ``hprev`` indexes them:
+    ``hs[t+1]`` is h_t, ``hs[t]`` is h_{t-1}, ``hs[0]`` is hprev."""
+    if not states_in_a_list:
+        return findings
+
+    def moved(text: str) -> str:
+        text = re.sub(r"hs\[t\]", "hs[t+1]", text)
+        text = re.sub(r"hs\[t ?- ?1\]", "hs[t]", text)
+        return re.sub(r"hs\[-1\]", "hs[0]", text)
+
+    return [dataclasses.replace(f, title=moved(f.title), hint=moved(f.hint)) for f in findings]
 
 
 def diagnose(ev: Evidence) -> list[Finding]:
