@@ -102,7 +102,7 @@ async def test_the_text_fields_default_stays_the_tasks_own_corpus(tmp_path):
     async with app.run_test(size=(160, 48)) as pilot:
         await worker_ready(pilot)
         screen = await _settings(pilot, text=str(book))
-        assert str(screen.query_one("#default-text").content) == "default tinyshakespeare.txt"
+        assert str(screen.query_one("#default-text").content) == "default tinyshakespeare"   # (fits its column)
         assert str(screen.query_one("#default-bias").content) == "default on"      # as its switch reads, not True
 
 

@@ -304,7 +304,7 @@ class SettingsScreen(ModalScreen[dict | None]):
                 self.query_one(f"#{part}-{f.key}").set_class(not shown, "hidden")
             d = defaults.get(f.key)
             self.query_one(f"#default-{f.key}", Label).update(
-                f"default {Path(d).name if f.key == 'text' and d else _show(d)}" if f.key != "task" else "")
+                f"default {Path(d).stem if f.key == 'text' and d else _show(d)}" if f.key != "task" else "")
         self.config, errors = check(self.values(), read=read)
         for f in FIELDS:
             self.query_one(f"#error-{f.key}", Label).update(errors.get(f.key, ""))
