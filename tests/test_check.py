@@ -323,6 +323,23 @@ def test_the_import_runs_in_the_files_own_folder(capsys, tmp_path):
     assert code == 0 and rep["setup"]["output_size"] == 4
 
 
+def test_a_runaway_recursion_shows_its_frame_three_times_then_how_many_more(capsys, tmp_path):
+    """998 lines of the same frame."""
+    f = write(tmp_path, "deep.py", "import numpy as np\n" + LOSSFUN.replace("def lossFun(", "def down(n):\n    return down(n + 1)\n\n\n"
+                                                  "def lossFun(", 1).replace("    return loss,", "    down(0)\n    return loss,"))
+    code, out, _ = run(capsys, f, "--headless")
+    assert code != 0 and "RecursionError" in out, out
+    assert out.count("in down: return down(n + 1)") == 3
+    assert "[the line above repeated " in out and " more times]" in out
+
+
+def test_a_prompt_without_a_newline_counts_as_a_line(capsys, tmp_path):
+    """print('Name: ', end='') at import: "your file printed 0 lines (6 bytes)"."""
+    f = write(tmp_path, "prompt.py", "import numpy as np\nprint('Name: ', end='')\n" + LOSSFUN)
+    code, out, _ = run(capsys, f, "--headless")
+    assert code == 0 and "your file printed 1 line (6 bytes) to stdout" in out, out
+
+
 def test_a_file_that_prints_a_lot_is_captured_not_shown(capsys, tmp_path):
     f = write(tmp_path, "chatty.py", "import numpy as np\nimport sys\nfor i in range(60000):\n"
               "    print('loading', i)\nprint('to stderr', file=sys.stderr)\n" + LOSSFUN.replace(

@@ -372,6 +372,21 @@ STAGES = {"import": "while importing", "gradients": "on the first call", "repeat
           "consistency": "while its loss was checked by centred differences", "lengths": "on a shorter sequence"}
 
 
+def _collapsed(frames: list[str]) -> list[str]:
+    """Runs of the same frame (a recursion) as Python shows them: three, then how many more."""
+    out: list[str] = []
+    i = 0
+    while i < len(frames):
+        j = i
+        while j < len(frames) and frames[j] == frames[i]:
+            j += 1
+        out += frames[i:min(j, i + 3)]
+        if j - i > 3:
+            out.append(f"[the line above repeated {j - i - 3:,} more times]")
+        i = j
+    return out
+
+
 def failure_from(info: dict, file: str, function: str) -> Failure:
     """One clear line (and the user's frames) for what stopped the user's code."""
     kind, stage = info.get("kind", "internal"), info.get("stage", "")
@@ -380,7 +395,8 @@ def failure_from(info: dict, file: str, function: str) -> Failure:
         n = info["case"] + 1
         where = f"on a sequence of length {n}"
     base = os.path.basename(file)
-    frames = [f"{base}, line {ln}, in {fn}" + (f": {code}" if code else "") for ln, fn, code in info.get("frames", [])]
+    frames = _collapsed([f"{base}, line {ln}, in {fn}" + (f": {code}" if code else "")
+                         for ln, fn, code in info.get("frames", [])])
     summary = info.get("summary", "")
     if kind in ("timeout", "died"):
         summary = ""

@@ -51,11 +51,19 @@ class Captured:
     head: bytearray = field(default_factory=bytearray)
     tail: bytearray = field(default_factory=bytearray)
     total: int = 0
-    lines: int = 0
+    newlines: int = 0
+    ends_open: bool = False            # the last line has no newline yet (a prompt, say)
+
+    @property
+    def lines(self) -> int:
+        """Lines written, the last one counted without its newline."""
+        return self.newlines + self.ends_open
 
     def add(self, data: bytes) -> None:
         self.total += len(data)
-        self.lines += data.count(b"\n")
+        self.newlines += data.count(b"\n")
+        if data:
+            self.ends_open = not data.endswith(b"\n")
         room = HEAD_BYTES - len(self.head)
         if room > 0:
             self.head += data[:room]
