@@ -200,6 +200,15 @@ def test_files_that_cannot_be_checked_get_one_line_and_exit_2(capsys, tmp_path, 
     assert message in err
 
 
+def test_a_function_named_that_is_only_a_method_is_said_to_be_one(capsys, tmp_path):
+    """--function bptt on Denny Britz's class: "defines no function 'bptt' (functions it defines: softmax)"."""
+    f = write(tmp_path, "britz.py", "def softmax(x):\n    pass\n\n\nclass RNNNumpy:\n    def bptt(self, x, y):\n"
+                                    "        pass\n")
+    code, out, err = run(capsys, f, "--function", "bptt", "--headless")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "britz.py has bptt only as a method of class RNNNumpy: rnn-tui calls a function of the module" in err
+
+
 def test_with_json_a_file_that_cannot_be_checked_still_gets_a_report(capsys, tmp_path):
     f = write(tmp_path, "broken.py", "def lossFun(inputs, targets, hprev)\n    return 0\n")
     code, out, err = run(capsys, f, "--json")

@@ -241,6 +241,11 @@ def _choose_function(info: dict, opts: CheckOptions, file: str) -> tuple[str, st
     if opts.function:
         name = opts.function
         if name not in funcs:
+            owner = next((c for c, ms in info.get("class_methods", {}).items() if name in ms), None)
+            if owner:
+                raise CheckUsageError(f"{file} has {name} only as a method of class {owner}: rnn-tui calls a "
+                                      f"function of the module; add one that makes your {owner} with the weights "
+                                      f"rnn-tui gives and returns what its {name} does, and name it with --function")
             raise CheckUsageError(f"{file} defines no function {name!r} (functions it defines: {listing})")
     else:
         name = next((n for n in ("loss_and_grads", "lossFun") if n in funcs), None)

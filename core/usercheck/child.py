@@ -350,7 +350,11 @@ class Session:
             v = getattr(mod, k, None)
             if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
                 ints[k] = int(v)
-        return {"functions": functions, "shapes": shapes, "ints": ints, "methods": methods}
+        # every class's own methods: a --function NAME that is only one of them is told so
+        class_methods = {k: sorted(m for m, f in vars(v).items() if callable(f) and not m.startswith("_"))
+                         for k, v in vars(mod).items() if isinstance(v, type) and v.__module__ == name}
+        return {"functions": functions, "shapes": shapes, "ints": ints, "methods": methods,
+                "class_methods": class_methods}
 
     # -- calls ---------------------------------------------------------------------
 
