@@ -582,7 +582,8 @@ class Trainer:
                            probs_t=frozen(cache.probs[t, 0]) if t >= 0 else None, target_index=tgt,
                            activation=self.spec.activation, head=self.spec.head,
                            iteration=self.iteration + 1, inputs=self._inputs(pending.batch),
-                           carried=self.task.carries_state, batch=cache.h.shape[2], bias=self.spec.bias, **ex)
+                           carried=self.task.carries_state and pending.carry, batch=cache.h.shape[2],
+                           bias=self.spec.bias, probe=not pending.carry, **ex)
 
     def bptt_view(self, pending: Pending) -> BpttView:
         """What the step-through view shows of a prepared iteration (example 0),
@@ -607,7 +608,8 @@ class Trainer:
             grad_shapes=FrozenDict({k: tuple(g.shape) for k, g in bptt.grads.items()}),
             target_index=tgt, loss=cache.loss, activation=self.spec.activation,
             iteration=self.iteration + 1, batch=cache.h.shape[2], inputs=self._inputs(pending.batch),
-            carried=self.task.carries_state, **example_fields(self.task, pending.batch, cache))
+            carried=self.task.carries_state and pending.carry, probe=not pending.carry,
+            **example_fields(self.task, pending.batch, cache))
 
     def _inputs(self, batch) -> tuple:
         """Example 0's inputs in full (labels are one-cell glyphs)."""

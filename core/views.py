@@ -148,6 +148,8 @@ class BpttView:
     """x_t written out in full per timestep (labels are one-cell glyphs)."""
     carried: bool = False
     """h_{-1} is the state carried from the previous window (else the fixed h0)."""
+    probe: bool = False
+    """The example is the user's own input (a probe), not the next of the data."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,8 @@ class ForwardView:
     """x_t written out in full per timestep (labels are one-cell glyphs)."""
     carried: bool = False
     """h_{-1} is the state carried from the previous window (else the fixed h0)."""
+    probe: bool = False
+    """The example is the user's own input (a probe), not the next of the data."""
     batch: int = 1
     bias: bool = True
     """The network has the biases bh and by (subtraction and addition have none)."""

@@ -7,6 +7,7 @@ import numpy as np
 from rnn_tui.core.model import forward
 from rnn_tui.tui.app import RnnApp
 from rnn_tui.tui.screens.probe import ProbeScreen
+from rnn_tui.tui.widgets.bptt_steps import BpttSteps
 from rnn_tui.tui.widgets.heatmap import Heatmap
 from rnn_tui.tui.widgets.predictions import Predictions
 from rnn_tui.tui.widgets.sample_text import SampleText
@@ -98,6 +99,9 @@ async def test_probe_then_b_then_a_trains_one_step_on_it_and_esc_returns_to_trai
         await pilot.press("b")
         await wait_until(pilot, lambda: app.bptt_view is not None, what="BPTT on the probe")
         assert app.bptt_view.labels == app.snapshot.labels
+        assert app.bptt_view.probe                       # titled "your input", not "iteration N"
+        await pilot.pause(0.3)
+        assert "BPTT step-through · your input · loss" in str(app.query_one(BpttSteps).content)
         await pilot.press("left", "left", "a")
         await wait_until(pilot, lambda: app.snapshot.iteration == start + 1 and app.mode == "probe",
                          what="one step applied, back to the probe")

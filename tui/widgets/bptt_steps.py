@@ -20,7 +20,8 @@ class BpttSteps(StepText):
         L = view.layers
         layer = min(self.net_layer, L - 1)
         t = Text()
-        t.append(f"BPTT step-through · iteration {view.iteration} · loss {view.loss:.4f}", style="bold")
+        t.append(f"BPTT step-through · {'your input' if view.probe else f'iteration {view.iteration}'} · "
+                 f"loss {view.loss:.4f}", style="bold")
         t.append(where(layer, L, view.batch) + "\n", style="bold")
         t.append("← one step back in time · → undo · a apply the update · esc discard\n", style=pal.muted)
         t.append_text(self.strip_line(view.dh_norm[layer], view.t, view.T,

@@ -23,7 +23,8 @@ class ForwardSteps(StepText):
         L = view.layers
         layer = min(self.net_layer, L - 1)
         t = Text()
-        t.append(f"Forward step-through · iteration {view.iteration}", style="bold")
+        t.append("Forward step-through · " + ("your input" if view.probe else f"iteration {view.iteration}"),
+                 style="bold")
         t.append(where(layer, L, view.batch) + "\n", style="bold")
         t.append("→/k next timestep · ←/j previous · home/end · b backward (BPTT) · esc leave\n",
                  style=pal.muted)
