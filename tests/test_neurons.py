@@ -56,7 +56,7 @@ async def test_the_neuron_view_opens_on_the_best_unit_with_a_colour_bar():
         unit, feature, r = app.screen.report.best_unit()
         assert app.screen.unit == unit and unit != 0           # it once opened on unit 0
         text = str(app.screen.query_one("#nv-body").content)
-        assert f"unit {unit} of 100" in text and f"follows {feature} (r = {r:+.2f})" in text
+        assert f"unit {unit} of 0–99" in text and f"follows {feature} (r = {r:+.2f})" in text
         bar = next(line for line in text.splitlines() if "−1.0" in line)
         assert bar.split() == ["−1.0", "−0.8", "−0.6", "−0.4", "−0.2", "0", "+0.2", "+0.4", "+0.6", "+0.8", "+1.0"]
         await pilot.press("right")

@@ -162,7 +162,7 @@ async def test_neuron_view_picks_units_by_arrows_and_typed_number():
         await pilot.press("4", "2", "enter")
         assert scr.unit == 42
         body = str(scr.query_one("#nv-body").content)
-        assert "unit 42 of 100" in body and "space" in body
+        assert "unit 42 of 0–99" in body and "space" in body
         first = scr.report
         await pilot.press("r")                           # a new sample, though training is paused
         await wait_until(pilot, lambda: scr.report is not first, what="second neuron report")

@@ -103,7 +103,7 @@ class NeuronScreen(ThemeAware, ModalScreen[None]):
         H = r.acts.shape[1]
         u = self.unit
         t = Text()
-        t.append(f"Neuron view · unit {u} of {H} (top layer)", style="bold")
+        t.append(f"Neuron view · unit {u} of 0–{H - 1} (top layer)", style="bold")   # (numbered from 0)
         feature = follows(r, u)
         if feature is not None:
             t.append(f" · follows {feature[0]} (r = {feature[1]:+.2f})", style="bold")

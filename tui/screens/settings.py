@@ -230,7 +230,7 @@ class SettingsScreen(ModalScreen[dict | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("[b]Settings[/b] — tab moves, ctrl+s or Apply applies, esc cancels")
+            yield Static("[b]Settings[/b] — tab moves · → accepts a path · ctrl+s applies · esc cancels")
             with Horizontal(id="preset-row"):
                 yield Label("preset ")
                 yield Select([(p, p) for p in self.presets], prompt="(none)", id="preset")
