@@ -609,3 +609,27 @@ def test_hints_for_a_file_keeping_its_states_in_a_list_use_its_indexing(capsys, 
     assert first["hint"].startswith("dWhh += np.dot(dhraw, hs[t].T)")
     correct = _learner(tmp_path, "list_style_ok", "hs[T]", "hs[T]", src=head + LIST_STYLE + tail)
     assert _report(capsys, correct)[0] == 0                       # the list-style file itself is right
+
+
+def test_truncated_bptt_is_named_with_its_depth(capsys, tmp_path):
+    """Denny Britz's bptt_truncate: 'the gradient sums are wrong' with a hint about np.add.at."""
+    src = SAMPLE.read_text(encoding="utf-8")
+    head, rest = src.split("    for t in reversed(range(T)):\n", 1)
+    tail = rest.split("    return loss,", 1)[1]
+    britz = '''    for t in reversed(range(T)):
+        dy = np.copy(ps[t])
+        dy[targets[t]] -= 1.0
+        dWhy += dy @ hs[t].T
+        dby += dy
+        delta = (1.0 - hs[t] * hs[t]) * (Why.T @ dy)
+        for s in range(t, max(0, t - 3) - 1, -1):       # bptt_truncate = 3
+            dWhh += delta @ hs[s - 1].T
+            dWxh += delta @ xs[s].T
+            dbh += delta
+            delta = (1.0 - hs[s - 1] * hs[s - 1]) * (Whh.T @ delta)
+    return loss,'''
+    path = _learner(tmp_path, "truncated", "return loss,", "return loss,", src=head + britz + tail)
+    code, rep = _report(capsys, path)
+    first = _first(rep)
+    assert code == 1 and first["title"] == "your backward pass goes at most 3 steps back from each t (truncated BPTT)"
+    assert first["exact"] and "bptt_truncate = 3" in first["evidence"][1]

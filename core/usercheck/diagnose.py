@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnn_tui.core.model import Spec, forward
+from rnn_tui.core.model import Spec, forward, layer_names
 from rnn_tui.core.usercheck import variants
 from rnn_tui.core.usercheck.contracts import Example, Reference, UserResult
 from rnn_tui.core.usercheck.report import Finding, ParamError, Trace, TraceValue, rel, shown_timesteps
@@ -380,6 +380,9 @@ def diagnose(ev: Evidence) -> list[Finding]:
         # (calls that are not independent confound the large-gradient example's comparison)
         return out + ([] if ev.repeat_differs and not ev.accumulating else _clip_findings(ev, flags))
     # nothing reproduces the main example: clipping or a constant factor on top of BPTT?
+    truncated = _truncated(ev) if ev.forward_ok else None
+    if truncated:
+        return out + [truncated]
     return out + (_on_top_of_bptt(ev) or _precision(ev) or _fallback(ev))
 
 
@@ -536,6 +539,50 @@ def _factor_of(ev: Evidence, name: str) -> tuple[str, str]:
         if factor != 1 and _near(s, factor):
             return what, hint
     return ("", "") if one else (f"{s:.6g}", "")
+
+
+def truncated_bptt(ev: Evidence, k: int) -> dict[str, np.ndarray]:
+    """The gradients of BPTT truncated as Denny Britz's tutorial does it
+    (``bptt_truncate``): from each t's output, back at most ``k`` steps, with no
+    ``dhnext`` carried from one t to the next.  One layer; rnn-tui's forward pass."""
+    spec, p, cache = ev.spec, ev.params, ev.ref.cache
+    wxh, whh, bh = layer_names(1)[0]
+    g = {name: np.zeros_like(v) for name, v in p.items()}
+    h, h0, x = cache.h[0], cache.h0[0], cache.x                       # (T, B, H), (B, H)
+    dy = ev.ref.steps["dy"][0]                                         # (T, B, V)
+    deriv = (lambda a: 1 - a * a) if spec.activation == "tanh" else (lambda a: a * (1 - a))
+    T = h.shape[0]
+    for t in range(T):
+        g["Why"] += dy[t].T @ h[t]
+        if "by" in g:
+            g["by"] += dy[t].sum(axis=0)
+        delta = (dy[t] @ p["Why"]) * deriv(h[t])                       # (B, H)
+        for s in range(t, max(0, t - k) - 1, -1):
+            prev = h[s - 1] if s > 0 else h0
+            g[whh] += delta.T @ prev
+            if spec.index_input:
+                np.add.at(g[wxh].T, x[s], delta)
+            else:
+                g[wxh] += delta.T @ x[s]
+            if bh in g:
+                g[bh] += delta.sum(axis=0)
+            delta = (delta @ p[whh]) * deriv(prev)
+    return g
+
+
+def _truncated(ev: Evidence) -> Finding | None:
+    """The user's gradients are truncated BPTT's, going back ``shortest - 2`` steps."""
+    if ev.spec.layers != 1 or ev.shortest is None or ev.shortest < 3:
+        return None
+    k = ev.shortest - 2
+    if not ev.close(ev.user.grads, truncated_bptt(ev, k)):
+        return None
+    return Finding("truncated", f"your backward pass goes at most {k} steps back from each t (truncated BPTT)",
+                   "full BPTT carries the gradient from every timestep back to t = 0 (dhnext); to check "
+                   "yours, set bptt_truncate to the sequence's length",
+                   [f"right up to {ev.shortest - 1} timesteps, wrong from {ev.shortest}",
+                    f"your gradients equal BPTT truncated at {k} steps back from each t (bptt_truncate = {k})"],
+                   exact=True)
 
 
 def _transposed(ev: Evidence, name: str) -> bool:
