@@ -59,13 +59,14 @@ async def test_a_stopped_training_process_is_said_to_be_stopped_and_the_notice_g
         pid = app.backend.proc.pid
         os.kill(pid, signal.SIGSTOP)
         try:
-            await wait_until(pilot, lambda: "is stopped" in app.message, timeout=10, what="the notice")
-            assert app.message == f"the training process ({pid}) is stopped: kill -CONT {pid} resumes it"
+            await wait_until(pilot, lambda: "is stopped" in app._silence, timeout=10, what="the notice")
+            assert app._silence == f"the training process ({pid}) is stopped: kill -CONT {pid} resumes it"
             await pilot.pause(0.2)
-            assert f"kill -CONT {pid}" in str(app.query_one("#status").content)
+            status = str(app.query_one("#status").content)
+            assert f"kill -CONT {pid}" in status and "[stopped]" in status and "[running]" not in status
         finally:
             os.kill(pid, signal.SIGCONT)
-        await wait_until(pilot, lambda: app.message == "", timeout=10, what="the notice to go")
+        await wait_until(pilot, lambda: app._silence == "", timeout=10, what="the notice to go")
         it = app.snapshot.iteration
         await wait_until(pilot, lambda: app.snapshot.iteration > it, timeout=10, what="training again")
 

@@ -250,7 +250,6 @@ class RnnApp(Actions, KeyGate, App[int]):
         if not silent:
             if self._silence:
                 self._silence = ""
-                self.message = ""
                 self._draw_status()
             return
         pid, halted = self.backend.proc.pid, stopped()
@@ -261,7 +260,6 @@ class RnnApp(Actions, KeyGate, App[int]):
             if halted != self._silence.endswith("resumes it") or not self._silence:
                 self._toast(said, severity="warning", timeout=8)   # the status line may cut it
             self._silence = said
-            self.message, self._message_until = said, float("inf")
             self._draw_status()
 
     _silence = ""
@@ -329,8 +327,10 @@ class RnnApp(Actions, KeyGate, App[int]):
         mode = {"bptt": "BPTT", "forward": "forward", "probe": "probe"}.get(self.mode, "")   # the panel title says more
         if u.replay is not None:
             mode = ReplayMode.status(u)
-        stopped = (self.dead, f"ctrl+r restarts from {self._restart[0]}") if self.dead else None
-        self.main.query_one(StatusBar).show(self.snapshot, u.running and not (self.dead or self.failed), u.rate,
+        # a dead process, or one that is stopped or silent: not shown as running
+        stopped = (self.dead, f"ctrl+r restarts from {self._restart[0]}") if self.dead else \
+            (self._silence, "") if self._silence else None
+        self.main.query_one(StatusBar).show(self.snapshot, u.running and not (stopped or self.failed), u.rate,
                                             mode, self.message,
                                             u.warning, stopped=stopped, probe=self.probe_view,
                                             preset=Path(self.preset).stem if self.preset else None)

@@ -112,8 +112,8 @@ class StatusBar(ThemeAware, Vertical):
         numbers.append((3, f"{rate:,.0f} it/s" if running and not replay else "— it/s", ""))
         width = self.content_size.width or 10_000
         if stopped:
-            state = [(0, "[stopped]", colour["error"] + Style(bold=True)), (1, f"⚠ {stopped[0]}", colour["error"] + Style(bold=True)),
-                     (2, stopped[1], "bold")]
+            state = [(0, "[stopped]", colour["error"] + Style(bold=True)), (1, f"⚠ {stopped[0]}", colour["error"] + Style(bold=True))] \
+                + ([(2, stopped[1], "bold")] if stopped[1] else [])
             self._set(fit(numbers, width), fit(state, width, cut=2), warning=True)
             return
         state = [(0, f"[{mode or ('running' if running else 'paused')}]",
