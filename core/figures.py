@@ -24,6 +24,19 @@ class _Outputs(NamedTuple):
     loss: float
 
 
+class _Entry:
+    """One iteration kept: its batch and outputs' ring slot until its figures are
+    worked out, then the figures and the running sums of the accuracy up to it."""
+
+    __slots__ = ("iteration", "batch", "slot", "loss", "figures", "acc_sum", "bit_sum")
+
+    def __init__(self, iteration: int, batch=None, slot: int | None = None, loss: float = 0.0,
+                 figures: dict | None = None):
+        self.iteration, self.batch, self.slot, self.loss, self.figures = iteration, batch, slot, loss, figures
+        self.acc_sum: float | None = None             # Σ accuracy over the entries so far, once worked out
+        self.bit_sum: float | None = None
+
+
 class RecentFigures:
     """Each iteration's task figures, for the last ``n + slack`` iterations, and the
     mean accuracy over any iteration's last ``n``.
@@ -39,16 +52,14 @@ class RecentFigures:
 
     def __init__(self, task, n: int = 100, slack: int = 0, items=(), iteration: int = 0):
         self.task, self.n = task, n
-        # [iteration, batch, slot, loss, figures, Σ accuracy, Σ bit accuracy]: figures None
-        # until worked out, the running sums (over the entries so far) None until then too
-        self.entries: deque = deque(maxlen=n + slack)
+        self.entries: deque[_Entry] = deque(maxlen=n + slack)
         self._ring: np.ndarray | None = None             # (n + slack, T, B, V), made at the first note
-        self._slots: list | None = None
+        self._slots: list | None = None                  # its slots as views, made once
         self._slot = 0                                    # the next entry's slot in the ring
         items = list(items)[-n:]
         for i, (acc, bit) in enumerate(items):
-            self.entries.append([iteration - len(items) + 1 + i, None, None, None,
-                                 {"accuracy": acc, "bit_accuracy": bit}, None, None])
+            self.entries.append(_Entry(iteration - len(items) + 1 + i,
+                                       figures={"accuracy": acc, "bit_accuracy": bit}))
 
     def note(self, iteration: int, batch, cache) -> None:
         """Iteration ``iteration`` (the one after the last noted) was trained on
@@ -58,12 +69,12 @@ class RecentFigures:
         slot, self._slot = self._slot, (self._slot + 1) % self.entries.maxlen
         if self._slots is None and probs.nbytes * self.entries.maxlen <= self.RING_BYTES:
             self._ring = np.empty((self.entries.maxlen, *probs.shape), probs.dtype)
-            self._slots = list(self._ring)                # the slots as views, made once
+            self._slots = list(self._ring)
         if self._slots is not None and probs.shape == self._ring.shape[1:] and probs.dtype == self._ring.dtype:
             np.copyto(self._slots[slot], probs)
-            self.entries.append([iteration, batch, slot, cache.loss, None, None, None])
+            self.entries.append(_Entry(iteration, batch, slot, cache.loss))
         else:                                             # too large to keep, or a probe's own shape
-            self.entries.append([iteration, None, None, None, self.task.metrics(batch, cache), None, None])
+            self.entries.append(_Entry(iteration, figures=self.task.metrics(batch, cache)))
 
     def figures(self, iteration: int) -> dict:
         """The task's figures of ``iteration``, with ``recent_accuracy``, ``recent_n``
@@ -75,37 +86,36 @@ class RecentFigures:
         """
         entries = self.entries
         # the entries hold consecutive iterations (a rollback drops the later ones)
-        k = len(entries) - 1 - (entries[-1][0] - iteration) if entries else -1
-        if not 0 <= k < len(entries) or entries[k][0] != iteration:
+        k = len(entries) - 1 - (entries[-1].iteration - iteration) if entries else -1
+        if not 0 <= k < len(entries) or entries[k].iteration != iteration:
             raise RuntimeError(f"the task figures of iteration {iteration} are no longer kept")
         self._work_out(k)
-        figs = dict(entries[k][4])
+        figs = dict(entries[k].figures)
         if "accuracy" in figs:
-            j = max(0, k - self.n + 1)                   # the window: entries j … k
-            first, last = entries[j], entries[k]
-            n = k - j + 1
-            figs["recent_accuracy"] = (last[5] - first[5] + first[4]["accuracy"]) / n
+            first, last = entries[max(0, k - self.n + 1)], entries[k]      # the window
+            n = last.iteration - first.iteration + 1
+            figs["recent_accuracy"] = (last.acc_sum - first.acc_sum + first.figures["accuracy"]) / n
             figs["recent_n"] = n
             if "bit_accuracy" in figs:
-                figs["recent_bit_accuracy"] = (last[6] - first[6] + first[4]["bit_accuracy"]) / n
+                figs["recent_bit_accuracy"] = (last.bit_sum - first.bit_sum + first.figures["bit_accuracy"]) / n
         return figs
 
     def _work_out(self, k: int) -> None:
         """Work out entries 0 … ``k`` that are not yet, in order (each running sum adds to the one before)."""
-        entries, task, slots = self.entries, self.task, self._slots
+        entries = self.entries
         i = k
-        while i >= 0 and entries[i][5] is None:          # back to the last one worked out
+        while i >= 0 and entries[i].acc_sum is None:     # back to the last one worked out
             i -= 1
-        acc_sum, bit_sum = (entries[i][5], entries[i][6]) if i >= 0 else (0.0, 0.0)
-        for entry in (entries[j] for j in range(i + 1, k + 1)):
-            if entry[4] is None:
-                entry[4] = task.metrics(entry[1], _Outputs(slots[entry[2]], entry[3]))
-                entry[1] = None                           # the batch is not needed any more
-            figs = entry[4]
-            if "accuracy" in figs:
-                acc_sum += figs["accuracy"]
-                bit_sum += figs.get("bit_accuracy", 0.0)
-            entry[5], entry[6] = acc_sum, bit_sum
+        acc_sum, bit_sum = (entries[i].acc_sum, entries[i].bit_sum) if i >= 0 else (0.0, 0.0)
+        for j in range(i + 1, k + 1):
+            e = entries[j]
+            if e.figures is None:
+                e.figures = self.task.metrics(e.batch, _Outputs(self._slots[e.slot], e.loss))
+                e.batch = None                            # not needed any more
+            if "accuracy" in e.figures:
+                acc_sum += e.figures["accuracy"]
+                bit_sum += e.figures.get("bit_accuracy", 0.0)
+            e.acc_sum, e.bit_sum = acc_sum, bit_sum
 
     def items(self) -> list[tuple[float, float]]:
         """``(accuracy, bit accuracy)`` of the last ``n`` iterations, oldest first
@@ -113,14 +123,11 @@ class RecentFigures:
         if not self.entries:
             return []
         self._work_out(len(self.entries) - 1)
-        return [(e[4]["accuracy"], e[4].get("bit_accuracy", e[4]["accuracy"]))
-                for e in list(self.entries)[-self.n:] if "accuracy" in e[4]]
+        return [(f["accuracy"], f.get("bit_accuracy", f["accuracy"]))
+                for f in (e.figures for e in list(self.entries)[-self.n:]) if "accuracy" in f]
 
     def drop_after(self, iteration: int) -> None:
         """Forget the iterations after ``iteration`` (they were rolled back)."""
-        while self.entries and self.entries[-1][0] > iteration:
+        while self.entries and self.entries[-1].iteration > iteration:
             self.entries.pop()
             self._slot = (self._slot - 1) % self.entries.maxlen
-
-    def __len__(self) -> int:
-        return min(len(self.entries), self.n)

@@ -86,9 +86,10 @@ class Metrics(Mapping):
         self._d = values
         self._task, self._view = task, view       # () -> those figures; None once they are in
 
-    def _work_out(self) -> bool:
-        """Work out the next part not in yet (the task's first); False if none is left."""
-        if self._task is not None:
+    def _work_out(self, task: bool = True) -> bool:
+        """Work out the next part not in yet (the task's first; ``task=False``: the
+        view-only part alone); False if none is left."""
+        if task and self._task is not None:
             self._d.update(self._task())
             self._task = None
         elif self._view is not None:
@@ -116,19 +117,19 @@ class Metrics(Mapping):
         """These figures as the rollback backup keeps them: the view-only ones worked
         out now (their arrays are about to be reused), the task's when first read
         (:class:`~rnn_tui.core.figures.RecentFigures` keeps what they need)."""
-        if self._view is not None:
-            self._d.update(self._view())
-            self._view = None
+        self._work_out(task=False)
         return Metrics(dict(self._d), self._task)
 
     def __getitem__(self, key):
-        d = self._d
-        while key not in d and self._work_out():
-            pass
-        return d[key]
+        if key not in self:
+            raise KeyError(key)
+        return self._d[key]
 
     def __contains__(self, key) -> bool:
-        return key in self._d or key in self._complete()
+        d = self._d
+        while key not in d and self._work_out():        # the task's part may answer it alone
+            pass
+        return key in d
 
     def __iter__(self):
         return iter(self._complete())
